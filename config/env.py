@@ -1,0 +1,77 @@
+"""The only module that reads the process environment.
+
+Every variable is documented in ``.env.example`` and in the README's configuration table.
+Outside DEBUG a missing secret stops start-up with a message naming the variable
+(Zulip's ``get_mandatory_secret`` habit); in DEBUG development values are derived with a
+loud warning so the README's first command works on a fresh machine.
+"""
+
+import base64
+import hashlib
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG: bool = env.bool("DEBUG", default=False)
+
+_DEV_SECRET_KEY = "django-insecure-development-only-never-use-in-production"
+
+
+def _warn(message: str) -> None:
+    print(f"\n*** WARNING: {message} ***\n", file=sys.stderr)
+
+
+def mandatory(name: str, dev_default: str) -> str:
+    """Return the variable ``name``; outside DEBUG refuse to start without it."""
+    value = env.str(name, default="").strip()
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            f"{name} is not set. It is required when DEBUG is off; see .env.example."
+        )
+    _warn(f"{name} is not set; using a development value because DEBUG is on")
+    return dev_default
+
+
+SECRET_KEY: str = mandatory("SECRET_KEY", _DEV_SECRET_KEY)
+ALLOWED_HOSTS: list[str] = [
+    h.strip()
+    for h in mandatory("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+PUBLIC_BASE_URL: str = mandatory("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must start with https:// or http://")
+
+
+def _dev_key_encryption_key() -> str:
+    digest = hashlib.sha256(b"key-encryption-key:" + SECRET_KEY.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+KEY_ENCRYPTION_KEYS: list[str] = [
+    k.strip()
+    for k in mandatory("KEY_ENCRYPTION_KEYS", _dev_key_encryption_key()).split(",")
+    if k.strip()
+]
+
+DATABASE_URL: str = env.str("DATABASE_URL", default="")
+REDIS_URL: str = env.str("REDIS_URL", default="")
+SQLITE_PATH: str = env.str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
+CACHE_KEY_PREFIX: str = env.str("CACHE_KEY_PREFIX", default="portal")
+# HTTPS features (redirect, HSTS, secure cookies) follow the public URL's scheme.
+HTTPS: bool = PUBLIC_BASE_URL.startswith("https://")
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+HSTS_SECONDS: int = env.int("HSTS_SECONDS", default=31536000 if HTTPS else 0)
+# Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")

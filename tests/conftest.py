@@ -1,0 +1,74 @@
+"""Shared fixtures: nouns built on the factories of ``tests/factories.py``."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def tier(db):
+    return factories.TierFactory(code="gold", name="Gold", rank=20)
+
+
+@pytest.fixture
+def brand(db):
+    return factories.BrandFactory(slug="acme", name="Acme Bank")
+
+
+@pytest.fixture
+def customer(db, tier, brand):
+    customer = factories.CustomerFactory(tier=tier)
+    factories.MembershipFactory(customer=customer, brand=brand)
+    return customer
+
+
+@pytest.fixture
+def totp_device(customer):
+    return factories.TOTPDeviceFactory(user=customer.user)
+
+
+def login_verified(client: Client, user, device) -> Client:
+    """Log ``client`` in as ``user`` with ``device`` verified, as the MFA step does."""
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def verified_client(customer, totp_device):
+    """A browser session of ``customer`` that passed password and TOTP."""
+    return login_verified(Client(), customer.user, totp_device)
+
+
+@pytest.fixture
+def password_only_client(customer, totp_device):
+    """A session of ``customer`` that passed the password step only."""
+    client = Client()
+    client.force_login(customer.user)
+    return client
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.UserFactory(
+        username="staff", is_staff=True, is_superuser=True, first_name="Sam", last_name="Staff"
+    )
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    """An admin session of a superuser with a verified TOTP device."""
+    device = factories.TOTPDeviceFactory(user=staff_user)
+    return login_verified(Client(), staff_user, device)
