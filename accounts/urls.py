@@ -1,3 +1,13 @@
+from django.urls import path
+
+from accounts import views
+
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("login/verify/", views.verify_view, name="verify"),
+    path("login/enroll/", views.enroll_view, name="enroll"),
+    path("logout/", views.logout_view, name="logout"),
+]

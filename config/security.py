@@ -37,9 +37,7 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = build_policy(
-                getattr(request, _EXTRA_ATTR, None)
-            )
+            response["Content-Security-Policy"] = build_policy(getattr(request, _EXTRA_ATTR, None))
         return response
 
 

@@ -66,9 +66,7 @@ if E.DATABASE_URL:
     DATABASES = {"default": E.env.db_url_config(E.DATABASE_URL)}
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 else:
-    DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": E.SQLITE_PATH}
-    }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": E.SQLITE_PATH}}
 
 if E.REDIS_URL:
     CACHES = {
@@ -106,10 +104,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
+        # Hashed, compressed names once `collectstatic` has run (production images);
+        # plain names straight from the app folders otherwise (first run, tests).
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if (STATIC_ROOT / "staticfiles.json").is_file()
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }

@@ -1,0 +1,44 @@
+# Plain task runner. `make demo` and `make test` are the README's two set-up commands.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1:8000
+
+.PHONY: demo install test lint format check ci benchmark
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## Install, migrate the embedded SQLite database, load the demo, serve on http://$(HOST)
+demo: install
+	DEBUG=true $(BIN)/python manage.py migrate --no-input
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+
+## The whole test suite (SQLite and local cache unless DATABASE_URL / REDIS_URL are set)
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+benchmark: install
+	$(BIN)/python scripts/benchmark.py
+
+ci:
+	bash .ci/run

@@ -1,0 +1,61 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import AccountTier, Customer, Membership, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = (
+        "customer_id",
+        "full_name",
+        "email",
+        "tier",
+        "is_vip",
+        "balance",
+        "currency",
+        "customer_since",
+    )
+    list_filter = ("tier", "is_vip", "brands")
+    list_select_related = ("user", "tier")
+    search_fields = (
+        "customer_id",
+        "user__username",
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+    )
+    autocomplete_fields = ["user"]
+    readonly_fields = ("customer_id", "created_at", "updated_at")
+    inlines = [MembershipInline]
+    fieldsets = (
+        ("Identity", {"fields": ("customer_id", "user")}),
+        ("Certified attributes", {"fields": ("tier", "is_vip", "balance", "currency")}),
+        ("History", {"fields": ("customer_since", "created_at", "updated_at")}),
+    )
+
+    @admin.display(description="Name", ordering="user__last_name")
+    def full_name(self, obj: Customer) -> str:
+        return obj.user.get_full_name()
+
+    @admin.display(description="E-mail", ordering="user__email")
+    def email(self, obj: Customer) -> str:
+        return obj.user.email
+
+
+@admin.register(AccountTier)
+class AccountTierAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "rank", "vip_by_default", "is_default")
+    search_fields = ("code", "name")
+    readonly_fields = ("created_at", "updated_at")

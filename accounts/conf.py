@@ -1,0 +1,23 @@
+"""Settings of the accounts app, read lazily so ``override_settings`` works.
+
+ACCOUNTS_LOGIN_FAILURES_PER_USERNAME  failures allowed per username in the window (default 5)
+ACCOUNTS_LOGIN_FAILURES_PER_ADDRESS   failures allowed per client address (default 20)
+ACCOUNTS_LOGIN_THROTTLE_WINDOW        timedelta; failures older than this are forgotten and a
+                                      throttled login is allowed again (default 15 minutes)
+ACCOUNTS_BACKUP_CODE_COUNT            backup codes generated at enrollment (default 10)
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+_DEFAULTS = {
+    "LOGIN_FAILURES_PER_USERNAME": 5,
+    "LOGIN_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_THROTTLE_WINDOW": timedelta(minutes=15),
+    "BACKUP_CODE_COUNT": 10,
+}
+
+
+def get(name: str):
+    return getattr(settings, f"ACCOUNTS_{name}", _DEFAULTS[name])

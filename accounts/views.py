@@ -1,0 +1,159 @@
+"""Portal pages: login (password, then TOTP or backup code), enrollment, home, logout."""
+
+import base64
+
+import segno
+from django.contrib.auth import authenticate, login, logout
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from accounts import selectors, services
+from accounts.decorators import verified_required
+from accounts.forms import CodeForm, LoginForm
+from config.security import client_address
+
+
+def _next_url(request) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request):
+    """Step one: username and password. Errors never tell whether the username exists."""
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect("accounts:home")
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        address = client_address(request)
+        try:
+            services.login_throttle_check(username=username, address=address)
+        except services.LoginThrottled as exc:
+            form.add_error(None, exc.detail)
+            status = 429
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                services.login_failure_record(username=username, address=address)
+                form.add_error(None, "Invalid username or password.")
+                status = 400
+            else:
+                services.login_success_record(username=username)
+                login(request, user)  # rotates the session key
+                step = "accounts:verify" if services.user_has_mfa(user) else "accounts:enroll"
+                nxt = _next_url(request)
+                response = redirect(step)
+                if nxt:
+                    response["Location"] += f"?next={nxt}"
+                return response
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=status
+    )
+
+
+@csrf_protect
+@never_cache
+def verify_view(request):
+    """Step two: a TOTP code or a backup code. Success rotates the session key again."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if user.is_verified():
+        return redirect("accounts:home")
+    if not services.user_has_mfa(user):
+        return redirect("accounts:enroll")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.mfa_verify(user=user, code=form.cleaned_data["code"])
+        except services.AccountsError as exc:
+            form.add_error("code", exc.detail)
+            status = 429 if exc.code == "mfa_throttled" else 400
+        else:
+            otp_login(request, device)
+            request.session.cycle_key()
+            return redirect(_next_url(request) or "accounts:home")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request, "accounts/verify.html", {"form": form, "next": _next_url(request)}, status=status
+    )
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+def enroll_view(request):
+    """Set up an authenticator (QR code + manual key), then show ten backup codes once."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if services.user_has_mfa(user):
+        return redirect("accounts:home" if user.is_verified() else "accounts:verify")
+    device = services.totp_enrollment_start(user=user)
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrollment = services.totp_enrollment_confirm(
+                user=user, code=form.cleaned_data["code"]
+            )
+        except services.AccountsError as exc:
+            form.add_error("code", exc.detail)
+            status = 400
+        else:
+            otp_login(request, enrollment.device)
+            request.session.cycle_key()
+            return render(
+                request, "accounts/backup_codes.html", {"codes": enrollment.backup_codes}
+            )
+    elif request.method == "POST":
+        status = 400
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, title="QR code for your authenticator app"
+    )
+    manual_key = _b32(device.bin_key)
+    return render(
+        request,
+        "accounts/enroll.html",
+        {"form": form, "qr_svg": qr_svg, "manual_key": manual_key},
+        status=status,
+    )
+
+
+def _b32(raw: bytes) -> str:
+    key = base64.b32encode(raw).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+@require_POST
+@csrf_protect
+def logout_view(request):
+    logout(request)
+    return redirect("accounts:login")
+
+
+@never_cache
+@verified_required
+def home_view(request):
+    """The customer's portal home: name, tier, brands, and the Chat with support button."""
+    customer = selectors.customer_for_user(request.user)
+    brands = list(selectors.brands_of_customer(customer)) if customer else []
+    context = {"customer": customer, "brands": brands}
+    return render(request, "accounts/home.html", context)

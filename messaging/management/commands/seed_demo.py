@@ -1,0 +1,110 @@
+"""Idempotent demo data: tiers, two brands with keys and messengers, customers, one staff user.
+
+Lives in ``messaging`` because it spans accounts and brands (messaging is the only app that
+uses both). Running it twice leaves the same data; it prints the demo logins and, for the demo
+only, one unused backup code per account.
+"""
+
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+from accounts.models import AccountTier, Customer, Membership, User
+from brands.models import Brand
+
+DEMO_PASSWORD = "demo-password-2026"
+
+TIERS = [
+    # code, name, rank, vip_by_default, is_default
+    ("standard", "Standard", 10, False, True),
+    ("gold", "Gold", 20, False, False),
+    ("platinum", "Platinum", 30, True, False),
+]
+BRANDS = [("northwind", "Northwind Bank"), ("harbor", "Harbor Health")]
+CUSTOMERS = [
+    # username, first, last, tier, vip, balance, currency, brands, has backup code
+    ("alice", "Alice", "Martin", "gold", False, "2450.75", "EUR", ["northwind"], True),
+    ("bob", "Bob", "Okafor", "platinum", True, "98000.00", "EUR", ["northwind", "harbor"], True),
+    ("carol", "Carol", "Nguyen", "standard", False, "120.00", "USD", ["harbor"], True),
+    ("dave", "Dave", "Rossi", "standard", False, "15.20", "EUR", ["northwind"], False),
+]
+STAFF = ("admin", "Sam", "Staff")
+
+
+class Command(BaseCommand):
+    help = "Load demo tiers, brands, keys, messengers, customers and a staff user (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **opts):
+        for code, name, rank, vip, default in TIERS:
+            AccountTier.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "rank": rank,
+                    "vip_by_default": vip,
+                    "is_default": default,
+                },
+            )
+        brands = {}
+        for slug, name in BRANDS:
+            brands[slug], _ = Brand.objects.update_or_create(
+                slug=slug, defaults={"name": name, "is_active": True}
+            )
+        self._brand_setup(brands)
+
+        logins = []
+        for username, first, last, tier, vip, balance, currency, slugs, backup in CUSTOMERS:
+            user = self._user(username, first, last)
+            customer, _ = Customer.objects.update_or_create(
+                user=user,
+                defaults={
+                    "tier": AccountTier.objects.get(code=tier),
+                    "is_vip": vip,
+                    "balance": Decimal(balance),
+                    "currency": currency,
+                },
+            )
+            for slug in slugs:
+                Membership.objects.get_or_create(customer=customer, brand=brands[slug])
+            code = self._backup_code(user) if backup else None
+            logins.append((username, customer.customer_id, ", ".join(slugs), code))
+
+        staff = self._user(STAFF[0], STAFF[1], STAFF[2], staff=True)
+        logins.append(
+            (staff.username, "(staff)", "admin + agent console", self._backup_code(staff))
+        )
+
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
+        self.stdout.write("DEMO ONLY - backup codes printed so you can log in without an app:")
+        for username, ident, where, code in logins:
+            second = f"backup code {code}" if code else "no device yet: enrolls an authenticator"
+            self.stdout.write(f"  {username:<6} {ident:<40} {where:<24} {second}")
+
+    def _brand_setup(self, brands: dict[str, Brand]) -> None:
+        """Signing keys and messengers for each demo brand (filled in by the keys issue)."""
+
+    def _user(self, username: str, first: str, last: str, *, staff: bool = False) -> User:
+        user, _ = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
+        )
+        user.first_name, user.last_name = first, last
+        user.email = f"{username}@example.com"
+        user.is_staff = user.is_superuser = staff
+        if not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+        user.save()
+        return user
+
+    def _backup_code(self, user: User) -> str:
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name="demo backup", defaults={"confirmed": True}
+        )
+        token = device.token_set.order_by("id").first()
+        if token is None:
+            token = StaticToken.objects.create(device=device, token=StaticToken.random_token())
+        return token.token

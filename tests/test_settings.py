@@ -1,0 +1,47 @@
+"""Start-up refuses to run without its secrets when DEBUG is off."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = {
+    "SECRET_KEY": "s" * 60,
+    "ALLOWED_HOSTS": "portal.example.com",
+    "PUBLIC_BASE_URL": "https://portal.example.com",
+    "KEY_ENCRYPTION_KEYS": "p6Rz0lRW2hB1bqbWzX0Vv6wXr3Xw8CkN3Wcq5sQe3mE=",
+}
+
+
+def _check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in REQUIRED and k != "DEBUG"}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED))
+def test_start_up_refuses_a_missing_secret_when_debug_is_off(missing):
+    env = {k: v for k, v in REQUIRED.items() if k != missing}
+    result = _check({**env, "DEBUG": "false"})
+    assert result.returncode != 0
+    assert f"{missing} is not set" in result.stderr
+
+
+def test_start_up_with_every_secret_succeeds():
+    result = _check({**REQUIRED, "DEBUG": "false"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_derives_development_values_with_a_loud_warning():
+    result = _check({"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: KEY_ENCRYPTION_KEYS is not set" in result.stderr
