@@ -66,12 +66,16 @@ KEY_ENCRYPTION_KEYS: list[str] = [
 
 DATABASE_URL: str = env.str("DATABASE_URL", default="")
 REDIS_URL: str = env.str("REDIS_URL", default="")
-SQLITE_PATH: str = env.str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
-CACHE_KEY_PREFIX: str = env.str("CACHE_KEY_PREFIX", default="portal")
+SQLITE_PATH: str = env.str("SQLITE_PATH", default="") or str(BASE_DIR / "db.sqlite3")
+CACHE_KEY_PREFIX: str = env.str("CACHE_KEY_PREFIX", default="") or "portal"
 # HTTPS features (redirect, HSTS, secure cookies) follow the public URL's scheme.
 HTTPS: bool = PUBLIC_BASE_URL.startswith("https://")
-SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
-HSTS_SECONDS: int = env.int("HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_SSL_REDIRECT: bool = (
+    env.bool("SECURE_SSL_REDIRECT") if env.str("SECURE_SSL_REDIRECT", "") else HTTPS
+)
+HSTS_SECONDS: int = (
+    env.int("HSTS_SECONDS") if env.str("HSTS_SECONDS", "") else (31536000 if HTTPS else 0)
+)
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
-TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
-LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
+TRUSTED_PROXY_COUNT: int = int(env.str("TRUSTED_PROXY_COUNT", default="") or 0)
+LOG_LEVEL: str = env.str("LOG_LEVEL", default="") or "INFO"
