@@ -1,0 +1,25 @@
+"""What a verification profile fixes for one platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    # JWS algorithms this platform accepts (case-sensitive). A messenger may narrow them.
+    algorithms: tuple[str, ...]
+    # Exact "typ" header value required.
+    typ: str = "JWT"
+    required_claims: tuple[str, ...] = ("iss", "aud", "sub", "exp", "iat", "jti")
+    # "contains": aud is ours or a list containing ours; "single": exactly ours (or [ours]).
+    audience_mode: Literal["contains", "single"] = "contains"
+    # Refuse a second use of the same jti before the token expires.
+    one_time: bool = False
+    # Longest accepted exp - iat, seconds (None: no limit).
+    max_lifetime: int | None = 3600
+    default_leeway: int = 30
+    # Shared-secret platforms verify with a configured secret (never from a JWKS).
+    shared_secret: bool = False
