@@ -39,7 +39,7 @@ def check_claims(
     now: float,
 ) -> None:
     for name in profile.required_claims:
-        if name not in claims or claims[name] is None:
+        if name not in claims:
             raise Rejected(Reason.MISSING_CLAIM, f"claim '{name}' is required")
     exp = _numeric_date(claims, "exp")
     nbf = _numeric_date(claims, "nbf")

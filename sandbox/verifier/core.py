@@ -18,7 +18,13 @@ from .. import conf
 from .claims import check_claims
 from .encoding import DecodeError, strict_json_object
 from .jwks import JWKSUnavailable, get_jwks_client
-from .jws import ParsedJWS, check_algorithm, check_signature, parse_compact
+from .jws import (
+    ParsedJWS,
+    check_algorithm,
+    check_signature,
+    check_signature_present,
+    parse_compact,
+)
 from .keys import ALGORITHMS, KeySet, VerificationKey
 from .profiles import Profile, get_profile
 from .reasons import Reason, Rejected
@@ -170,6 +176,7 @@ class Verifier:
 
     def _check_jws(self, parsed: ParsedJWS) -> None:
         check_algorithm(parsed, self.algorithms)
+        check_signature_present(parsed)
         try:
             key = self.keys.get_key(parsed.kid)
         except JWKSUnavailable as exc:

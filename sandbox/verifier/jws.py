@@ -9,7 +9,7 @@ from .encoding import DecodeError, b64url_decode, strict_json_object
 from .keys import VerificationKey
 from .reasons import Reason, Rejected
 
-_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def parse_compact(token: object, *, max_bytes: int) -> ParsedJWS:
     if not _COMPACT.fullmatch(token):
         raise Rejected(
             Reason.MALFORMED,
-            "segments must be non-empty unpadded base64url (payload may be empty)",
+            "segments must be unpadded base64url without whitespace",
         )
     header_b64, payload_b64, signature_b64 = token.split(".")
     try:
@@ -91,6 +91,11 @@ def check_algorithm(parsed: ParsedJWS, allowed: tuple[str, ...]) -> None:
     alg = parsed.alg
     if alg not in allowed or alg.lower() == "none":
         raise Rejected(Reason.UNSUPPORTED_ALGORITHM, f"algorithm {alg[:32]!r} not allowed")
+
+
+def check_signature_present(parsed: ParsedJWS) -> None:
+    if not parsed.signature:
+        raise Rejected(Reason.MALFORMED, "signature segment is empty")
 
 
 def check_signature(parsed: ParsedJWS, key: VerificationKey) -> None:
