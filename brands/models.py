@@ -1,7 +1,17 @@
-"""Brands: each brand is a token issuer (like a Keycloak realm)."""
+"""Brands (token issuers), their signing keys and their messengers."""
+
+import contextlib
+import json
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+
+from brands import conf
 
 
 class Brand(models.Model):
@@ -31,3 +41,376 @@ class Brand(models.Model):
     @property
     def issuer_url(self) -> str:
         return self.issuer or f"{settings.PUBLIC_BASE_URL}/brands/{self.slug}"
+
+    @property
+    def jwks_url(self) -> str:
+        """Absolute URL of this brand's JWKS (what platforms are configured with)."""
+        return f"{settings.PUBLIC_BASE_URL}/brands/{self.slug}/.well-known/jwks.json"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{settings.PUBLIC_BASE_URL}/brands/{self.slug}/.well-known/openid-configuration"
+
+
+class SigningKey(models.Model):
+    """One key of a brand, with its life cycle.
+
+    ``pending`` keys are published in the JWKS but do not sign; ``active`` keys sign (at most
+    one per brand and algorithm, a database constraint); ``retired`` keys are still published
+    so tokens they signed keep verifying; ``revoked`` keys are unpublished for good and their
+    private material is erased. A ``kid`` is never reused: rows are never deleted.
+    HS256 keys are shared secrets: never published, given to the platform out of band.
+    """
+
+    class Algorithm(models.TextChoices):
+        RS256 = "RS256", "RS256 (RSA PKCS#1 v1.5, SHA-256)"
+        PS256 = "PS256", "PS256 (RSA-PSS, SHA-256)"
+        ES256 = "ES256", "ES256 (ECDSA P-256, SHA-256)"
+        EDDSA = "EdDSA", "EdDSA (Ed25519)"
+        HS256 = "HS256", "HS256 (shared secret)"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "pending (published, not signing)"
+        ACTIVE = "active", "active (signing)"
+        RETIRED = "retired", "retired (published, not signing)"
+        REVOKED = "revoked", "revoked (unpublished)"
+
+    class Origin(models.TextChoices):
+        GENERATED = "generated", "generated here"
+        IMPORTED = "imported", "imported from PEM"
+
+    PUBLISHED_STATES = (State.PENDING, State.ACTIVE, State.RETIRED)
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="signing_keys")
+    kid = models.CharField(
+        max_length=64,
+        unique=True,
+        editable=False,
+        help_text="Key id in the JWT header: the RFC 7638 thumbprint (random for HS256). "
+        "Unique forever.",
+    )
+    algorithm = models.CharField(
+        max_length=8,
+        choices=Algorithm.choices,
+        default=Algorithm.RS256,
+        help_text="The only algorithm this key signs with.",
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.GENERATED)
+    key_size = models.PositiveIntegerField(help_text="Bits (RSA modulus, curve or secret size).")
+    fingerprint = models.CharField(
+        max_length=100,
+        editable=False,
+        help_text="SHA-256 of the public key (or of the shared secret): identifies, "
+        "never reveals.",
+    )
+    public_jwk = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Public members only (kty, n/e or crv/x/y). Empty for HS256.",
+    )
+    private_key_ciphertext = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="PKCS#8 DER (or the HS256 secret) encrypted with KEY_ENCRYPTION_KEYS. "
+        "Erased when the key is revoked.",
+    )
+    certificate_pem = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Optional self-signed X.509 certificate, published as x5c.",
+    )
+    certificate_not_after = models.DateTimeField(null=True, blank=True, editable=False)
+    unusable_reason = models.TextField(
+        blank=True,
+        help_text="Why this key cannot sign (e.g. its private key no longer decrypts). "
+        "Empty when usable.",
+    )
+    revocation_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, help_text="Created, hence pending and published, at this time."
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="Revoked by policy once the retention had passed."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "algorithm"],
+                condition=Q(state="active"),
+                name="brands_signingkey_one_active_per_brand_algorithm",
+                violation_error_message="This brand already has an active key for the algorithm.",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending")
+                | Q(state="active", activated_at__isnull=False)
+                | Q(state="retired", retired_at__isnull=False)
+                | Q(state="revoked", revoked_at__isnull=False),
+                name="brands_signingkey_state_has_timestamp",
+            ),
+            models.CheckConstraint(
+                condition=Q(algorithm__in=["RS256", "PS256", "ES256", "EdDSA", "HS256"]),
+                name="brands_signingkey_algorithm_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["brand", "state"], name="brands_key_brand_state")]
+
+    def __str__(self) -> str:
+        return f"{self.kid} ({self.algorithm}, {self.state})"
+
+    @property
+    def is_symmetric(self) -> bool:
+        return self.algorithm == self.Algorithm.HS256
+
+    @property
+    def is_published(self) -> bool:
+        return not self.is_symmetric and self.state in self.PUBLISHED_STATES
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.unusable_reason and bool(self.private_key_ciphertext)
+
+    @property
+    def purge_due_at(self):
+        if self.state != self.State.RETIRED or self.retired_at is None:
+            return None
+        return self.retired_at + conf.retention()
+
+    @property
+    def activatable_at(self):
+        """When a rotation may promote this pending key (published long enough)."""
+        return self.created_at + conf.prepublication_period() if self.created_at else None
+
+    def jwk(self) -> dict:
+        """The JWKS entry: public members, kid, alg, use, and x5c when there is a certificate."""
+        from brands.keymaterial import certificate_x5c, certificate_x5t_s256
+
+        entry = {**self.public_jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
+        if self.certificate_pem:
+            entry["x5c"] = certificate_x5c(self.certificate_pem)
+            entry["x5t#S256"] = certificate_x5t_s256(self.certificate_pem)
+        return entry
+
+
+# --- messengers ------------------------------------------------------------------------------
+
+ATTRIBUTE_CHOICES = ("tier", "vip", "balance", "email", "names", "customer_since")
+MIN_TOKEN_TTL = timedelta(seconds=60)
+MAX_TOKEN_TTL = timedelta(hours=1)
+MAX_VENDOR_SETTINGS_BYTES = 16 * 1024
+_SECRET_NAME = re.compile(r"secret|password|passwd|private|api[_-]?key|token", re.IGNORECASE)
+_LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def validate_token_ttl(value: timedelta) -> None:
+    upper = min(MAX_TOKEN_TTL, conf.max_token_lifetime())
+    if value is None or value < MIN_TOKEN_TTL or value > upper:
+        raise ValidationError(
+            "Token lifetime must be between %(low)s and %(high)s seconds.",
+            code="invalid_token_ttl",
+            params={"low": int(MIN_TOKEN_TTL.total_seconds()), "high": int(upper.total_seconds())},
+        )
+
+
+def validate_attributes(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("Attributes must be a list of names.", code="invalid_attributes")
+    unknown = sorted(set(value) - set(ATTRIBUTE_CHOICES))
+    if unknown:
+        raise ValidationError(
+            "Unknown attribute(s): %(unknown)s. Allowed: %(allowed)s.",
+            code="invalid_attributes",
+            params={"unknown": ", ".join(unknown), "allowed": ", ".join(ATTRIBUTE_CHOICES)},
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError("Attributes must not repeat.", code="invalid_attributes")
+
+
+def normalize_origin(origin: str) -> str:
+    """``scheme://host[:port]`` in lower case, or ``ValidationError``.
+
+    https only; plain http is accepted for loopback hosts (local development and the sandbox).
+    """
+    if not isinstance(origin, str) or not origin or origin != origin.strip():
+        raise ValidationError("An origin must be a non-empty string.", code="invalid_origin")
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(
+            "%(origin)s is not an origin.", code="invalid_origin", params={"origin": origin}
+        ) from exc
+    host = (parts.hostname or "").lower()
+    if (
+        parts.scheme not in ("https", "http")
+        or not host
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or "*" in host
+    ):
+        raise ValidationError(
+            "%(origin)s is not an origin (scheme://host[:port], no path, no wildcard).",
+            code="invalid_origin",
+            params={"origin": origin},
+        )
+    if parts.scheme == "http" and host not in _LOOPBACK:
+        raise ValidationError(
+            "%(origin)s must use https.", code="invalid_origin", params={"origin": origin}
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc}{f':{port}' if port else ''}"
+
+
+def validate_origins(value) -> None:
+    if not isinstance(value, list):
+        raise ValidationError("Allowed origins must be a list.", code="invalid_origin")
+    for origin in value:
+        normalize_origin(origin)
+
+
+def validate_vendor_settings(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError(
+            "Vendor settings must be a JSON object.", code="invalid_vendor_settings"
+        )
+    if len(json.dumps(value)) > MAX_VENDOR_SETTINGS_BYTES:
+        raise ValidationError("Vendor settings are too large.", code="invalid_vendor_settings")
+
+    def walk(node, path=""):
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if _SECRET_NAME.search(str(key)):
+                    raise ValidationError(
+                        "Vendor settings hold no secrets (%(key)s): secrets are stored "
+                        "encrypted, not in JSON.",
+                        code="invalid_vendor_settings",
+                        params={"key": f"{path}{key}"},
+                    )
+                walk(child, f"{path}{key}.")
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, path)
+
+    walk(value)
+
+
+def default_audience(brand_slug: str, slug: str) -> str:
+    """The audience a messenger gets when none is given: a URL under the public base URL."""
+    return f"{settings.PUBLIC_BASE_URL}/brands/{brand_slug}/messengers/{slug}"
+
+
+class Messenger(models.Model):
+    """The mapping of a brand to one chat deployment on a platform (a widget, a channel).
+
+    Tokens for it carry its ``audience`` and the customer attributes it may receive, live for
+    ``token_ttl`` and are signed with the brand's active key for ``algorithm``.
+    """
+
+    class Platform(models.TextChoices):
+        GENERIC = "generic", "Generic JWT"
+        GENESYS = "genesys", "Genesys Cloud"
+        SALESFORCE = "salesforce", "Salesforce"
+        ZENDESK = "zendesk", "Zendesk"
+        LIVEPERSON = "liveperson", "LivePerson"
+        D365 = "d365", "Dynamics 365"
+        INTERCOM = "intercom", "Intercom"
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="messengers")
+    slug = models.SlugField(
+        max_length=50,
+        help_text="Globally unique: the token API is called with this slug only.",
+    )
+    platform = models.CharField(max_length=16, choices=Platform.choices, default=Platform.GENERIC)
+    audience = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The `aud` claim, unique across messengers. Empty means "
+        "<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>, fixed at creation.",
+    )
+    algorithm = models.CharField(
+        max_length=8,
+        choices=SigningKey.Algorithm.choices,
+        default=SigningKey.Algorithm.RS256,
+        help_text="Signing algorithm; HS256 only for platforms that demand a shared secret.",
+    )
+    token_ttl = models.DurationField(
+        default=timedelta(minutes=5),
+        validators=[validate_token_ttl],
+        help_text="Token lifetime, between 60 seconds and 1 hour (and BRANDS_MAX_TOKEN_LIFETIME).",
+    )
+    attributes = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_attributes],
+        help_text=f"Customer attributes tokens may carry: {', '.join(ATTRIBUTE_CHOICES)}.",
+    )
+    allowed_origins = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_origins],
+        help_text='Widget origins, e.g. ["https://widget.vendor.example"] (https only).',
+    )
+    vendor_settings = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_vendor_settings],
+        help_text="Platform-specific settings (a JSON object, no secrets).",
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive messengers get no tokens.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug"],
+                name="brands_messenger_slug_unique",
+                violation_error_message="A messenger with this slug already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["audience"],
+                name="brands_messenger_audience_unique",
+                violation_error_message="Another messenger already uses this audience.",
+            ),
+            models.CheckConstraint(
+                condition=Q(token_ttl__gte=MIN_TOKEN_TTL, token_ttl__lte=MAX_TOKEN_TTL),
+                name="brands_messenger_token_ttl_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.get_platform_display()})"
+
+    def save(self, *args, **kwargs):
+        self._fill_default_audience()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self._fill_default_audience()
+        if isinstance(self.allowed_origins, list):
+            with contextlib.suppress(ValidationError):  # reported by the field validator
+                self.allowed_origins = [normalize_origin(o) for o in self.allowed_origins]
+
+    def _fill_default_audience(self) -> None:
+        brand = self.brand if (self.brand_id or Messenger.brand.is_cached(self)) else None
+        if not self.audience and self.slug and brand is not None and brand.slug:
+            self.audience = default_audience(brand.slug, self.slug)
+
+    @property
+    def issuer(self) -> str:
+        return self.brand.issuer_url
+
+    @property
+    def jwks_url(self) -> str:
+        return self.brand.jwks_url

@@ -1,0 +1,421 @@
+"""Staff screens (behind django-otp's OTPAdminSite): brands, signing keys, messengers.
+
+Key material is write-only: the add form takes a PEM (or generates), the service encrypts it,
+and no screen ever shows more than the kid, fingerprint and public JWK. Every life-cycle change
+is an action that calls a service and reports success or the domain error.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from brands import conf, selectors, services
+from brands.errors import BrandsError
+from brands.models import Brand, Messenger, SigningKey
+
+
+class MessengerInline(admin.StackedInline):
+    model = Messenger
+    extra = 0
+    fields = (
+        ("slug", "platform", "is_active"),
+        ("audience", "algorithm", "token_ttl"),
+        "attributes",
+        "allowed_origins",
+        "vendor_settings",
+    )
+    show_change_link = True
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "issuer_display", "is_active", "active_keys", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("slug", "name", "issuer")
+    readonly_fields = ("issuer_display", "jwks_link", "rotation_link", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("slug", "name", "is_active")}),
+        ("Issuer", {"fields": ("issuer", "issuer_display", "jwks_link", "rotation_link")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = [MessengerInline]
+    actions = ["generate_rs256_key"]
+    change_form_template = "admin/brands/brand/change_form.html"
+
+    @admin.display(description="issuer (iss)")
+    def issuer_display(self, obj: Brand) -> str:
+        return obj.issuer_url if obj.pk else "-"
+
+    @admin.display(description="JWKS")
+    def jwks_link(self, obj: Brand) -> str:
+        if not obj.pk:
+            return "-"
+        return format_html('<a href="{}">{}</a>', obj.jwks_url, obj.jwks_url)
+
+    @admin.display(description="rotation timeline")
+    def rotation_link(self, obj: Brand) -> str:
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:brands_brand_rotation", args=[obj.pk])
+        return format_html('<a href="{}">Keys, states and what the JWKS publishes now</a>', url)
+
+    @admin.display(description="active keys")
+    def active_keys(self, obj: Brand) -> str:
+        algorithms = sorted(
+            k.algorithm for k in obj.signing_keys.all() if k.state == SigningKey.State.ACTIVE
+        )
+        return ", ".join(algorithms) or "none"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("signing_keys")
+
+    @admin.action(description="Generate a pending RS256 key (published, not signing)")
+    def generate_rs256_key(self, request, queryset):
+        for brand in queryset.order_by("slug"):
+            try:
+                key = services.signing_key_generate(brand=brand, algorithm="RS256")
+            except BrandsError as exc:
+                self.message_user(request, f"{brand.slug}: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(request, f"{brand.slug}: generated pending key {key.kid}.")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/rotation/",
+                self.admin_site.admin_view(self.rotation_view),
+                name="brands_brand_rotation",
+            ),
+            *super().get_urls(),
+        ]
+
+    def rotation_view(self, request, object_id):
+        brand = self.get_object(request, object_id)
+        if brand is None or not self.has_view_permission(request, brand):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        now = timezone.now()
+        try:
+            document = selectors.jwks_document(brand=brand)
+            published = json.dumps(json.loads(document.body), indent=2)
+            etag = document.etag
+        except BrandsError:
+            published, etag = "(inactive brand: no JWKS is published)", ""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": brand,
+            "brand": brand,
+            "title": f"Rotation timeline: {brand.name}",
+            "now": now,
+            "entries": selectors.rotation_timeline(brand=brand, now=now),
+            "plan": services.signing_keys_plan(brand=brand, now=now) if brand.is_active else [],
+            "published": published,
+            "etag": etag,
+            "policy": {
+                "JWKS max-age": conf.jwks_max_age(),
+                "pre-publication period": conf.prepublication_period(),
+                "rotation period": conf.rotation_period(),
+                "retention of retired keys": conf.retention(),
+                "max token lifetime": conf.max_token_lifetime(),
+                "leeway": conf.leeway(),
+            },
+        }
+        return TemplateResponse(request, "admin/brands/brand/rotation_timeline.html", context)
+
+
+class SigningKeyAddForm(forms.ModelForm):
+    """Generate a key or import a PEM. The PEM and its password are write-only: they go to
+    the service, which stores only the encrypted material, and are never rendered back."""
+
+    SOURCES = (("generate", "Generate a new key"), ("import", "Import a PEM private key"))
+
+    brand = forms.ModelChoiceField(queryset=Brand.objects.order_by("name"))
+    algorithm = forms.ChoiceField(
+        choices=SigningKey.Algorithm.choices, initial=SigningKey.Algorithm.RS256
+    )
+    source = forms.ChoiceField(choices=SOURCES, initial="generate", widget=forms.RadioSelect)
+    key_size = forms.TypedChoiceField(
+        choices=[(3072, "3072 bits (recommended)"), (2048, "2048 bits"), (4096, "4096 bits")],
+        coerce=int,
+        initial=3072,
+        required=False,
+        help_text="RSA only (RS256, PS256).",
+    )
+    pem = forms.CharField(
+        label="PEM private key",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="Only for an import. Stored encrypted; never shown again.",
+    )
+    password = forms.CharField(
+        label="PEM password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Only for an encrypted PEM.",
+    )
+    certificate = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Add a self-signed certificate (x5c)",
+        help_text="Needed by platforms that upload certificates (Salesforce).",
+    )
+
+    class Meta:
+        model = SigningKey
+        fields: list[str] = []
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        self.created = None
+        try:
+            if data["source"] == "import":
+                if not data.get("pem"):
+                    raise forms.ValidationError({"pem": "Paste the PEM private key to import."})
+                self.created = services.signing_key_import(
+                    brand=data["brand"],
+                    pem=data["pem"],
+                    password=data.get("password") or None,
+                    algorithm=data["algorithm"],
+                    certificate=data.get("certificate", False),
+                )
+            else:
+                if data.get("pem"):
+                    raise forms.ValidationError(
+                        {"source": "Choose 'Import' to use the pasted PEM."}
+                    )
+                rsa = data["algorithm"] in ("RS256", "PS256")
+                self.created = services.signing_key_generate(
+                    brand=data["brand"],
+                    algorithm=data["algorithm"],
+                    key_size=(data.get("key_size") or None) if rsa else None,
+                    certificate=data.get("certificate", False),
+                )
+        except BrandsError as exc:
+            raise forms.ValidationError(f"{exc.detail} ({exc.code})", code=exc.code) from exc
+        finally:
+            # never render secrets back, even on error
+            self.data = self.data.copy()
+            for name in ("pem", "password"):
+                self.data.pop(name, None)
+        return data
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    list_display = (
+        "kid",
+        "brand",
+        "algorithm",
+        "state",
+        "usable",
+        "created_at",
+        "activated_at",
+        "retired_at",
+        "revoked_at",
+    )
+    list_filter = ("state", "algorithm", "origin", "brand")
+    list_select_related = ("brand",)
+    search_fields = ("kid", "fingerprint", "brand__slug", "brand__name")
+    date_hierarchy = "created_at"
+    actions = [
+        "activate",
+        "activate_now",
+        "retire",
+        "revoke",
+        "generate_successor",
+    ]
+    readonly_fields = (
+        "brand",
+        "kid",
+        "algorithm",
+        "state",
+        "origin",
+        "key_size",
+        "fingerprint",
+        "public_jwk_display",
+        "certificate_not_after",
+        "unusable_reason",
+        "revocation_reason",
+        "created_at",
+        "activated_at",
+        "retired_at",
+        "revoked_at",
+        "purged_at",
+        "purge_due",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("brand", "kid", "algorithm", "state", "origin", "key_size")}),
+        (
+            "Public material",
+            {"fields": ("fingerprint", "public_jwk_display", "certificate_not_after")},
+        ),
+        ("Problems", {"fields": ("unusable_reason", "revocation_reason")}),
+        (
+            "Life cycle",
+            {
+                "fields": (
+                    "created_at",
+                    "activated_at",
+                    "retired_at",
+                    "revoked_at",
+                    "purged_at",
+                    "purge_due",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("brand", "algorithm", "source", "key_size", "certificate")}),
+        ("Import (write-only)", {"fields": ("pem", "password")}),
+    )
+
+    @admin.display(boolean=True, description="usable")
+    def usable(self, obj: SigningKey) -> bool:
+        return obj.is_usable
+
+    @admin.display(description="public JWK (published)")
+    def public_jwk_display(self, obj: SigningKey) -> str:
+        if obj.is_symmetric:
+            return "shared secret: never published"
+        return format_html("<pre>{}</pre>", json.dumps(obj.jwk(), indent=2))
+
+    @admin.display(description="leaves the JWKS at")
+    def purge_due(self, obj: SigningKey):
+        return obj.purge_due_at or "-"
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = SigningKeyAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_form(self, request, form, change):
+        if not change:
+            return form.created  # made by the service in form.clean(), in the admin's transaction
+        return form.instance
+
+    def save_model(self, request, obj, form, change):
+        """Keys change only through the life-cycle actions."""
+
+    def save_related(self, request, form, formsets, change):
+        """No related objects."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a kid is unique forever: keys are revoked, never deleted
+
+    def _each(self, request, queryset, verb: str, call) -> None:
+        for key in queryset.select_related("brand").order_by("brand_id", "created_at", "id"):
+            try:
+                call(key)
+            except BrandsError as exc:
+                self.message_user(request, f"{key.kid}: {exc.detail} ({exc.code})", messages.ERROR)
+            else:
+                self.message_user(request, f"{key.kid}: {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Activate (after the pre-publication period)")
+    def activate(self, request, queryset):
+        self._each(request, queryset, "activated", lambda k: services.signing_key_activate(key=k))
+
+    @admin.action(description="Activate now, skipping the pre-publication wait (emergency)")
+    def activate_now(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "activated",
+            lambda k: services.signing_key_activate(key=k, force=True),
+        )
+
+    @admin.action(description="Retire (stop signing, stay published)")
+    def retire(self, request, queryset):
+        self._each(request, queryset, "retired", lambda k: services.signing_key_retire(key=k))
+
+    @admin.action(description="Revoke (unpublish now, erase the private key)")
+    def revoke(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "revoked",
+            lambda k: services.signing_key_revoke(
+                key=k, reason=f"revoked in the admin by {request.user.get_username()}"
+            ),
+        )
+
+    @admin.action(description="Generate a pending successor (same brand and algorithm)")
+    def generate_successor(self, request, queryset):
+        seen = set()
+        for key in queryset.select_related("brand").order_by("brand_id", "algorithm"):
+            if (key.brand_id, key.algorithm) in seen:
+                continue
+            seen.add((key.brand_id, key.algorithm))
+            try:
+                rsa_size = key.key_size if key.algorithm in ("RS256", "PS256") else None
+                new = services.signing_key_generate(
+                    brand=key.brand,
+                    algorithm=key.algorithm,
+                    key_size=rsa_size if rsa_size in conf.RSA_KEY_SIZES else None,
+                )
+            except BrandsError as exc:
+                self.message_user(request, f"{key.brand.slug}: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{key.brand.slug}: generated pending {new.algorithm} key {new.kid}."
+                )
+
+
+@admin.register(Messenger)
+class MessengerAdmin(admin.ModelAdmin):
+    list_display = (
+        "slug",
+        "brand",
+        "platform",
+        "audience",
+        "algorithm",
+        "token_ttl",
+        "is_active",
+    )
+    list_filter = ("platform", "is_active", "algorithm", "brand")
+    list_select_related = ("brand",)
+    search_fields = ("slug", "audience", "brand__slug", "brand__name")
+    readonly_fields = ("issuer_display", "jwks_url_display", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("brand", "slug", "platform", "is_active")}),
+        (
+            "Tokens",
+            {
+                "fields": (
+                    "audience",
+                    "issuer_display",
+                    "jwks_url_display",
+                    "algorithm",
+                    "token_ttl",
+                    "attributes",
+                )
+            },
+        ),
+        ("Widget", {"fields": ("allowed_origins", "vendor_settings")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(description="issuer (iss)")
+    def issuer_display(self, obj: Messenger) -> str:
+        return obj.issuer if obj.pk else "-"
+
+    @admin.display(description="JWKS URL")
+    def jwks_url_display(self, obj: Messenger) -> str:
+        return obj.jwks_url if obj.pk else "-"

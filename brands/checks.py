@@ -1,0 +1,85 @@
+"""System checks: the key policy must be consistent (``manage.py check --deploy`` reports it)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from brands import conf, encryption
+
+
+@register(Tags.security)
+def check_key_policy(app_configs=None, **kwargs):
+    errors = []
+    values: dict[str, timedelta] = {}
+    for name in conf.DURATIONS:
+        try:
+            value = conf.duration(name)
+        except TypeError as exc:
+            errors.append(Error(str(exc), id="brands.E001"))
+            continue
+        if value <= timedelta(0):
+            errors.append(Error(f"BRANDS_{name} must be positive.", id="brands.E001"))
+        values[name] = value
+    if len(values) != len(conf.DURATIONS):
+        return errors
+    max_age, margin = values["JWKS_MAX_AGE"], values["PUBLICATION_MARGIN"]
+    if values["PREPUBLICATION_PERIOD"] < max_age + margin:
+        errors.append(
+            Error(
+                "BRANDS_PREPUBLICATION_PERIOD is shorter than BRANDS_JWKS_MAX_AGE + "
+                "BRANDS_PUBLICATION_MARGIN: platforms could see tokens signed by a key "
+                "missing from their cached JWKS.",
+                hint=f"Set it to at least {max_age + margin}.",
+                id="brands.E002",
+            )
+        )
+    needed = values["MAX_TOKEN_LIFETIME"] + values["LEEWAY"] + max_age
+    if values["RETENTION"] < needed:
+        errors.append(
+            Error(
+                "BRANDS_RETENTION is shorter than BRANDS_MAX_TOKEN_LIFETIME + BRANDS_LEEWAY + "
+                "BRANDS_JWKS_MAX_AGE: tokens signed just before a retirement would stop "
+                "verifying while still valid.",
+                hint=f"Set it to at least {needed}.",
+                id="brands.E003",
+            )
+        )
+    if values["LEEWAY"] > timedelta(seconds=300):
+        errors.append(Error("BRANDS_LEEWAY must not exceed 300 seconds.", id="brands.E004"))
+    if values["MAX_TOKEN_LIFETIME"] > timedelta(hours=1):
+        errors.append(
+            Warning(
+                "BRANDS_MAX_TOKEN_LIFETIME is above 1 hour; messenger tokens are capped "
+                "at 1 hour.",
+                id="brands.W001",
+            )
+        )
+    if values["ROTATION_PERIOD"] <= values["PREPUBLICATION_PERIOD"]:
+        errors.append(
+            Error(
+                "BRANDS_ROTATION_PERIOD must be longer than BRANDS_PREPUBLICATION_PERIOD.",
+                id="brands.E005",
+            )
+        )
+    if values["CERTIFICATE_VALIDITY"] < values["ROTATION_PERIOD"] + timedelta(days=10):
+        errors.append(
+            Warning(
+                "BRANDS_CERTIFICATE_VALIDITY is shorter than a rotation period plus 10 days: "
+                "Salesforce refuses certificates valid for less than 10 more days.",
+                id="brands.W002",
+            )
+        )
+    if conf.rsa_key_size() not in conf.RSA_KEY_SIZES:
+        errors.append(
+            Error(f"BRANDS_RSA_KEY_SIZE must be one of {conf.RSA_KEY_SIZES}.", id="brands.E006")
+        )
+    return errors
+
+
+@register(Tags.security)
+def check_key_encryption_keys(app_configs=None, **kwargs):
+    return [
+        Error(problem, hint="Generate one with Fernet.generate_key().", id="brands.E010")
+        for problem in encryption.validate_keys(getattr(settings, "KEY_ENCRYPTION_KEYS", None))
+    ]

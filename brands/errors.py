@@ -1,0 +1,58 @@
+"""Domain errors of the brands app. Each ``code`` is stable; APIs and commands rely on it."""
+
+from rest_framework import status
+
+from config.errors import DomainError
+
+
+class BrandsError(DomainError):
+    """Bad input to a brands service (a form or command error). ``code`` says what."""
+
+    code = "invalid"
+
+
+class UnknownBrand(BrandsError):
+    code = "unknown_brand"
+    http_status = status.HTTP_404_NOT_FOUND
+
+
+class UnknownMessenger(BrandsError):
+    code = "unknown_messenger"
+    http_status = status.HTTP_404_NOT_FOUND
+
+
+class InvalidKeyMaterial(BrandsError):
+    """Offered key material is unusable.
+
+    Codes: ``invalid_key`` (not a PEM private key), ``encrypted_key`` (password missing or
+    wrong), ``wrong_key_type`` (e.g. an EC key offered for RS256), ``weak_key`` (RSA below the
+    minimum, wrong curve), ``duplicate_key`` (this material or kid is already known),
+    ``unsupported_algorithm``.
+    """
+
+    code = "invalid_key"
+
+
+class InvalidTransition(BrandsError):
+    """A life-cycle change the key's state does not allow.
+
+    Codes: ``key_revoked``, ``key_retired``, ``already_active``, ``not_active``,
+    ``not_prepublished``, ``key_unusable``.
+    """
+
+    code = "invalid_transition"
+    http_status = status.HTTP_409_CONFLICT
+
+
+class NoSigningKey(DomainError):
+    """The brand has no active, usable key for the algorithm: nothing can be signed now."""
+
+    code = "no_signing_key"
+    http_status = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+class KeyDecryptionFailed(DomainError):
+    """Stored private material no longer decrypts under the configured key-encryption keys."""
+
+    code = "key_undecryptable"
+    http_status = status.HTTP_503_SERVICE_UNAVAILABLE

@@ -1,0 +1,116 @@
+"""Decrypted signing keys, cached per process.
+
+Loading a private key costs about 27 ms (RSA 2048) against 0.2 ms to sign, so a request never
+decrypts: ``signing_key`` answers from memory keyed by (kid, key-set version) and reads the
+database only after a life-cycle change has bumped the version (``brands.keyset``).
+"""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from brands import encryption, keymaterial, keyset
+from brands.errors import KeyDecryptionFailed, NoSigningKey
+from brands.models import Brand, SigningKey
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedSigningKey:
+    """A key ready to sign: ``jwt.encode(payload, k.key, algorithm=k.algorithm,
+    headers={"kid": k.kid})``. ``key`` is a cryptography private key, or bytes for HS256."""
+
+    kid: str
+    algorithm: str
+    key: object = field(repr=False)
+
+
+_lock = threading.Lock()
+_version: str | None = None
+_active: dict[tuple[int, str], str | None] = {}  # (brand id, algorithm) -> kid
+_loaded: dict[str, LoadedSigningKey] = {}  # kid -> key
+
+
+def _sync(version: str) -> None:
+    """Forget everything derived from an older key-set version."""
+    global _version
+    if _version != version:
+        with _lock:
+            if _version != version:
+                _active.clear()
+                _loaded.clear()
+                _version = version
+
+
+def clear() -> None:
+    """Drop every cached key of this process (tests, KEK changes)."""
+    global _version
+    with _lock:
+        _active.clear()
+        _loaded.clear()
+        _version = None
+
+
+def signing_key(*, brand: Brand, algorithm: str) -> LoadedSigningKey:
+    """The brand's active key for ``algorithm``, decrypted once per process and version.
+
+    Raises ``NoSigningKey`` (503 ``no_signing_key``) when there is no active usable key, or when
+    its ciphertext no longer decrypts; the key is then marked unusable with the reason.
+    """
+    version = keyset.current()
+    _sync(version)
+    slot = (brand.pk, algorithm)
+    kid = _active.get(slot)
+    if kid is not None and kid in _loaded:
+        return _loaded[kid]
+    row = (
+        SigningKey.objects.filter(
+            brand_id=brand.pk, algorithm=algorithm, state=SigningKey.State.ACTIVE
+        )
+        .only("id", "kid", "algorithm", "private_key_ciphertext", "unusable_reason", "public_jwk")
+        .first()
+    )
+    if row is None:
+        raise NoSigningKey(f"Brand {brand.slug!r} has no active {algorithm} signing key.")
+    if row.unusable_reason:
+        raise NoSigningKey(f"The active {algorithm} key of brand {brand.slug!r} is unusable.")
+    try:
+        material = encryption.decrypt(row.private_key_ciphertext, kid=row.kid)
+        key = keymaterial.load_private_bytes(material, row.algorithm)
+        if row.algorithm in keymaterial.ASYMMETRIC and (
+            keymaterial.public_jwk(key, row.algorithm) != row.public_jwk
+        ):
+            raise KeyDecryptionFailed("The decrypted private key does not match the public key.")
+    except KeyDecryptionFailed as exc:
+        mark_unusable(key_id=row.pk, reason=exc.detail)
+        raise NoSigningKey(
+            f"The active {algorithm} key of brand {brand.slug!r} is unusable."
+        ) from exc
+    except Exception as exc:  # damaged material must never become a 500
+        logger.exception("Signing key %s could not be loaded", row.kid)
+        mark_unusable(
+            key_id=row.pk, reason=f"The private key could not be loaded ({type(exc).__name__})."
+        )
+        raise NoSigningKey(
+            f"The active {algorithm} key of brand {brand.slug!r} is unusable."
+        ) from exc
+    loaded = LoadedSigningKey(kid=row.kid, algorithm=row.algorithm, key=key)
+    with _lock:
+        if _version == version:
+            _loaded[row.kid] = loaded
+            _active[slot] = row.kid
+    return loaded
+
+
+def mark_unusable(*, key_id: int, reason: str) -> None:
+    """Flag a key unusable with ``reason`` (shown in the admin) and invalidate caches."""
+    logger.error("Signing key #%s marked unusable: %s", key_id, reason)
+    with transaction.atomic():
+        SigningKey.objects.filter(pk=key_id, unusable_reason="").update(
+            unusable_reason=reason, updated_at=timezone.now()
+        )
+        keyset.bump_on_commit()

@@ -1,0 +1,31 @@
+"""The key-set version: one value in the shared cache that every life-cycle change replaces.
+
+Each process keeps derived data (decrypted keys, JWKS documents) keyed by this version, so a
+change committed by any server is seen by all of them at their next read. The value is random,
+not a counter: after a cache flush or eviction a fresh value can never match stale entries.
+"""
+
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+
+CACHE_KEY = "brands:keyset-version"
+
+
+def current() -> str:
+    """The current key-set version (one shared-cache read)."""
+    version = cache.get(CACHE_KEY)
+    if version is None:
+        cache.add(CACHE_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(CACHE_KEY) or "uncached"
+    return version
+
+
+def _bump() -> None:
+    cache.set(CACHE_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def bump_on_commit(using: str | None = None) -> None:
+    """Invalidate every process's key caches once the current transaction commits."""
+    transaction.on_commit(_bump, using=using)

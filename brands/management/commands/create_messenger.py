@@ -1,0 +1,55 @@
+import json
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+
+from brands import services
+from brands.errors import BrandsError
+from brands.management.commands._base import bad_input, brand_or_exit, domain_error
+from brands.models import Messenger, SigningKey
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+class Command(BaseCommand):
+    help = "Create a messenger (brand-to-platform mapping). Exit code 2 on bad input."
+
+    def add_arguments(self, parser):
+        parser.add_argument("brand", help="Brand slug")
+        parser.add_argument("slug", help="Messenger slug, unique across brands")
+        parser.add_argument("--platform", required=True, choices=Messenger.Platform.values)
+        parser.add_argument("--audience", default="", help="aud claim (default derived)")
+        parser.add_argument("--ttl", type=int, default=300, help="Token lifetime in seconds")
+        parser.add_argument("--alg", default="RS256", choices=SigningKey.Algorithm.values)
+        parser.add_argument(
+            "--attributes", default="", help="Comma-separated: tier,vip,balance,email,..."
+        )
+        parser.add_argument("--origins", default="", help="Comma-separated https origins")
+        parser.add_argument("--vendor-settings", default="{}", help="JSON object")
+
+    def handle(self, *args, **o):
+        brand = brand_or_exit(o["brand"])
+        try:
+            vendor_settings = json.loads(o["vendor_settings"])
+        except json.JSONDecodeError as exc:
+            raise bad_input(f"--vendor-settings is not JSON: {exc.msg}") from exc
+        try:
+            messenger = services.messenger_create(
+                brand=brand,
+                slug=o["slug"],
+                platform=o["platform"],
+                audience=o["audience"],
+                algorithm=o["alg"],
+                token_ttl=timedelta(seconds=o["ttl"]),
+                attributes=_csv(o["attributes"]),
+                allowed_origins=_csv(o["origins"]),
+                vendor_settings=vendor_settings,
+            )
+        except BrandsError as exc:
+            raise domain_error(exc) from exc
+        self.stdout.write(
+            f"Created messenger {messenger.slug} for {brand.slug}: audience {messenger.audience}, "
+            f"issuer {messenger.issuer}, JWKS {messenger.jwks_url}"
+        )

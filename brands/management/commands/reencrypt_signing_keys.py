@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from brands import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every stored private key under the first KEY_ENCRYPTION_KEYS entry. "
+        "Rotate the key-encryption key: put the new key first, keep the old one after it, run "
+        "this, then remove the old key. Keys that no longer decrypt are marked unusable (exit 1)."
+    )
+
+    def handle(self, *args, **options):
+        result = services.signing_keys_reencrypt()
+        self.stdout.write(f"Re-encrypted {len(result.reencrypted)} key(s).")
+        if result.failed:
+            for kid in result.failed:
+                self.stderr.write(f"  does not decrypt, marked unusable: {kid}")
+            raise CommandError(f"{len(result.failed)} key(s) did not decrypt.", returncode=1)

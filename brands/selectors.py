@@ -1,0 +1,146 @@
+"""Reads of the brands app: JWKS and discovery documents, brands, messengers, timelines."""
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from brands import conf, keyset
+from brands.errors import UnknownBrand, UnknownMessenger
+from brands.models import Brand, Messenger, SigningKey
+
+
+@dataclass(frozen=True)
+class JwksDocument:
+    """A serialised JWKS: the exact response body and its strong ETag (quoted)."""
+
+    body: bytes
+    etag: str
+    version: str
+
+    @property
+    def keys(self) -> list[dict]:
+        return json.loads(self.body)["keys"]
+
+
+_lock = threading.Lock()
+_documents: dict[tuple[str, str | None], JwksDocument] = {}
+
+
+def brand_get(*, slug: str, active_only: bool = True) -> Brand:
+    """The brand ``slug``; ``UnknownBrand`` when missing (or inactive with ``active_only``)."""
+    qs = Brand.objects.all()
+    if active_only:
+        qs = qs.filter(is_active=True)
+    brand = qs.filter(slug=slug).first() if isinstance(slug, str) and len(slug) <= 50 else None
+    if brand is None:
+        raise UnknownBrand(f"There is no brand {str(slug)[:50]!r}.")
+    return brand
+
+
+def messenger_get(*, slug: str, active_only: bool = True) -> Messenger:
+    """The messenger ``slug`` with its brand; ``UnknownMessenger`` when missing or inactive."""
+    qs = Messenger.objects.select_related("brand")
+    if active_only:
+        qs = qs.filter(is_active=True, brand__is_active=True)
+    messenger = qs.filter(slug=slug).first() if isinstance(slug, str) and len(slug) <= 50 else None
+    if messenger is None:
+        raise UnknownMessenger(f"There is no messenger {str(slug)[:50]!r}.")
+    return messenger
+
+
+def published_keys(*, brand: Brand | None = None):
+    """Keys in the JWKS: pending, active and retired asymmetric keys of active brands."""
+    qs = SigningKey.objects.filter(
+        state__in=SigningKey.PUBLISHED_STATES, brand__is_active=True
+    ).exclude(algorithm=SigningKey.Algorithm.HS256)
+    if brand is not None:
+        qs = qs.filter(brand=brand)
+    return qs.select_related("brand").order_by("brand__slug", "created_at", "id")
+
+
+def _render(keys) -> bytes:
+    return json.dumps({"keys": [k.jwk() for k in keys]}, separators=(",", ":")).encode()
+
+
+def jwks_document(*, brand: Brand | str | None = None) -> JwksDocument:
+    """The JWKS of ``brand`` (a Brand or a slug), or of every active brand when ``None``.
+
+    Computed once per process and key-set version, then served from memory. Raises
+    ``UnknownBrand`` for an unknown or inactive brand.
+    """
+    version = keyset.current()
+    slug = brand.slug if isinstance(brand, Brand) else brand
+    cache_key = (version, slug)
+    document = _documents.get(cache_key)
+    if document is not None:
+        return document
+    if slug is None:
+        keys = published_keys()
+    else:
+        target = brand if isinstance(brand, Brand) and brand.is_active else brand_get(slug=slug)
+        keys = published_keys(brand=target)
+    body = _render(keys)
+    document = JwksDocument(
+        body=body, etag=f'"{hashlib.sha256(body).hexdigest()}"', version=version
+    )
+    with _lock:
+        for stale in [k for k in _documents if k[0] != version]:
+            _documents.pop(stale, None)
+        _documents[cache_key] = document
+    return document
+
+
+def discovery_document(*, brand: Brand) -> dict:
+    """The brand's OpenID configuration: what brands knows (issuer and keys).
+
+    OIDC endpoints are added by the messaging app, which serves its own discovery when it
+    implements them.
+    """
+    algorithms = sorted(
+        set(
+            published_keys(brand=brand)
+            .filter(state=SigningKey.State.ACTIVE)
+            .values_list("algorithm", flat=True)
+        )
+    ) or [SigningKey.Algorithm.RS256.value]
+    return {
+        "issuer": brand.issuer_url,
+        "jwks_uri": brand.jwks_url,
+        "id_token_signing_alg_values_supported": algorithms,
+        "subject_types_supported": ["public"],
+    }
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    key: SigningKey
+    published: bool
+    next_event: str
+    next_event_at: datetime | None
+
+
+def rotation_timeline(*, brand: Brand, now: datetime | None = None) -> list[TimelineEntry]:
+    """Every key of ``brand`` (newest first) with what happens to it next under the policy."""
+    now = now or timezone.now()
+    entries = []
+    for key in brand.signing_keys.all().order_by("-created_at", "-id"):
+        event, when = "", None
+        if key.state == SigningKey.State.PENDING:
+            if key.is_symmetric:
+                event = "activate by hand once the platform has the secret"
+            else:
+                event, when = "may be activated (published long enough)", key.activatable_at
+        elif key.state == SigningKey.State.ACTIVE and key.activated_at:
+            event, when = "rotation due", key.activated_at + conf.rotation_period()
+        elif key.state == SigningKey.State.RETIRED:
+            event, when = "leaves the JWKS (purge)", key.purge_due_at
+        entries.append(
+            TimelineEntry(
+                key=key, published=key.is_published, next_event=event, next_event_at=when
+            )
+        )
+    return entries

@@ -1,0 +1,570 @@
+"""Writes of the brands app: brands, messengers and the signing-key life cycle.
+
+Every service is keyword-only, runs in one transaction, locks the rows it changes (the brand
+row first, then its keys by id: one stable order, so concurrent changes serialise instead of
+deadlocking) and raises a ``brands.errors`` domain error with a stable code. Every key change
+bumps the key-set version on commit, so every process drops its cached keys and documents.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from brands import conf, encryption, keymaterial, keyset
+from brands.errors import BrandsError, InvalidKeyMaterial, InvalidTransition, KeyDecryptionFailed
+from brands.models import Brand, Messenger, SigningKey
+
+logger = logging.getLogger(__name__)
+
+State = SigningKey.State
+Algorithm = SigningKey.Algorithm
+
+
+def _validation_error(exc: ValidationError, code: str = "invalid") -> BrandsError:
+    if hasattr(exc, "error_dict"):
+        detail = "; ".join(
+            f"{name}: {' '.join(m for e in errors for m in e.messages)}"
+            for name, errors in exc.error_dict.items()
+        )
+    else:
+        detail = " ".join(exc.messages)
+    return BrandsError(detail, code=code)
+
+
+# --- brands -----------------------------------------------------------------------------------
+
+
+def brand_create(*, slug: str, name: str, issuer: str = "", is_active: bool = True) -> Brand:
+    """Create a brand (a token issuer). Raises ``BrandsError`` ``invalid_brand``."""
+    brand = Brand(slug=(slug or "").strip(), name=(name or "").strip(), issuer=issuer or "")
+    brand.is_active = is_active
+    try:
+        brand.full_clean()
+    except ValidationError as exc:
+        raise _validation_error(exc, "invalid_brand") from exc
+    with transaction.atomic():
+        try:
+            brand.save()
+        except IntegrityError as exc:
+            raise BrandsError(f"Brand {slug!r} already exists.", code="invalid_brand") from exc
+        keyset.bump_on_commit()
+    return brand
+
+
+# --- messengers -------------------------------------------------------------------------------
+
+
+def messenger_create(
+    *,
+    brand: Brand,
+    slug: str,
+    platform: str = Messenger.Platform.GENERIC,
+    audience: str = "",
+    algorithm: str = Algorithm.RS256,
+    token_ttl: timedelta = timedelta(minutes=5),
+    attributes: list[str] | None = None,
+    allowed_origins: list[str] | None = None,
+    vendor_settings: dict | None = None,
+    is_active: bool = True,
+) -> Messenger:
+    """Create a messenger of ``brand``. The audience defaults to
+    ``<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>``.
+
+    Raises ``BrandsError`` ``invalid_messenger`` (duplicate slug or audience, lifetime out of
+    bounds, unknown attribute, non-https origin, vendor settings not an object...).
+    """
+    messenger = Messenger(
+        brand=brand,
+        slug=(slug or "").strip(),
+        platform=platform,
+        audience=(audience or "").strip(),
+        algorithm=algorithm,
+        token_ttl=token_ttl,
+        attributes=list(attributes) if attributes is not None else [],
+        allowed_origins=list(allowed_origins) if allowed_origins is not None else [],
+        vendor_settings=vendor_settings if vendor_settings is not None else {},
+        is_active=is_active,
+    )
+    try:
+        messenger.full_clean()
+    except ValidationError as exc:
+        raise _validation_error(exc, "invalid_messenger") from exc
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                messenger.save()
+        except IntegrityError as exc:
+            raise BrandsError(
+                "A messenger with this slug or audience already exists.",
+                code="invalid_messenger",
+            ) from exc
+    return messenger
+
+
+# --- signing keys -----------------------------------------------------------------------------
+
+
+def _lock_brand_keys(brand_id: int, algorithm: str | None = None) -> list[SigningKey]:
+    """Lock the brand row, then its keys (of ``algorithm``) in id order."""
+    Brand.objects.select_for_update().filter(pk=brand_id).first()
+    qs = SigningKey.objects.select_for_update().filter(brand_id=brand_id).order_by("id")
+    if algorithm is not None:
+        qs = qs.filter(algorithm=algorithm)
+    return list(qs)
+
+
+def _store_new_key(
+    *,
+    brand: Brand,
+    algorithm: str,
+    key,
+    origin: str,
+    certificate: bool,
+    now: datetime,
+) -> SigningKey:
+    if algorithm in keymaterial.SYMMETRIC:
+        kid, jwk = keymaterial.random_kid(), {}
+    else:
+        jwk = keymaterial.public_jwk(key, algorithm)
+        kid = keymaterial.jwk_thumbprint(jwk)
+    if SigningKey.objects.filter(kid=kid).exists():
+        raise InvalidKeyMaterial(
+            "This key is already known (same kid): a kid is never reused.", code="duplicate_key"
+        )
+    row = SigningKey(
+        brand=brand,
+        kid=kid,
+        algorithm=algorithm,
+        state=State.PENDING,
+        origin=origin,
+        key_size=keymaterial.key_size(key),
+        fingerprint=keymaterial.fingerprint(key),
+        public_jwk=jwk,
+        private_key_ciphertext=encryption.encrypt(keymaterial.private_bytes(key), kid=kid),
+    )
+    if certificate and algorithm in keymaterial.ASYMMETRIC:
+        cert = keymaterial.self_signed_certificate(
+            key,
+            common_name=f"{brand.slug} signing key {kid[:16]}",
+            now=now,
+            validity=conf.certificate_validity(),
+        )
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        row.certificate_pem = cert.public_bytes(Encoding.PEM).decode("ascii")
+        row.certificate_not_after = cert.not_valid_after_utc
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as exc:
+        raise InvalidKeyMaterial(
+            "This key is already known (same kid): a kid is never reused.", code="duplicate_key"
+        ) from exc
+    keyset.bump_on_commit()
+    return row
+
+
+def _check_algorithm(algorithm: str) -> None:
+    if algorithm not in Algorithm.values:
+        raise InvalidKeyMaterial(
+            f"Unsupported algorithm {algorithm!r}; choose one of {', '.join(Algorithm.values)}.",
+            code="unsupported_algorithm",
+        )
+
+
+def signing_key_generate(
+    *,
+    brand: Brand,
+    algorithm: str = Algorithm.RS256,
+    key_size: int | None = None,
+    certificate: bool = True,
+    activate: bool = False,
+    force: bool = False,
+    now: datetime | None = None,
+) -> SigningKey:
+    """Generate a pending key for ``brand`` (published at once unless HS256).
+
+    RSA keys have ``key_size`` bits (default BRANDS_RSA_KEY_SIZE; 2048, 3072 or 4096).
+    ``certificate`` adds a self-signed certificate (``x5c``). With ``activate`` the key is
+    activated in the same transaction (see ``signing_key_activate`` for ``force``): on error
+    nothing is saved. Raises ``InvalidKeyMaterial`` or ``InvalidTransition``.
+    """
+    _check_algorithm(algorithm)
+    now = now or timezone.now()
+    key = keymaterial.generate_private_key(algorithm, key_size)
+    with transaction.atomic():
+        _lock_brand_keys(brand.pk, algorithm)
+        row = _store_new_key(
+            brand=brand,
+            algorithm=algorithm,
+            key=key,
+            origin=SigningKey.Origin.GENERATED,
+            certificate=certificate,
+            now=now,
+        )
+        if activate:
+            row = signing_key_activate(key=row, force=force, now=now)
+    logger.info("Generated %s key %s for brand %s", algorithm, row.kid, brand.slug)
+    return row
+
+
+def signing_key_import(
+    *,
+    brand: Brand,
+    pem: bytes | str,
+    password: bytes | str | None = None,
+    algorithm: str = Algorithm.RS256,
+    certificate: bool = True,
+    now: datetime | None = None,
+) -> SigningKey:
+    """Import a PEM private key as a pending key of ``brand``.
+
+    Refuses (``InvalidKeyMaterial``) garbage (``invalid_key``), an encrypted PEM without its
+    password (``encrypted_key``), a key of the wrong type for ``algorithm`` (``wrong_key_type``),
+    RSA below 2048 bits or with a small exponent (``weak_key``), and known material
+    (``duplicate_key``). The PEM is never stored or logged: only its encryption.
+    """
+    _check_algorithm(algorithm)
+    key = keymaterial.load_private_key_pem(pem, password=password, algorithm=algorithm)
+    with transaction.atomic():
+        _lock_brand_keys(brand.pk, algorithm)
+        row = _store_new_key(
+            brand=brand,
+            algorithm=algorithm,
+            key=key,
+            origin=SigningKey.Origin.IMPORTED,
+            certificate=certificate,
+            now=now or timezone.now(),
+        )
+    logger.info("Imported %s key %s for brand %s", algorithm, row.kid, brand.slug)
+    return row
+
+
+def _locked(keys: list[SigningKey], key: SigningKey) -> SigningKey:
+    for row in keys:
+        if row.pk == key.pk:
+            return row
+    raise InvalidTransition("This key no longer exists.", code="unknown_key")
+
+
+def signing_key_activate(
+    *, key: SigningKey, force: bool = False, now: datetime | None = None
+) -> SigningKey:
+    """Make a pending ``key`` sign; the brand's previous active key of the same algorithm
+    becomes retired, in the same transaction (at most one active key, also a DB constraint).
+
+    In a rotation (another key is active) an asymmetric key must have been published for
+    BRANDS_PREPUBLICATION_PERIOD, or platforms that cached the JWKS reject its tokens;
+    ``force`` skips that wait (emergency). Raises ``InvalidTransition`` with ``key_revoked``,
+    ``key_retired``, ``already_active``, ``key_unusable`` or ``not_prepublished``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        keys = _lock_brand_keys(key.brand_id, key.algorithm)
+        row = _locked(keys, key)
+        if row.state == State.REVOKED:
+            raise InvalidTransition(
+                f"Key {row.kid} is revoked and can never sign again.", code="key_revoked"
+            )
+        if row.state == State.RETIRED:
+            raise InvalidTransition(
+                f"Key {row.kid} is retired; generate a new key instead.", code="key_retired"
+            )
+        if row.state == State.ACTIVE:
+            raise InvalidTransition(f"Key {row.kid} is already active.", code="already_active")
+        if not row.is_usable:
+            raise InvalidTransition(
+                f"Key {row.kid} is unusable: {row.unusable_reason or 'no private key'}",
+                code="key_unusable",
+            )
+        previous = [k for k in keys if k.state == State.ACTIVE]
+        ready_at = row.created_at + conf.prepublication_period()
+        if previous and not row.is_symmetric and not force and now < ready_at:
+            raise InvalidTransition(
+                f"Key {row.kid} has been published since {row.created_at:%Y-%m-%d %H:%M:%S} "
+                f"UTC; it may sign from {ready_at:%Y-%m-%d %H:%M:%S} UTC, once every platform "
+                "has refreshed its JWKS cache.",
+                code="not_prepublished",
+            )
+        for old in previous:
+            old.state = State.RETIRED
+            old.retired_at = now
+            old.save(update_fields=["state", "retired_at", "updated_at"])
+        row.state = State.ACTIVE
+        row.activated_at = now
+        row.save(update_fields=["state", "activated_at", "updated_at"])
+        keyset.bump_on_commit()
+    logger.info("Activated key %s (retired: %s)", row.kid, [k.kid for k in previous] or "none")
+    return row
+
+
+def signing_key_retire(*, key: SigningKey, now: datetime | None = None) -> SigningKey:
+    """Stop an active ``key`` from signing; it stays published for BRANDS_RETENTION.
+
+    Without another active key the brand cannot sign (503 ``no_signing_key``) until one is
+    activated. Raises ``InvalidTransition`` ``not_active``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = _locked(_lock_brand_keys(key.brand_id, key.algorithm), key)
+        if row.state != State.ACTIVE:
+            raise InvalidTransition(
+                f"Only an active key can be retired; {row.kid} is {row.state}"
+                + (" (revoke a pending key instead)." if row.state == State.PENDING else "."),
+                code="not_active",
+            )
+        row.state = State.RETIRED
+        row.retired_at = now
+        row.save(update_fields=["state", "retired_at", "updated_at"])
+        keyset.bump_on_commit()
+    logger.info("Retired key %s", row.kid)
+    return row
+
+
+def _revoke(row: SigningKey, *, now: datetime, reason: str, purged: bool = False) -> None:
+    row.state = State.REVOKED
+    row.revoked_at = now
+    row.revocation_reason = reason[:300]
+    row.private_key_ciphertext = ""  # a revoked key never signs again: forget the secret
+    fields = ["state", "revoked_at", "revocation_reason", "private_key_ciphertext", "updated_at"]
+    if purged:
+        row.purged_at = now
+        fields.append("purged_at")
+    row.save(update_fields=fields)
+
+
+def signing_key_revoke(
+    *, key: SigningKey, reason: str = "", now: datetime | None = None
+) -> SigningKey:
+    """Unpublish ``key`` at once and erase its private material, whatever its state.
+
+    Tokens it signed stop verifying when platforms refresh the JWKS. Revoking the active key
+    leaves the brand unable to sign until another key is activated. Raises
+    ``InvalidTransition`` ``key_revoked`` when already revoked.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = _locked(_lock_brand_keys(key.brand_id, key.algorithm), key)
+        if row.state == State.REVOKED:
+            raise InvalidTransition(f"Key {row.kid} is already revoked.", code="key_revoked")
+        _revoke(row, now=now, reason=reason or "revoked by staff")
+        keyset.bump_on_commit()
+    logger.warning("Revoked key %s: %s", row.kid, row.revocation_reason)
+    return row
+
+
+def signing_keys_purge(
+    *, brand: Brand | None = None, now: datetime | None = None
+) -> list[SigningKey]:
+    """Unpublish retired keys whose retention (BRANDS_RETENTION after retirement) is over:
+    they become ``revoked`` with ``purged_at`` set. Returns the purged keys."""
+    now = now or timezone.now()
+    cutoff = now - conf.retention()
+    brand_ids = (
+        [brand.pk]
+        if brand
+        else list(
+            SigningKey.objects.filter(state=State.RETIRED, retired_at__lte=cutoff)
+            .order_by("brand_id")
+            .values_list("brand_id", flat=True)
+            .distinct()
+        )
+    )
+    purged = []
+    for brand_id in brand_ids:
+        with transaction.atomic():
+            for row in _lock_brand_keys(brand_id):
+                if row.state == State.RETIRED and row.retired_at and row.retired_at <= cutoff:
+                    _revoke(row, now=now, reason="retention over", purged=True)
+                    purged.append(row)
+                    keyset.bump_on_commit()
+    return purged
+
+
+def signing_keys_reencrypt() -> "ReencryptResult":
+    """Re-encrypt every stored private key under the first KEY_ENCRYPTION_KEYS entry.
+
+    Keys that no longer decrypt are marked unusable (and counted), never raised. A key marked
+    unusable only because it did not decrypt becomes usable again when it now decrypts.
+    """
+    result = ReencryptResult()
+    ids = list(
+        SigningKey.objects.exclude(private_key_ciphertext="")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for key_id in ids:
+        with transaction.atomic():
+            row = SigningKey.objects.select_for_update().filter(pk=key_id).first()
+            if row is None or not row.private_key_ciphertext:
+                continue
+            try:
+                row.private_key_ciphertext = encryption.reencrypt(
+                    row.private_key_ciphertext, kid=row.kid
+                )
+            except KeyDecryptionFailed as exc:
+                if not row.unusable_reason:
+                    row.unusable_reason = exc.detail
+                    row.save(update_fields=["unusable_reason", "updated_at"])
+                result.failed.append(row.kid)
+            else:
+                fields = ["private_key_ciphertext", "updated_at"]
+                if row.unusable_reason.startswith(_DECRYPTION_REASONS):
+                    row.unusable_reason = ""
+                    fields.append("unusable_reason")
+                row.save(update_fields=fields)
+                result.reencrypted.append(row.kid)
+            keyset.bump_on_commit()
+    return result
+
+
+_DECRYPTION_REASONS = (
+    "The private key does not decrypt",
+    "The stored private key belongs",
+    "The decrypted private key does not match",
+)
+
+
+@dataclass
+class ReencryptResult:
+    reencrypted: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+# --- rotation by policy -------------------------------------------------------------------------
+
+
+@dataclass
+class RotationStep:
+    """One step of a rotation plan. ``action`` is generate, activate or purge."""
+
+    brand: Brand
+    algorithm: str
+    action: str
+    reason: str
+    key: SigningKey | None = None
+    activate: bool = False
+    done: bool = False
+    result: str = ""
+    error: str = ""
+
+    def describe(self) -> str:
+        target = self.key.kid if self.key else "new key"
+        text = f"{self.brand.slug} {self.algorithm}: {self.action} {target} ({self.reason})"
+        if self.error:
+            return f"{text} -> FAILED {self.error}"
+        if self.done:
+            return f"{text} -> {self.result or 'done'}"
+        return text
+
+
+def _managed_algorithms(brand: Brand) -> list[str]:
+    algorithms = {Algorithm.RS256.value}
+    algorithms |= set(
+        brand.signing_keys.filter(state__in=[State.PENDING, State.ACTIVE]).values_list(
+            "algorithm", flat=True
+        )
+    )
+    algorithms |= set(brand.messengers.filter(is_active=True).values_list("algorithm", flat=True))
+    return sorted(a for a in algorithms if a in keymaterial.ASYMMETRIC)
+
+
+def signing_keys_plan(
+    *, brand: Brand | None = None, now: datetime | None = None
+) -> list[RotationStep]:
+    """What ``signing_keys_rotate`` would do now, without doing it.
+
+    Per active brand and asymmetric algorithm in use (RS256 always): keep one pending "next"
+    key published; promote it once it has been published for the pre-publication period and
+    the active key has signed for BRANDS_ROTATION_PERIOD (at once when nothing usable is
+    active); purge retired keys past BRANDS_RETENTION.
+    """
+    now = now or timezone.now()
+    brands = [brand] if brand else list(Brand.objects.filter(is_active=True).order_by("slug"))
+    steps: list[RotationStep] = []
+    for b in brands:
+        for algorithm in _managed_algorithms(b):
+            keys = list(b.signing_keys.filter(algorithm=algorithm).order_by("created_at", "id"))
+            active = next((k for k in keys if k.state == State.ACTIVE), None)
+            pending = next((k for k in keys if k.state == State.PENDING and k.is_usable), None)
+            usable_active = active is not None and active.is_usable
+            if pending is None:
+                if not usable_active:
+                    steps.append(
+                        RotationStep(
+                            b,
+                            algorithm,
+                            "generate",
+                            "no usable active key: generate and activate at once",
+                            activate=True,
+                        )
+                    )
+                steps.append(RotationStep(b, algorithm, "generate", "publish the next key"))
+                continue
+            due = (
+                not usable_active
+                or active.activated_at is None
+                or now >= active.activated_at + conf.rotation_period()
+            )
+            published_long_enough = now >= pending.created_at + conf.prepublication_period()
+            if due and (published_long_enough or not usable_active):
+                why = "rotation period over" if usable_active else "no usable active key"
+                steps.append(RotationStep(b, algorithm, "activate", why, key=pending))
+                steps.append(RotationStep(b, algorithm, "generate", "publish the next key"))
+        cutoff = now - conf.retention()
+        for key in b.signing_keys.filter(state=State.RETIRED, retired_at__lte=cutoff).order_by(
+            "retired_at", "id"
+        ):
+            steps.append(RotationStep(b, key.algorithm, "purge", "retention over", key=key))
+    return steps
+
+
+def signing_keys_rotate(
+    *,
+    brand: Brand | None = None,
+    dry_run: bool = False,
+    key_size: int | None = None,
+    now: datetime | None = None,
+) -> list[RotationStep]:
+    """Carry out ``signing_keys_plan`` (unless ``dry_run``); returns the steps with results.
+
+    A failing step is recorded in its ``error`` and does not stop the others.
+    """
+    now = now or timezone.now()
+    steps = signing_keys_plan(brand=brand, now=now)
+    if dry_run:
+        return steps
+    for step in steps:
+        try:
+            if step.action == "generate":
+                row = signing_key_generate(
+                    brand=step.brand,
+                    algorithm=step.algorithm,
+                    key_size=key_size if step.algorithm in ("RS256", "PS256") else None,
+                    activate=step.activate,
+                    force=True,
+                    now=now,
+                )
+                step.key = row
+                step.result = f"{row.kid} {row.state}"
+            elif step.action == "activate":
+                # the plan already waited for the pre-publication period when a key is active
+                signing_key_activate(key=step.key, force=True, now=now)
+                step.result = "active"
+            elif step.action == "purge":
+                with transaction.atomic():
+                    rows = _lock_brand_keys(step.brand.pk, step.algorithm)
+                    row = _locked(rows, step.key)
+                    if row.state == State.RETIRED:
+                        _revoke(row, now=now, reason="retention over", purged=True)
+                        keyset.bump_on_commit()
+                step.result = "unpublished"
+            step.done = True
+        except BrandsError as exc:
+            step.error = f"{exc.code}: {exc.detail}"
+            logger.error("Rotation step failed: %s", step.describe())
+    return steps
