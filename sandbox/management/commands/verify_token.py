@@ -1,0 +1,79 @@
+"""``manage.py verify_token TOKEN (--messenger SLUG | --jwks-url URL --audience AUD --issuer ISS)``
+
+Verifies a token exactly as the sandbox platform does and prints ONE JSON object on stdout:
+exit 0 with the claims when valid, 1 with ``reason`` when not, 2 on bad arguments.
+``TOKEN`` may be ``-`` to read it from standard input (keeps it out of shell history).
+"""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from sandbox import conf
+from sandbox.fetch import check_url
+from sandbox.platform import PlatformUnavailable, UnknownMessenger, resolve_messenger
+from sandbox.verifier import PROFILES, Verifier
+
+
+def _bad(message: str) -> CommandError:
+    return CommandError(message, returncode=2)
+
+
+class Command(BaseCommand):
+    help = "Verify a JWT as the sandbox platform does; prints one JSON object."
+
+    def add_arguments(self, parser):
+        parser.add_argument("token", help="the compact JWT, or - to read it from stdin")
+        parser.add_argument("--messenger", help="messenger slug (public setup from the portal)")
+        parser.add_argument("--jwks-url", help="JWKS URL (with --audience and --issuer)")
+        parser.add_argument("--audience", help="our audience")
+        parser.add_argument("--issuer", help="the expected issuer")
+        parser.add_argument("--profile", default=None, help="verification profile (generic)")
+        parser.add_argument("--typ", default=None, help="exact typ header (default JWT)")
+        parser.add_argument("--leeway", type=float, default=None, help="seconds, 0 to 300")
+
+    def handle(self, *args, **opts):
+        token = opts["token"]
+        if token == "-":
+            token = sys.stdin.readline().strip()
+        manual = [opts["jwks_url"], opts["audience"], opts["issuer"]]
+        if opts["messenger"] and any(manual):
+            raise _bad("use either --messenger or --jwks-url/--audience/--issuer, not both")
+        if opts["profile"] is not None and opts["profile"] not in PROFILES:
+            raise _bad(f"unknown profile {opts['profile']!r}; known: {sorted(PROFILES)}")
+        leeway = opts["leeway"]
+        if leeway is not None and not 0 <= leeway <= float(conf.get("MAX_LEEWAY")):
+            raise _bad(f"--leeway must be between 0 and {conf.get('MAX_LEEWAY')} seconds")
+        overrides = {"typ": opts["typ"], "leeway": leeway}
+        if opts["messenger"]:
+            try:
+                config = resolve_messenger(opts["messenger"])
+                verifier = config.verifier(profile=opts["profile"], **overrides)
+            except UnknownMessenger as exc:
+                raise _bad(str(exc)) from None
+            except PlatformUnavailable as exc:
+                return self._emit(
+                    {"valid": False, "reason": "jwks_unavailable", "detail": str(exc)}, 1
+                )
+        elif all(manual):
+            try:
+                check_url(opts["jwks_url"])
+                verifier = Verifier(
+                    issuer=opts["issuer"],
+                    audience=opts["audience"],
+                    jwks_url=opts["jwks_url"],
+                    profile=opts["profile"] or "generic",
+                    **{k: v for k, v in overrides.items() if v is not None},
+                )
+            except ValueError as exc:
+                raise _bad(str(exc)) from None
+        else:
+            raise _bad("give --messenger SLUG, or --jwks-url, --audience and --issuer")
+        result = verifier.verify(token)
+        return self._emit(result.as_dict(), 0 if result.valid else 1)
+
+    def _emit(self, data: dict, code: int):
+        self.stdout.write(json.dumps(data, sort_keys=True, default=str))
+        if code:
+            raise SystemExit(code)

@@ -1,0 +1,129 @@
+"""A messenger's PUBLIC settings, fetched from the portal over HTTP as a vendor would.
+
+``resolve_messenger(slug)`` GETs ``{SANDBOX_PORTAL_URL}/api/v1/messaging/messengers/<slug>/setup``
+and caches the answer briefly (``SANDBOX_SETUP_CACHE_SECONDS``) in the shared cache. The
+sandbox never reads the portal's database: this document is all it knows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from urllib.parse import quote
+
+from django.core.cache import cache
+
+from . import conf
+from .fetch import FetchError, http_get
+from .verifier import PROFILES, Verifier
+from .verifier.encoding import DecodeError, strict_json_object
+
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_CACHE_PREFIX = "sandbox:setup:"
+
+
+class PlatformError(Exception):
+    """Base class; ``str()`` is safe to show."""
+
+
+class UnknownMessenger(PlatformError):
+    pass
+
+
+class PlatformUnavailable(PlatformError):
+    """The portal could not be asked, or answered something unusable."""
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    messenger: str
+    brand: str
+    platform: str
+    issuer: str
+    audience: str
+    jwks_uri: str
+    algorithms: tuple[str, ...]
+    token_type: str = "JWT"
+    token_lifetime: int | None = None
+
+    @classmethod
+    def from_document(cls, doc: dict) -> PlatformConfig:
+        def text(name: str, required: bool = True) -> str:
+            value = doc.get(name)
+            if not isinstance(value, str) or (required and not value):
+                raise PlatformUnavailable(f"setup field {name!r} missing or not a string")
+            return value
+
+        algorithms = doc.get("algorithms")
+        if (
+            not isinstance(algorithms, list)
+            or not algorithms
+            or not all(isinstance(a, str) for a in algorithms)
+        ):
+            raise PlatformUnavailable("setup field 'algorithms' is not a list of names")
+        token_type = doc.get("token_type")
+        token_type = token_type if isinstance(token_type, str) and token_type else "JWT"
+        lifetime = doc.get("token_lifetime")
+        if lifetime is not None and (isinstance(lifetime, bool) or not isinstance(lifetime, int)):
+            lifetime = None
+        return cls(
+            messenger=text("messenger"),
+            brand=text("brand"),
+            platform=text("platform"),
+            issuer=text("issuer"),
+            audience=text("audience"),
+            jwks_uri=text("jwks_uri"),
+            algorithms=tuple(algorithms),
+            token_type=token_type,
+            token_lifetime=lifetime,
+        )
+
+    def verifier(self, **overrides) -> Verifier:
+        """A verifier for this messenger; raises PlatformUnavailable for an unknown platform."""
+        if self.platform not in PROFILES:
+            raise PlatformUnavailable(f"platform {self.platform[:32]!r} is not simulated")
+        options = {
+            "issuer": self.issuer,
+            "audience": self.audience,
+            "jwks_url": self.jwks_uri,
+            "profile": self.platform,
+            "algorithms": self.algorithms,
+            "typ": self.token_type,
+        }
+        options.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return Verifier(**options)
+        except ValueError as exc:
+            raise PlatformUnavailable(f"unusable messenger setup: {exc}") from None
+
+
+def setup_url(slug: str) -> str:
+    return f"{conf.portal_url()}/api/v1/messaging/messengers/{quote(slug, safe='')}/setup"
+
+
+def resolve_messenger(slug: str) -> PlatformConfig:
+    """The messenger's public setup; UnknownMessenger or PlatformUnavailable otherwise."""
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+        raise UnknownMessenger("not a messenger slug")
+    cached = cache.get(_CACHE_PREFIX + slug)
+    if isinstance(cached, dict):
+        try:
+            return PlatformConfig(**{**cached, "algorithms": tuple(cached["algorithms"])})
+        except (TypeError, KeyError):
+            pass
+    try:
+        response = http_get(setup_url(slug), max_bytes=int(conf.get("SETUP_MAX_BYTES")))
+    except FetchError as exc:
+        raise PlatformUnavailable(f"portal setup unavailable: {exc}") from None
+    if response.status == 404:
+        raise UnknownMessenger(f"unknown messenger {slug!r}")
+    if response.status != 200:
+        raise PlatformUnavailable(f"portal setup answered HTTP {response.status}")
+    try:
+        config = PlatformConfig.from_document(strict_json_object(response.body))
+    except DecodeError as exc:
+        raise PlatformUnavailable(f"portal setup is not JSON: {exc}") from None
+    if config.messenger != slug:
+        raise PlatformUnavailable("portal setup is for another messenger")
+    cache.set(_CACHE_PREFIX + slug, asdict(config), int(conf.get("SETUP_CACHE_SECONDS")))
+    return config
