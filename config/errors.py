@@ -63,6 +63,8 @@ def api_exception_handler(exc, context):
         if response is None:
             return None
         code = getattr(exc, "error_code", None)
+        if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF"):
+            code = "csrf_failed"
         if code is None:
             code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
         detail = _flatten(exc.detail) if hasattr(exc, "detail") else str(exc)

@@ -5,6 +5,8 @@ from django.core.cache import cache
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from brands import services as brand_services
+from brands.models import Messenger
 from tests import factories
 
 
@@ -72,3 +74,44 @@ def staff_client(staff_user):
     """An admin session of a superuser with a verified TOTP device."""
     device = factories.TOTPDeviceFactory(user=staff_user)
     return login_verified(Client(), staff_user, device)
+
+
+# --- brands: keys and messengers ---
+
+
+def _active_key(brand):
+    return brand_services.signing_key_generate(
+        brand=brand, algorithm="RS256", key_size=2048, certificate=False, activate=True
+    )
+
+
+def _messenger(brand, slug, **extra) -> Messenger:
+    return brand_services.messenger_create(brand=brand, slug=slug, platform="generic", **extra)
+
+
+@pytest.fixture
+def signing_key(brand):
+    return _active_key(brand)
+
+
+@pytest.fixture
+def messenger(brand, signing_key):
+    return _messenger(brand, "acme-web", attributes=["names", "tier", "vip", "balance"])
+
+
+@pytest.fixture
+def other_brand(db):
+    brand = factories.BrandFactory(slug="globex", name="Globex Insurance")
+    _active_key(brand)
+    return brand
+
+
+@pytest.fixture
+def other_messenger(other_brand):
+    return _messenger(other_brand, "globex-web")
+
+
+@pytest.fixture
+def messenger_without_key(brand):
+    """A messenger of the customer's brand, which has no key yet."""
+    return _messenger(brand, "acme-keyless")

@@ -1,0 +1,41 @@
+"""The generic profile: the reference token format of this product.
+
+Header ``alg``, ``kid``, ``typ: "JWT"`` (what the platforms and common JWT libraries expect).
+Claims: ``iss``, ``sub`` (public customer id), ``aud``, ``iat``, ``nbf``, ``exp``, ``jti``,
+then the certified attributes, each only when the messenger selects it (data minimisation;
+a messenger's default selection is names, tier, VIP and balance): ``firstName`` and
+``lastName`` ("names"), ``accountTier`` ("tier"), ``isVip`` ("vip"), ``accountBalance`` as a
+decimal string with ``currency`` ("balance"), ``email`` ("email"), ``customerSince``
+("customer_since").
+Source: ../shared/PLATFORMS.md (summary table) and SECURITY.md issuer checklist 3-4.
+"""
+
+from messaging.profiles.base import ClaimProfile, money, register
+
+
+class GenericProfile(ClaimProfile):
+    platform = "generic"
+    typ = "JWT"
+    algorithms = ("RS256", "PS256", "ES256", "EdDSA")
+    source = "shared/PLATFORMS.md; RFC 7519; RFC 8725"
+
+    def attribute_claims(self, *, customer, attributes: set[str]) -> dict:
+        claims: dict = {}
+        if "names" in attributes:
+            claims["firstName"] = customer.first_name
+            claims["lastName"] = customer.last_name
+        if "tier" in attributes:
+            claims["accountTier"] = customer.tier.code
+        if "vip" in attributes:
+            claims["isVip"] = bool(customer.is_vip)
+        if "balance" in attributes:
+            claims["accountBalance"] = money(customer.balance)
+            claims["currency"] = customer.currency
+        if "email" in attributes:
+            claims["email"] = customer.email
+        if "customer_since" in attributes:
+            claims["customerSince"] = customer.customer_since.isoformat()
+        return claims
+
+
+register(GenericProfile())

@@ -1,0 +1,109 @@
+"""Issuing tokens: claims from the customer record, signed with the brand's active key."""
+
+import hashlib
+import ipaddress
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Customer
+from brands import keycache
+from brands.models import Messenger
+from messaging import conf, profiles
+from messaging.models import TokenIssue
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A signed token and what the caller may show about it. ``__repr__`` hides the token."""
+
+    token: str
+    jti: str
+    kid: str
+    brand: str
+    messenger: str
+    issued_at: datetime
+    expires_at: datetime
+
+    @property
+    def expires_in(self) -> int:
+        return int((self.expires_at - self.issued_at).total_seconds())
+
+    def __repr__(self) -> str:
+        return f"IssuedToken(jti={self.jti!r}, kid={self.kid!r}, messenger={self.messenger!r})"
+
+
+def token_issue(
+    *,
+    customer: Customer,
+    messenger: Messenger,
+    client_address: str | None = None,
+    user_agent: str = "",
+) -> IssuedToken:
+    """Sign a fresh token for ``customer`` on ``messenger`` and audit it, together or not at all.
+
+    The key comes from the per-process key cache (no database read or decryption on the hot
+    path). Raises ``brands.errors.NoSigningKey`` (503) when the brand has no usable key.
+    """
+    profile = profiles.get(messenger.platform)
+    algorithm = messenger.algorithm or profile.algorithms[0]
+    key = keycache.signing_key(brand=messenger.brand, algorithm=algorithm)
+    now = timezone.now().replace(microsecond=0)
+    expires_at = now + messenger.token_ttl
+    jti = secrets.token_urlsafe(24)  # 192 random bits
+    claims = profile.claims(
+        customer=customer,
+        messenger=messenger,
+        issued_at=now,
+        expires_at=expires_at,
+        not_before=now - conf.get("CLOCK_SKEW"),
+        jti=jti,
+    )
+    token = jwt.encode(
+        claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": profile.typ}
+    )
+    with transaction.atomic():
+        TokenIssue.objects.create(
+            jti=jti,
+            fingerprint=hashlib.sha256(token.encode()).hexdigest(),
+            customer=customer,
+            subject=customer.customer_id,
+            brand=messenger.brand,
+            messenger=messenger,
+            kid=key.kid,
+            algorithm=key.algorithm,
+            issued_at=now,
+            expires_at=expires_at,
+            client_address=_ip_or_none(client_address),
+            user_agent=user_agent[:300],
+        )
+    logger.info(
+        "token issued jti=%s sub=%s messenger=%s kid=%s",
+        jti,
+        customer.customer_id,
+        messenger.slug,
+        key.kid,
+    )
+    return IssuedToken(
+        token=token,
+        jti=jti,
+        kid=key.kid,
+        brand=messenger.brand.slug,
+        messenger=messenger.slug,
+        issued_at=now,
+        expires_at=expires_at,
+    )
+
+
+def _ip_or_none(address: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(address or ""))
+    except ValueError:
+        return None

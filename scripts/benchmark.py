@@ -1,0 +1,127 @@
+"""Measure the hot paths: token issuance (service and API) and JWKS serving.
+
+Run with ``make benchmark`` (SQLite) or with DATABASE_URL/REDIS_URL set. It builds a throwaway
+database through Django's test runner utilities, so it never touches your data, and prints a
+Markdown table to paste into docs/benchmarks.md.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("PUBLIC_BASE_URL", "http://testserver")
+os.environ.setdefault("KEY_ENCRYPTION_KEYS", "p6Rz0lRW2hB1bqbWzX0Vv6wXr3Xw8CkN3Wcq5sQe3mE=")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+N = int(os.environ.get("BENCH_N", "500"))
+
+
+def _timed(fn, n: int) -> list[float]:
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _row(name: str, samples: list[float]) -> str:
+    samples = sorted(samples)
+    p95 = samples[int(len(samples) * 0.95) - 1]
+    return (
+        f"| {name} | {len(samples)} | {statistics.median(samples):.2f} | {p95:.2f} "
+        f"| {max(samples):.2f} |"
+    )
+
+
+def main() -> None:
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        from accounts.models import AccountTier
+        from accounts.services import customer_create
+        from brands import services as brand_services
+        from brands.models import Brand
+        from messaging.services import token_issue
+
+        AccountTier.objects.create(code="gold", name="Gold", rank=20, is_default=True)
+        brand = Brand.objects.create(slug="bench", name="Bench Bank")
+        brand_services.signing_key_generate(
+            brand=brand, algorithm="RS256", key_size=3072, activate=True
+        )
+        messenger = brand_services.messenger_create(
+            brand=brand, slug="bench-web", platform="generic"
+        )
+        customer = customer_create(
+            username="bench",
+            email="b@example.com",
+            first_name="B",
+            last_name="Ench",
+            brand_slugs=["bench"],
+            password="a-long-bench-password-1",
+        )
+        device = TOTPDevice.objects.create(user=customer.user, name="t", confirmed=True)
+        client = Client()
+        client.force_login(customer.user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+        token_issue(customer=customer, messenger=messenger)  # warm the key cache
+        rows = [
+            _row(
+                "token_issue service (RS256-3072)",
+                _timed(lambda: token_issue(customer=customer, messenger=messenger), N),
+            ),
+            _row(
+                "POST /api/v1/messaging/token",
+                _timed(
+                    lambda: client.post(
+                        "/api/v1/messaging/token",
+                        json.dumps({"messenger": "bench-web"}),
+                        content_type="application/json",
+                    ),
+                    N,
+                ),
+            ),
+            _row(
+                "GET /brands/bench/.well-known/jwks.json",
+                _timed(lambda: client.get("/brands/bench/.well-known/jwks.json"), N),
+            ),
+            _row(
+                "GET /.well-known/jwks.json (304)",
+                _timed(
+                    lambda: client.get(
+                        "/.well-known/jwks.json",
+                        HTTP_IF_NONE_MATCH=client.get("/.well-known/jwks.json")["ETag"],
+                    ),
+                    N,
+                ),
+            ),
+        ]
+        print(f"database: {connection.vendor}; N={N}\n")
+        print("| operation | n | median ms | p95 ms | max ms |")
+        print("|---|---|---|---|---|")
+        print("\n".join(rows))
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Playwright driving Debian's Chromium against the live test server (loopback only)."""
+
+import os
+import shutil
+
+import pytest
+from django.test import Client
+
+from tests.conftest import login_verified
+
+CHROMIUM = "/usr/bin/chromium"
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise pytest.UsageError(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing")
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def portal(live_server, settings):
+    """The live server, with the portal's public URL pointing at it."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
+    return live_server
+
+
+def session_context(browser, portal, user, device):
+    """A browser context already logged in (password + second factor) as ``user``."""
+    client = login_verified(Client(), user, device)
+    context = browser.new_context(base_url=portal.url)
+    host = portal.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+    return context
+
+
+@pytest.fixture
+def customer_page(browser, portal, customer, totp_device):
+    context = session_context(browser, portal, customer.user, totp_device)
+    page = context.new_page()
+    yield page
+    context.close()
