@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import AccountTier, Customer, Membership, User
-from brands.models import Brand
+from brands.models import Brand, Messenger, SigningKey
 
 
 @pytest.fixture
@@ -132,6 +132,8 @@ def test_seed_demo_twice_gives_the_same_data(db):
             ),
             sorted(Membership.objects.values_list("customer__user__username", "brand__slug")),
             sorted(User.objects.values_list("username", "is_staff")),
+            sorted(Messenger.objects.values_list("slug", "audience", "brand__slug")),
+            sorted(SigningKey.objects.values_list("kid", "state")),
         )
 
     before = snapshot()
@@ -140,6 +142,8 @@ def test_seed_demo_twice_gives_the_same_data(db):
     assert snapshot() == before
     assert sorted(t[0] for t in before[0]) == ["gold", "platinum", "standard"]
     assert len(before[1]) == 2
+    assert [m[0] for m in before[5]] == ["harbor-web", "northwind-web"]
+    assert [k[1] for k in before[6]] == ["active", "active"]
     # the same logins and the same (unused) backup codes are printed both times
     assert first.getvalue() == second.getvalue()
     assert "backup code" in first.getvalue() and "demo-password-2026" in first.getvalue()

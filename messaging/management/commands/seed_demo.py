@@ -12,7 +12,8 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.models import AccountTier, Customer, Membership, User
-from brands.models import Brand
+from brands import services as brand_services
+from brands.models import Brand, Messenger, SigningKey
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -31,6 +32,7 @@ CUSTOMERS = [
     ("dave", "Dave", "Rossi", "standard", False, "15.20", "EUR", ["northwind"], False),
 ]
 STAFF = ("admin", "Sam", "Staff")
+DEMO_ATTRIBUTES = ["names", "tier", "vip", "balance", "customer_since"]
 
 
 class Command(BaseCommand):
@@ -78,6 +80,8 @@ class Command(BaseCommand):
         )
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        slugs = ", ".join(Messenger.objects.order_by("slug").values_list("slug", flat=True))
+        self.stdout.write(f"Messengers: {slugs}")
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
         self.stdout.write("DEMO ONLY - backup codes printed so you can log in without an app:")
         for username, ident, where, code in logins:
@@ -85,7 +89,19 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<6} {ident:<40} {where:<24} {second}")
 
     def _brand_setup(self, brands: dict[str, Brand]) -> None:
-        """Signing keys and messengers for each demo brand (filled in by the keys issue)."""
+        """One active RS256 key and one generic web messenger per demo brand."""
+        for slug, brand in brands.items():
+            if not brand.signing_keys.filter(
+                state=SigningKey.State.ACTIVE, algorithm="RS256"
+            ).exists():
+                brand_services.signing_key_generate(brand=brand, algorithm="RS256", activate=True)
+            if not Messenger.objects.filter(slug=f"{slug}-web").exists():
+                brand_services.messenger_create(
+                    brand=brand,
+                    slug=f"{slug}-web",
+                    platform="generic",
+                    attributes=DEMO_ATTRIBUTES,
+                )
 
     def _user(self, username: str, first: str, last: str, *, staff: bool = False) -> User:
         user, _ = User.objects.get_or_create(

@@ -1,0 +1,53 @@
+"""The portal's Chat with support panel: brand choice, no token in the page, exact CSP."""
+
+import pytest
+from django.test import Client
+
+from brands import services as brand_services
+from tests import factories
+from tests.conftest import login_verified
+
+
+@pytest.mark.django_db
+def test_home_offers_the_customers_messenger_without_any_token(verified_client, messenger):
+    page = verified_client.get("/").content.decode()
+    assert 'id="chat-button"' in page and messenger.slug in page
+    assert "eyJ" not in page  # no JWT is ever rendered into the page
+    assert "messaging/chat.js" in page
+
+
+@pytest.mark.django_db
+def test_a_customer_of_two_brands_chooses_the_brand(customer, totp_device, messenger, other_brand):
+    factories.MembershipFactory(customer=customer, brand=other_brand)
+    brand_services.messenger_create(brand=other_brand, slug="globex-web", platform="generic")
+    client = login_verified(Client(), customer.user, totp_device)
+    page = client.get("/").content.decode()
+    assert '<select id="chat-messenger"' in page
+    assert '<option value="acme-web">Acme Bank</option>' in page
+    assert '<option value="globex-web">Globex Insurance</option>' in page
+
+
+@pytest.mark.django_db
+def test_csp_allows_exactly_the_widget_origins_of_the_customers_messengers(
+    verified_client, brand, signing_key, other_brand
+):
+    brand_services.messenger_create(
+        brand=brand,
+        slug="acme-vendor",
+        platform="generic",
+        allowed_origins=["https://widget.vendor.example"],
+    )
+    brand_services.messenger_create(
+        brand=other_brand,
+        slug="globex-vendor",
+        platform="generic",
+        allowed_origins=["https://other.vendor.example"],
+    )
+    csp = verified_client.get("/")["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert "https://widget.vendor.example" in directives["script-src"]
+    assert "https://widget.vendor.example" in directives["connect-src"]
+    assert "https://other.vendor.example" not in csp  # not this customer's brand
+    assert directives["frame-ancestors"] == "'none'"
+    # the login page carries the baseline policy only
+    assert "vendor.example" not in Client().get("/login/")["Content-Security-Policy"]
