@@ -1,0 +1,109 @@
+"""Messengers: validated fields, unique slug and audience, derived defaults."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from brands import services
+from brands.errors import BrandsError
+from brands.models import Messenger
+
+pytestmark = pytest.mark.django_db
+
+
+def test_defaults(brand):
+    messenger = services.messenger_create(brand=brand, slug="web")
+    assert messenger.platform == "generic"
+    assert messenger.algorithm == "RS256"
+    assert messenger.token_ttl == timedelta(minutes=5)
+    assert messenger.audience == "http://testserver/brands/acme/messengers/web"
+    assert messenger.issuer == "http://testserver/brands/acme"
+    assert messenger.jwks_url == "http://testserver/brands/acme/.well-known/jwks.json"
+    assert (messenger.attributes, messenger.allowed_origins, messenger.vendor_settings) == (
+        [],
+        [],
+        {},
+    )
+    assert brand.messengers.get() == messenger
+
+
+def test_the_platform_field_is_open_to_later_platforms(brand):
+    for platform in ("genesys", "salesforce", "zendesk", "liveperson", "d365", "intercom"):
+        services.messenger_create(brand=brand, slug=f"m-{platform}", platform=platform)
+    assert Messenger.objects.count() == 6
+
+
+def test_origins_are_normalised(brand):
+    messenger = services.messenger_create(
+        brand=brand,
+        slug="web",
+        allowed_origins=[
+            "https://Chat.Example.COM",
+            "https://x.example:8443/",
+            "http://localhost:8000",
+        ],
+    )
+    assert messenger.allowed_origins == [
+        "https://chat.example.com",
+        "https://x.example:8443",
+        "http://localhost:8000",
+    ]
+
+
+BAD = {
+    "ttl too short": {"token_ttl": timedelta(seconds=59)},
+    "ttl too long": {"token_ttl": timedelta(hours=1, seconds=1)},
+    "unknown attribute": {"attributes": ["tier", "ssn"]},
+    "repeated attribute": {"attributes": ["tier", "tier"]},
+    "attributes not a list": {"attributes": "tier"},
+    "http origin": {"allowed_origins": ["http://chat.example.com"]},
+    "origin with path": {"allowed_origins": ["https://chat.example.com/widget"]},
+    "wildcard origin": {"allowed_origins": ["https://*.example.com"]},
+    "origin with credentials": {"allowed_origins": ["https://u:p@chat.example.com"]},
+    "javascript origin": {"allowed_origins": ["javascript:alert(1)"]},
+    "origins not a list": {"allowed_origins": "https://chat.example.com"},
+    "vendor settings a list": {"vendor_settings": ["a"]},
+    "secret in vendor settings": {"vendor_settings": {"nested": {"client_secret": "x"}}},
+    "unknown platform": {"platform": "myspace"},
+    "unknown algorithm": {"algorithm": "none"},
+    "bad slug": {"slug": "not a slug"},
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_is_refused_and_nothing_saved(brand, case):
+    kwargs = {"slug": "web", **BAD[case]}
+    with pytest.raises(BrandsError) as caught:
+        services.messenger_create(brand=brand, **kwargs)
+    assert caught.value.code == "invalid_messenger"
+    assert not Messenger.objects.exists()
+
+
+def test_ttl_is_bounded_by_the_max_token_lifetime_setting(brand, settings):
+    settings.BRANDS_MAX_TOKEN_LIFETIME = timedelta(minutes=10)
+    with pytest.raises(BrandsError):
+        services.messenger_create(brand=brand, slug="web", token_ttl=timedelta(minutes=11))
+
+
+def test_slug_is_unique_across_brands(brand, other_brand):
+    services.messenger_create(brand=brand, slug="web")
+    with pytest.raises(BrandsError) as caught:
+        services.messenger_create(brand=other_brand, slug="web")
+    assert "slug" in caught.value.detail
+
+
+def test_a_duplicate_audience_is_refused(brand, other_brand):
+    services.messenger_create(brand=brand, slug="web", audience="https://aud.example")
+    with pytest.raises(BrandsError) as caught:
+        services.messenger_create(brand=other_brand, slug="app", audience="https://aud.example")
+    assert "audience" in caught.value.detail
+    assert Messenger.objects.count() == 1
+
+
+def test_the_database_enforces_unique_audience_and_ttl_bounds(brand):
+    services.messenger_create(brand=brand, slug="web", audience="a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Messenger.objects.create(brand=brand, slug="web2", audience="a")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Messenger.objects.create(brand=brand, slug="web3", token_ttl=timedelta(seconds=5))

@@ -1,0 +1,288 @@
+"""The signing-key life cycle: pending -> active -> retired -> revoked, and its invariants."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from brands import conf, keymaterial, services
+from brands.errors import InvalidKeyMaterial, InvalidTransition
+from brands.models import SigningKey
+
+pytestmark = pytest.mark.django_db
+State = SigningKey.State
+PREPUB = conf.DEFAULTS["PREPUBLICATION_PERIOD"]
+
+
+def _pem(key, password: bytes | None = None) -> bytes:
+    encryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+
+
+def test_a_generated_key_is_pending_with_a_thumbprint_kid(brand):
+    key = services.signing_key_generate(brand=brand)
+    assert key.state == State.PENDING
+    assert key.algorithm == "RS256"
+    assert key.kid == keymaterial.jwk_thumbprint(key.public_jwk)
+    assert key.created_at is not None and key.activated_at is None
+    assert key.public_jwk["kty"] == "RSA" and set(key.public_jwk) == {"kty", "n", "e"}
+    assert key.certificate_pem.startswith("-----BEGIN CERTIFICATE-----")
+    assert key.kid not in str(key.private_key_ciphertext)
+
+
+def test_the_first_key_activates_at_once(brand):
+    key = services.signing_key_generate(brand=brand)
+    activated = services.signing_key_activate(key=key)
+    assert activated.state == State.ACTIVE and activated.activated_at is not None
+
+
+def test_activating_a_new_key_retires_the_previous_one_atomically(brand):
+    with time_machine.travel("2026-01-01 00:00Z", tick=False):
+        old = services.signing_key_generate(brand=brand, activate=True)
+        new = services.signing_key_generate(brand=brand)
+    with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC) + PREPUB):
+        services.signing_key_activate(key=new)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.state, new.state) == (State.RETIRED, State.ACTIVE)
+    assert old.retired_at == new.activated_at
+    assert SigningKey.objects.filter(brand=brand, state=State.ACTIVE).count() == 1
+
+
+def test_a_rotation_waits_for_the_prepublication_period(brand):
+    services.signing_key_generate(brand=brand, activate=True)
+    new = services.signing_key_generate(brand=brand)
+    with pytest.raises(InvalidTransition) as caught:
+        services.signing_key_activate(key=new)
+    assert caught.value.code == "not_prepublished"
+    new.refresh_from_db()
+    assert new.state == State.PENDING
+
+
+def test_force_activates_before_the_prepublication_period(brand, active_key):
+    new = services.signing_key_generate(brand=brand)
+    services.signing_key_activate(key=new, force=True)
+    active_key.refresh_from_db()
+    assert active_key.state == State.RETIRED
+
+
+def test_keys_of_different_algorithms_are_active_side_by_side(brand, active_key):
+    es = services.signing_key_generate(brand=brand, algorithm="ES256", activate=True)
+    assert es.state == State.ACTIVE
+    active_key.refresh_from_db()
+    assert active_key.state == State.ACTIVE
+
+
+def test_activating_a_revoked_key_is_a_clear_domain_error(brand):
+    key = services.signing_key_generate(brand=brand)
+    services.signing_key_revoke(key=key, reason="compromised")
+    with pytest.raises(InvalidTransition) as caught:
+        services.signing_key_activate(key=key)
+    assert caught.value.code == "key_revoked"
+    assert "revoked" in caught.value.detail
+
+
+def test_activating_a_retired_or_active_key_is_refused(brand, active_key):
+    with pytest.raises(InvalidTransition) as caught:
+        services.signing_key_activate(key=active_key)
+    assert caught.value.code == "already_active"
+    services.signing_key_retire(key=active_key)
+    with pytest.raises(InvalidTransition) as caught:
+        services.signing_key_activate(key=active_key)
+    assert caught.value.code == "key_retired"
+
+
+def test_retire_needs_an_active_key(brand):
+    key = services.signing_key_generate(brand=brand)
+    with pytest.raises(InvalidTransition) as caught:
+        services.signing_key_retire(key=key)
+    assert caught.value.code == "not_active"
+
+
+def test_revoke_unpublishes_and_erases_the_private_key(brand, active_key):
+    revoked = services.signing_key_revoke(key=active_key, reason="leaked")
+    revoked.refresh_from_db()
+    assert revoked.state == State.REVOKED
+    assert revoked.revoked_at is not None and revoked.revocation_reason == "leaked"
+    assert revoked.private_key_ciphertext == ""
+    with pytest.raises(InvalidTransition) as caught:
+        services.signing_key_revoke(key=revoked)
+    assert caught.value.code == "key_revoked"
+
+
+def test_the_database_refuses_two_active_keys_for_one_algorithm(brand, active_key):
+    other = services.signing_key_generate(brand=brand)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SigningKey.objects.filter(pk=other.pk).update(
+            state=State.ACTIVE, activated_at=timezone.now()
+        )
+
+
+def test_the_database_refuses_a_state_without_its_timestamp(brand):
+    key = services.signing_key_generate(brand=brand)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SigningKey.objects.filter(pk=key.pk).update(state=State.RETIRED)
+
+
+def test_purge_unpublishes_retired_keys_after_the_retention(brand, active_key):
+    start = timezone.now()
+    services.signing_key_retire(key=active_key, now=start)
+    early = services.signing_keys_purge(now=start + conf.retention() - timedelta(seconds=1))
+    late = services.signing_keys_purge(now=start + conf.retention())
+    active_key.refresh_from_db()
+    assert early == []
+    assert [k.kid for k in late] == [active_key.kid]
+    assert active_key.state == State.REVOKED
+    assert active_key.purged_at == start + conf.retention()
+    assert active_key.private_key_ciphertext == ""
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "kty", "members"),
+    [
+        ("PS256", "RSA", {"kty", "n", "e"}),
+        ("ES256", "EC", {"kty", "crv", "x", "y"}),
+        ("EdDSA", "OKP", {"kty", "crv", "x"}),
+    ],
+)
+def test_each_asymmetric_algorithm_can_be_generated(brand, algorithm, kty, members):
+    key = services.signing_key_generate(brand=brand, algorithm=algorithm)
+    assert key.public_jwk["kty"] == kty and set(key.public_jwk) == members
+    assert key.certificate_pem
+
+
+def test_hs256_keys_are_random_shared_secrets_without_public_material(brand):
+    key = services.signing_key_generate(brand=brand, algorithm="HS256", activate=True)
+    assert key.public_jwk == {} and key.certificate_pem == ""
+    assert key.key_size == 256
+    assert key.kid.startswith("hs-")
+    assert not key.is_published
+
+
+def test_rsa_3072_keys_are_offered(brand, real_keygen):
+    key = services.signing_key_generate(brand=brand, key_size=3072)
+    assert key.key_size == 3072
+
+
+@pytest.mark.parametrize("size", [1024, 1536, 2047, 5000])
+def test_unusual_or_weak_rsa_sizes_are_refused(brand, size):
+    with pytest.raises(InvalidKeyMaterial) as caught:
+        services.signing_key_generate(brand=brand, key_size=size)
+    assert caught.value.code in ("weak_key", "invalid_key_size")
+    assert not SigningKey.objects.exists()
+
+
+def test_an_unknown_algorithm_is_refused(brand):
+    with pytest.raises(InvalidKeyMaterial) as caught:
+        services.signing_key_generate(brand=brand, algorithm="none")
+    assert caught.value.code == "unsupported_algorithm"
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def test_import_of_a_pem_private_key(brand, rsa_pool):
+    key = services.signing_key_import(brand=brand, pem=_pem(rsa_pool[0]))
+    assert key.origin == SigningKey.Origin.IMPORTED and key.state == State.PENDING
+    assert key.key_size == 2048
+
+
+def test_import_of_an_encrypted_pem_with_its_password(brand, rsa_pool):
+    pem = _pem(rsa_pool[1], b"correct horse")
+    key = services.signing_key_import(brand=brand, pem=pem, password="correct horse")
+    assert key.state == State.PENDING
+
+
+def test_import_of_an_es256_and_an_ed25519_key(brand):
+    es = services.signing_key_import(
+        brand=brand, pem=_pem(ec.generate_private_key(ec.SECP256R1())), algorithm="ES256"
+    )
+    ed = services.signing_key_import(
+        brand=brand, pem=_pem(ed25519.Ed25519PrivateKey.generate()), algorithm="EdDSA"
+    )
+    assert (es.algorithm, ed.algorithm) == ("ES256", "EdDSA")
+
+
+@pytest.fixture(scope="module")
+def weak_rsa_pem() -> bytes:
+    return _pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+
+
+BAD_IMPORTS = {
+    "garbage": (lambda pool, weak: b"this is not a key", "RS256", None, "invalid_key"),
+    "empty": (lambda pool, weak: b"", "RS256", None, "invalid_key"),
+    "damaged pem": (
+        lambda pool, weak: b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        "RS256",
+        None,
+        "invalid_key",
+    ),
+    "1024-bit rsa": (lambda pool, weak: weak, "RS256", None, "weak_key"),
+    "encrypted without password": (
+        lambda pool, weak: _pem(pool[2], b"secret"),
+        "RS256",
+        None,
+        "encrypted_key",
+    ),
+    "encrypted with a wrong password": (
+        lambda pool, weak: _pem(pool[2], b"secret"),
+        "RS256",
+        "wrong",
+        "encrypted_key",
+    ),
+    "ec key for rs256": (
+        lambda pool, weak: _pem(ec.generate_private_key(ec.SECP256R1())),
+        "RS256",
+        None,
+        "wrong_key_type",
+    ),
+    "p-384 key for es256": (
+        lambda pool, weak: _pem(ec.generate_private_key(ec.SECP384R1())),
+        "ES256",
+        None,
+        "wrong_key_type",
+    ),
+    "rsa key for eddsa": (lambda pool, weak: _pem(pool[0]), "EdDSA", None, "wrong_key_type"),
+    "public key only": (
+        lambda pool, weak: pool[0]
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+        "RS256",
+        None,
+        "invalid_key",
+    ),
+    "pem for hs256": (lambda pool, weak: _pem(pool[0]), "HS256", None, "unsupported_algorithm"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_IMPORTS))
+def test_bad_imports_are_refused_and_nothing_is_saved(brand, rsa_pool, weak_rsa_pem, case):
+    make_pem, algorithm, password, code = BAD_IMPORTS[case]
+    pem = make_pem(rsa_pool, weak_rsa_pem)
+    with pytest.raises(InvalidKeyMaterial) as caught:
+        services.signing_key_import(brand=brand, pem=pem, password=password, algorithm=algorithm)
+    assert caught.value.code == code
+    assert "PRIVATE KEY" not in caught.value.detail
+    assert not SigningKey.objects.exists()
+
+
+def test_importing_known_material_again_is_refused(brand, other_brand, rsa_pool):
+    services.signing_key_import(brand=brand, pem=_pem(rsa_pool[3]))
+    with pytest.raises(InvalidKeyMaterial) as caught:
+        services.signing_key_import(brand=other_brand, pem=_pem(rsa_pool[3]), algorithm="PS256")
+    assert caught.value.code == "duplicate_key"
+    assert SigningKey.objects.count() == 1
+
+
+def test_str_never_shows_key_material(brand, active_key):
+    assert str(active_key) == f"{active_key.kid} (RS256, active)"
