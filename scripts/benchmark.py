@@ -25,7 +25,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
@@ -50,6 +50,9 @@ def _row(name: str, samples: list[float]) -> str:
     )
 
 
+@override_settings(
+    MESSAGING_TOKEN_RATE_PER_CUSTOMER="1000000/min", MESSAGING_TOKEN_RATE_PER_ADDRESS="1000000/min"
+)
 def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0)
