@@ -28,7 +28,7 @@ def _password_step(client: Client, username: str, password: str = PASSWORD):
 
 
 @pytest.mark.django_db
-def test_login_with_password_then_totp_reaches_home(customer, totp_device):
+def test_login_with_password_then_totp_reaches_home(customer, totp_device, messenger):
     client = Client()
     # when
     first = _password_step(client, customer.user.username)
