@@ -1,3 +1,21 @@
+from django.urls import path
+
+from . import api, views
+
 app_name = "sandbox"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("chat/", views.chat_window, name="chat"),
+    path("console/", views.console, name="console"),
+    path(
+        "console/conversations/<uuid:conversation_id>/",
+        views.console_conversation,
+        name="console-conversation",
+    ),
+    path("api/sessions", api.SessionsView.as_view(), name="api-sessions"),
+    path(
+        "api/conversations/<str:conversation_id>/messages",
+        api.MessagesView.as_view(),
+        name="api-messages",
+    ),
+]
