@@ -9,6 +9,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -44,6 +45,7 @@ class BrandAdmin(admin.ModelAdmin):
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
     inlines = [MessengerInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["generate_rs256_key"]
     change_form_template = "admin/brands/brand/change_form.html"
 

@@ -397,6 +397,20 @@ class Messenger(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        # blank JSON values ([], {}, "") skip field validators: check the types here
+        for name, kind, empty in (
+            ("attributes", list, list),
+            ("allowed_origins", list, list),
+            ("vendor_settings", dict, dict),
+        ):
+            value = getattr(self, name)
+            if value is None:
+                setattr(self, name, empty())
+            elif not isinstance(value, kind):
+                raise ValidationError(
+                    {name: f"Must be a JSON {'list' if kind is list else 'object'}."},
+                    code="invalid",
+                )
         self._fill_default_audience()
         if isinstance(self.allowed_origins, list):
             with contextlib.suppress(ValidationError):  # reported by the field validator

@@ -1,0 +1,324 @@
+"""The admin, as a verified staff user: brands with messengers, keys generated, imported,
+activated, rotated and revoked through actions, the rotation timeline, no secret shown."""
+
+import json
+import re
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+
+from brands import services
+from brands.models import Brand, Messenger, SigningKey
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+KEY_ADD = reverse("admin:brands_signingkey_add")
+KEY_LIST = reverse("admin:brands_signingkey_changelist")
+BRAND_ADD = reverse("admin:brands_brand_add")
+
+
+def _pem(key, password: bytes | None = None) -> str:
+    encryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    ).decode()
+
+
+def _jwks_kids(slug: str) -> set[str]:
+    body = Client().get(f"/brands/{slug}/.well-known/jwks.json").content
+    return {k["kid"] for k in json.loads(body)["keys"]}
+
+
+def _action(client, action: str, *keys) -> list[str]:
+    response = client.post(
+        KEY_LIST,
+        {"action": action, "_selected_action": [k.pk for k in keys], "index": 0},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def _generate(client, brand, algorithm="RS256") -> SigningKey:
+    before = set(SigningKey.objects.values_list("pk", flat=True))
+    response = client.post(
+        KEY_ADD,
+        {
+            "brand": brand.pk,
+            "algorithm": algorithm,
+            "source": "generate",
+            "key_size": "2048",
+            "certificate": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [new] = SigningKey.objects.exclude(pk__in=before)
+    assert response["Location"] == KEY_LIST
+    added = client.get(KEY_LIST)  # shows (and consumes) the "was added" message
+    assert new.kid in added.content.decode()
+    return new
+
+
+def test_the_admin_requires_a_verified_otp_device(brand):
+    staff = factories.UserFactory(username="nootp", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    response = client.get(KEY_LIST)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_done_when_staff_runs_a_whole_rotation_in_the_admin(staff_client):
+    # create a brand with a messenger (inline)
+    response = staff_client.post(
+        BRAND_ADD,
+        {
+            "slug": "initech",
+            "name": "Initech",
+            "issuer": "",
+            "is_active": "on",
+            "messengers-TOTAL_FORMS": "1",
+            "messengers-INITIAL_FORMS": "0",
+            "messengers-MIN_NUM_FORMS": "0",
+            "messengers-MAX_NUM_FORMS": "1000",
+            "messengers-0-slug": "initech-web",
+            "messengers-0-platform": "generic",
+            "messengers-0-is_active": "on",
+            "messengers-0-audience": "",
+            "messengers-0-algorithm": "RS256",
+            "messengers-0-token_ttl": "00:05:00",
+            "messengers-0-attributes": '["tier", "vip"]',
+            "messengers-0-allowed_origins": '["https://chat.initech.example"]',
+            "messengers-0-vendor_settings": "{}",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    staff_client.get(response["Location"])
+    brand = Brand.objects.get(slug="initech")
+    messenger = Messenger.objects.get(slug="initech-web")
+    assert messenger.brand == brand
+    assert messenger.audience == "http://testserver/brands/initech/messengers/initech-web"
+
+    # generate a key: pending and published
+    first = _generate(staff_client, brand)
+    assert first.state == "pending" and _jwks_kids("initech") == {first.kid}
+
+    # activate it
+    assert _action(staff_client, "activate", first) == [f"{first.kid}: activated."]
+    first.refresh_from_db()
+    assert first.state == "active"
+
+    # rotate: a second key, refused before the pre-publication period, forced now
+    second = _generate(staff_client, brand)
+    assert _jwks_kids("initech") == {first.kid, second.kid}
+    [refused] = _action(staff_client, "activate", second)
+    assert "not_prepublished" in refused
+    assert _action(staff_client, "activate_now", second) == [f"{second.kid}: activated."]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == ("retired", "active")
+    assert _jwks_kids("initech") == {first.kid, second.kid}
+
+    # revoke the old one: gone from the JWKS at once
+    assert _action(staff_client, "revoke", first) == [f"{first.kid}: revoked."]
+    assert _jwks_kids("initech") == {second.kid}
+
+    # activating the revoked key is a clear error
+    [error] = _action(staff_client, "activate", first)
+    assert "revoked" in error and "key_revoked" in error
+
+
+def test_retire_and_generate_successor_actions(staff_client, brand):
+    key = services.signing_key_generate(brand=brand, activate=True)
+    assert _action(staff_client, "retire", key) == [f"{key.kid}: retired."]
+    [message] = _action(staff_client, "generate_successor", key)
+    assert "generated pending RS256 key" in message
+    assert SigningKey.objects.filter(brand=brand, state="pending").count() == 1
+
+
+def test_brand_action_generates_a_key(staff_client, brand):
+    response = staff_client.post(
+        reverse("admin:brands_brand_changelist"),
+        {"action": "generate_rs256_key", "_selected_action": [brand.pk], "index": 0},
+    )
+    assert response.status_code == 302
+    assert SigningKey.objects.filter(brand=brand, state="pending").count() == 1
+
+
+def test_import_of_a_pem_through_the_add_form(staff_client, brand, rsa_pool):
+    pem = _pem(rsa_pool[4], b"pw")
+    response = staff_client.post(
+        KEY_ADD,
+        {
+            "brand": brand.pk,
+            "algorithm": "RS256",
+            "source": "import",
+            "pem": pem,
+            "password": "pw",
+            "key_size": "3072",
+        },
+    )
+    assert response.status_code == 302
+    key = SigningKey.objects.get()
+    assert key.origin == "imported" and key.state == "pending"
+
+
+@pytest.fixture(scope="module")
+def bad_pems():
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    return {
+        "weak": (_pem(weak), "", "RS256", "weak_key"),
+        "encrypted": (None, "", "RS256", "encrypted_key"),
+        "garbage": (
+            "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----",
+            "",
+            "RS256",
+            "invalid_key",
+        ),
+        "ec for rs256": (
+            _pem(ec.generate_private_key(ec.SECP256R1())),
+            "",
+            "RS256",
+            "wrong_key_type",
+        ),
+        "empty": ("", "", "RS256", "Paste the PEM"),
+    }
+
+
+@pytest.mark.parametrize("case", ["weak", "encrypted", "garbage", "ec for rs256", "empty"])
+def test_bad_imports_are_form_errors_and_the_pem_is_not_echoed(
+    staff_client, brand, rsa_pool, bad_pems, case
+):
+    pem, password, algorithm, expected = bad_pems[case]
+    if pem is None:
+        pem = _pem(rsa_pool[6], b"secret")
+    response = staff_client.post(
+        KEY_ADD,
+        {
+            "brand": brand.pk,
+            "algorithm": algorithm,
+            "source": "import",
+            "pem": pem,
+            "password": password,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert expected in page
+    assert "PRIVATE KEY" not in page and (not pem or pem.splitlines()[1] not in page)
+    assert not SigningKey.objects.exists()
+
+
+def test_pages_never_show_private_material(staff_client, brand):
+    key = services.signing_key_generate(brand=brand, activate=True)
+    secret = services.signing_key_generate(brand=brand, algorithm="HS256")
+    pages = [
+        staff_client.get(KEY_LIST),
+        staff_client.get(reverse("admin:brands_signingkey_change", args=[key.pk])),
+        staff_client.get(reverse("admin:brands_signingkey_change", args=[secret.pk])),
+        staff_client.get(reverse("admin:brands_brand_rotation", args=[brand.pk])),
+        staff_client.get(KEY_ADD),
+    ]
+    for response in pages:
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert key.private_key_ciphertext[:40] not in page
+        assert secret.private_key_ciphertext[:40] not in page
+        assert "private_key_ciphertext" not in page
+        assert not re.search(r'"(d|p|q|dp|dq|qi|k)":', page)
+    change = pages[1].content.decode()
+    assert key.kid in change and key.fingerprint in change
+    assert "shared secret: never published" in pages[2].content.decode()
+
+
+def test_keys_cannot_be_deleted(staff_client, brand):
+    key = services.signing_key_generate(brand=brand)
+    response = staff_client.get(reverse("admin:brands_signingkey_delete", args=[key.pk]))
+    assert response.status_code == 403
+
+
+def test_an_unusable_key_shows_its_reason(staff_client, brand):
+    key = services.signing_key_generate(brand=brand, activate=True)
+    SigningKey.objects.filter(pk=key.pk).update(unusable_reason="does not decrypt under any KEK")
+    page = staff_client.get(reverse("admin:brands_signingkey_change", args=[key.pk])).content
+    assert b"does not decrypt under any KEK" in page
+
+
+def test_rotation_timeline_shows_states_dates_and_the_published_jwks(staff_client, brand):
+    retired = services.signing_key_generate(brand=brand, activate=True)
+    active = services.signing_key_generate(brand=brand)
+    services.signing_key_activate(key=active, force=True)
+    revoked = services.signing_key_generate(brand=brand)
+    services.signing_key_revoke(key=revoked)
+    change = staff_client.get(reverse("admin:brands_brand_change", args=[brand.pk]))
+    url = reverse("admin:brands_brand_rotation", args=[brand.pk])
+    assert url in change.content.decode()
+    page = staff_client.get(url).content.decode()
+    for key in (retired, active, revoked):
+        assert key.kid in page
+    published = re.search(r'<pre id="published-jwks">(.*?)</pre>', page, re.S).group(1)
+    assert retired.kid in published and active.kid in published
+    assert revoked.kid not in published
+    assert "leaves the JWKS" in page and "rotation due" in page
+
+
+def test_rotation_timeline_of_an_unknown_brand_redirects(staff_client):
+    response = staff_client.get(reverse("admin:brands_brand_rotation", args=[999]))
+    assert response.status_code == 302
+
+
+def test_messenger_admin_fills_json_defaults(staff_client, brand):
+    response = staff_client.post(
+        reverse("admin:brands_messenger_add"),
+        {
+            "brand": brand.pk,
+            "slug": "web",
+            "platform": "generic",
+            "is_active": "on",
+            "audience": "",
+            "algorithm": "RS256",
+            "token_ttl": "00:05:00",
+            "attributes": "",
+            "allowed_origins": "",
+            "vendor_settings": "",
+        },
+    )
+    assert response.status_code == 302
+    messenger = Messenger.objects.get()
+    assert (messenger.attributes, messenger.allowed_origins, messenger.vendor_settings) == (
+        [],
+        [],
+        {},
+    )
+
+
+def test_messenger_admin_validates(staff_client, brand):
+    response = staff_client.post(
+        reverse("admin:brands_messenger_add"),
+        {
+            "brand": brand.pk,
+            "slug": "web",
+            "platform": "generic",
+            "is_active": "on",
+            "audience": "",
+            "algorithm": "RS256",
+            "token_ttl": "00:00:10",
+            "attributes": '["tier"]',
+            "allowed_origins": '["http://evil.example"]',
+            "vendor_settings": "[]",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Token lifetime must be between" in page
+    assert "must use https" in page
+    assert "Must be a JSON object" in page
+    assert not Messenger.objects.exists()
