@@ -5,6 +5,7 @@ uses both). Running it twice leaves the same data; it prints the demo logins and
 only, one unused backup code per account.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -25,11 +26,55 @@ TIERS = [
 ]
 BRANDS = [("northwind", "Northwind Bank"), ("harbor", "Harbor Health")]
 CUSTOMERS = [
-    # username, first, last, tier, vip, balance, currency, brands, has backup code
-    ("alice", "Alice", "Martin", "gold", False, "2450.75", "EUR", ["northwind"], True),
-    ("bob", "Bob", "Okafor", "platinum", True, "98000.00", "EUR", ["northwind", "harbor"], True),
-    ("carol", "Carol", "Nguyen", "standard", False, "120.00", "USD", ["harbor"], True),
-    ("dave", "Dave", "Rossi", "standard", False, "15.20", "EUR", ["northwind"], False),
+    # username, first, last, tier, vip, balance, currency, since, brands, has backup code
+    (
+        "alice",
+        "Alice",
+        "Martin",
+        "gold",
+        False,
+        "2450.75",
+        "EUR",
+        "2019-03-14",
+        ["northwind"],
+        True,
+    ),
+    (
+        "bob",
+        "Bob",
+        "Okafor",
+        "platinum",
+        True,
+        "98000.00",
+        "EUR",
+        "2011-09-01",
+        ["northwind", "harbor"],
+        True,
+    ),
+    (
+        "carol",
+        "Carol",
+        "Nguyen",
+        "standard",
+        False,
+        "120.00",
+        "USD",
+        "2023-06-30",
+        ["harbor"],
+        True,
+    ),
+    (
+        "dave",
+        "Dave",
+        "Rossi",
+        "standard",
+        False,
+        "15.20",
+        "EUR",
+        "2026-01-05",
+        ["northwind"],
+        False,
+    ),
 ]
 STAFF = ("admin", "Sam", "Staff")
 DEMO_ATTRIBUTES = ["names", "tier", "vip", "balance", "customer_since"]
@@ -58,7 +103,7 @@ class Command(BaseCommand):
         self._brand_setup(brands)
 
         logins = []
-        for username, first, last, tier, vip, balance, currency, slugs, backup in CUSTOMERS:
+        for username, first, last, tier, vip, balance, currency, since, slugs, backup in CUSTOMERS:
             user = self._user(username, first, last)
             customer, _ = Customer.objects.update_or_create(
                 user=user,
@@ -67,6 +112,7 @@ class Command(BaseCommand):
                     "is_vip": vip,
                     "balance": Decimal(balance),
                     "currency": currency,
+                    "customer_since": date.fromisoformat(since),
                 },
             )
             for slug in slugs:
