@@ -64,7 +64,8 @@ def signing_key(*, brand: Brand, algorithm: str) -> LoadedSigningKey:
     version = keyset.current()
     _sync(version)
     slot = (brand.pk, algorithm)
-    kid = _active.get(slot)
+    uncommitted = keyset.changed_in_transaction()
+    kid = None if uncommitted else _active.get(slot)
     if kid is not None and kid in _loaded:
         return _loaded[kid]
     row = (
@@ -99,6 +100,8 @@ def signing_key(*, brand: Brand, algorithm: str) -> LoadedSigningKey:
             f"The active {algorithm} key of brand {brand.slug!r} is unusable."
         ) from exc
     loaded = LoadedSigningKey(kid=row.kid, algorithm=row.algorithm, key=key)
+    if uncommitted:
+        return loaded  # may still roll back: keep it out of the process cache
     with _lock:
         if _version == version:
             _loaded[row.kid] = loaded

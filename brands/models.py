@@ -304,6 +304,10 @@ def validate_vendor_settings(value) -> None:
     walk(value)
 
 
+# Platforms whose verification uses a shared secret (HS256) rather than a published key.
+SHARED_SECRET_PLATFORMS = frozenset({"zendesk", "intercom"})
+
+
 def default_audience(brand_slug: str, slug: str) -> str:
     """The audience a messenger gets when none is given: a URL under the public base URL."""
     return f"{settings.PUBLIC_BASE_URL}/brands/{brand_slug}/messengers/{slug}"
@@ -412,6 +416,17 @@ class Messenger(models.Model):
                     code="invalid",
                 )
         self._fill_default_audience()
+        if (
+            self.algorithm == SigningKey.Algorithm.HS256
+            and self.platform not in SHARED_SECRET_PLATFORMS
+        ):
+            raise ValidationError(
+                {
+                    "algorithm": "HS256 (a shared secret) is only for platforms that demand "
+                    f"one: {', '.join(sorted(SHARED_SECRET_PLATFORMS))}."
+                },
+                code="invalid",
+            )
         if isinstance(self.allowed_origins, list):
             with contextlib.suppress(ValidationError):  # reported by the field validator
                 self.allowed_origins = [normalize_origin(o) for o in self.allowed_origins]

@@ -75,7 +75,8 @@ def jwks_document(*, brand: Brand | str | None = None) -> JwksDocument:
     version = keyset.current()
     slug = brand.slug if isinstance(brand, Brand) else brand
     cache_key = (version, slug)
-    document = _documents.get(cache_key)
+    uncommitted = keyset.changed_in_transaction()
+    document = None if uncommitted else _documents.get(cache_key)
     if document is not None:
         return document
     if slug is None:
@@ -87,6 +88,8 @@ def jwks_document(*, brand: Brand | str | None = None) -> JwksDocument:
     document = JwksDocument(
         body=body, etag=f'"{hashlib.sha256(body).hexdigest()}"', version=version
     )
+    if uncommitted:
+        return document  # may still roll back: keep it out of the process cache
     with _lock:
         for stale in [k for k in _documents if k[0] != version]:
             _documents.pop(stale, None)

@@ -462,6 +462,10 @@ class RotationStep:
         return text
 
 
+# Salesforce refuses certificates valid for less than 10 more days: rotate before that.
+CERTIFICATE_MIN_REMAINING = timedelta(days=10)
+
+
 def _managed_algorithms(brand: Brand) -> list[str]:
     algorithms = {Algorithm.RS256.value}
     algorithms |= set(
@@ -509,10 +513,14 @@ def signing_keys_plan(
                 not usable_active
                 or active.activated_at is None
                 or now >= active.activated_at + conf.rotation_period()
+                or (
+                    active.certificate_not_after is not None
+                    and now >= active.certificate_not_after - CERTIFICATE_MIN_REMAINING
+                )
             )
             published_long_enough = now >= pending.created_at + conf.prepublication_period()
             if due and (published_long_enough or not usable_active):
-                why = "rotation period over" if usable_active else "no usable active key"
+                why = "rotation due" if usable_active else "no usable active key"
                 steps.append(RotationStep(b, algorithm, "activate", why, key=pending))
                 steps.append(RotationStep(b, algorithm, "generate", "publish the next key"))
         cutoff = now - conf.retention()

@@ -6,7 +6,7 @@ import itertools
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from brands import keycache, keymaterial, keyset, services
+from brands import keycache, keymaterial, services
 
 POOL_SIZE = 10
 
@@ -48,14 +48,3 @@ def active_key(brand):
 @pytest.fixture
 def other_brand(db):
     return services.brand_create(slug="globex", name="Globex Bank")
-
-
-@pytest.fixture(autouse=True)
-def bump_at_once(request, monkeypatch):
-    """In a test wrapped in one transaction nothing commits, so ``on_commit`` never fires:
-    bump the key-set version at once. Tests marked ``transaction=True`` keep the real
-    behaviour (see test_keyset.py)."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker and (marker.kwargs.get("transaction") or "transaction" in marker.args):
-        return
-    monkeypatch.setattr(keyset, "bump_on_commit", lambda using=None: keyset._bump())

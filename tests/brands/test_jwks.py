@@ -212,6 +212,7 @@ def test_an_unexpected_failure_is_a_json_503_not_a_500(client, brand, monkeypatc
     assert "database" not in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_document_is_served_from_memory_until_the_key_set_changes(
     client, brand, django_assert_num_queries
 ):

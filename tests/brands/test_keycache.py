@@ -52,6 +52,7 @@ def test_the_repr_of_a_loaded_key_hides_the_key(brand, active_key):
     assert "key=" not in repr(loaded) and active_key.kid in repr(loaded)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_key_is_decrypted_once_per_process_and_version(
     brand, active_key, monkeypatch, django_assert_num_queries
 ):

@@ -68,6 +68,7 @@ BAD = {
     "unknown platform": {"platform": "myspace"},
     "unknown algorithm": {"algorithm": "none"},
     "bad slug": {"slug": "not a slug"},
+    "hs256 for a public-key platform": {"algorithm": "HS256", "platform": "generic"},
 }
 
 
@@ -107,3 +108,26 @@ def test_the_database_enforces_unique_audience_and_ttl_bounds(brand):
         Messenger.objects.create(brand=brand, slug="web2", audience="a")
     with pytest.raises(IntegrityError), transaction.atomic():
         Messenger.objects.create(brand=brand, slug="web3", token_ttl=timedelta(seconds=5))
+
+
+def test_hs256_is_for_shared_secret_platforms(brand):
+    messenger = services.messenger_create(
+        brand=brand, slug="zen", platform="zendesk", algorithm="HS256"
+    )
+    assert messenger.algorithm == "HS256"
+
+
+def test_selectors_find_active_messengers_and_brands(brand):
+    from brands import selectors
+    from brands.errors import UnknownBrand, UnknownMessenger
+
+    messenger = services.messenger_create(brand=brand, slug="web")
+    assert selectors.messenger_get(slug="web") == messenger
+    assert selectors.brand_get(slug="acme") == brand
+    Messenger.objects.filter(pk=messenger.pk).update(is_active=False)
+    with pytest.raises(UnknownMessenger) as caught:
+        selectors.messenger_get(slug="web")
+    assert (caught.value.code, caught.value.http_status) == ("unknown_messenger", 404)
+    assert selectors.messenger_get(slug="web", active_only=False) == messenger
+    with pytest.raises(UnknownBrand):
+        selectors.brand_get(slug="nope")

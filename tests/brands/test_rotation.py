@@ -112,7 +112,7 @@ def test_an_unusable_active_key_is_replaced_at_once(brand):
 
 def test_messenger_algorithms_get_their_own_keys(brand):
     services.messenger_create(brand=brand, slug="web", algorithm="ES256")
-    services.messenger_create(brand=brand, slug="zen", algorithm="HS256")
+    services.messenger_create(brand=brand, slug="zen", platform="zendesk", algorithm="HS256")
     _rotate()
     active = set(
         SigningKey.objects.filter(brand=brand, state=State.ACTIVE).values_list(
@@ -134,3 +134,16 @@ def test_rotation_of_an_unknown_brand_exits_2(db):
     with pytest.raises(CommandError) as caught:
         _rotate("--brand", "nobody")
     assert caught.value.returncode == 2
+
+
+def test_a_certificate_about_to_expire_triggers_a_rotation(brand, settings):
+    settings.BRANDS_CERTIFICATE_VALIDITY = timedelta(days=30)
+    with time_machine.travel(T0, tick=False) as clock:
+        _rotate()
+        first = SigningKey.objects.get(brand=brand, state=State.ACTIVE)
+        clock.move_to(first.certificate_not_after - timedelta(days=10, seconds=1))
+        assert _rotate() == "Nothing to do.\n"
+        clock.move_to(first.certificate_not_after - timedelta(days=10))
+        _rotate()
+        first.refresh_from_db()
+        assert first.state == State.RETIRED
