@@ -124,9 +124,12 @@ def test_typ_and_leeway_options(server, rsa_key):
 )
 def test_bad_arguments_exit_2(server, settings, args):
     settings.DEBUG = False
+    out = io.StringIO()
     with pytest.raises(CommandError) as info:
-        call_command("verify_token", *args, stdout=io.StringIO())
+        call_command("verify_token", *args, stdout=out)
     assert info.value.returncode == 2
+    if args[1:]:  # argparse itself answers a missing option with usage text
+        assert json.loads(out.getvalue())["error"] == "bad_arguments"
 
 
 def test_portal_down_is_jwks_unavailable(settings, rsa_key):

@@ -323,3 +323,17 @@ def test_console_conversation_and_reply(conversation, staff_client):
     assert "How can I help?" in staff_client.get(url).content.decode()
     staff_client.post(url, {"body": ""})
     assert Message.objects.count() == 1
+
+
+def test_sessions_endpoint_is_throttled_per_address(db, client, portal):
+    codes = [open_session(client, "a.b.c").status_code for _ in range(61)]
+    assert codes[:60] == [401] * 60
+    assert codes[60] == 429
+    assert Rejection.objects.count() == 60
+
+
+def test_admin_lists_are_read_only(db, conversation, staff_client):
+    response = staff_client.get("/admin/sandbox/conversation/")
+    assert response.status_code == 200
+    assert staff_client.get("/admin/sandbox/rejection/").status_code == 200
+    assert staff_client.get("/admin/sandbox/conversation/add/").status_code == 403

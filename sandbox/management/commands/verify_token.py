@@ -16,10 +16,6 @@ from sandbox.platform import PlatformUnavailable, UnknownMessenger, resolve_mess
 from sandbox.verifier import PROFILES, Verifier
 
 
-def _bad(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
-
-
 class Command(BaseCommand):
     help = "Verify a JWT as the sandbox platform does; prints one JSON object."
 
@@ -39,19 +35,19 @@ class Command(BaseCommand):
             token = sys.stdin.readline().strip()
         manual = [opts["jwks_url"], opts["audience"], opts["issuer"]]
         if opts["messenger"] and any(manual):
-            raise _bad("use either --messenger or --jwks-url/--audience/--issuer, not both")
+            raise self._bad("use either --messenger or --jwks-url/--audience/--issuer, not both")
         if opts["profile"] is not None and opts["profile"] not in PROFILES:
-            raise _bad(f"unknown profile {opts['profile']!r}; known: {sorted(PROFILES)}")
+            raise self._bad(f"unknown profile {opts['profile']!r}; known: {sorted(PROFILES)}")
         leeway = opts["leeway"]
         if leeway is not None and not 0 <= leeway <= float(conf.get("MAX_LEEWAY")):
-            raise _bad(f"--leeway must be between 0 and {conf.get('MAX_LEEWAY')} seconds")
+            raise self._bad(f"--leeway must be between 0 and {conf.get('MAX_LEEWAY')} seconds")
         overrides = {"typ": opts["typ"], "leeway": leeway}
         if opts["messenger"]:
             try:
                 config = resolve_messenger(opts["messenger"])
                 verifier = config.verifier(profile=opts["profile"], **overrides)
             except UnknownMessenger as exc:
-                raise _bad(str(exc)) from None
+                raise self._bad(str(exc)) from None
             except PlatformUnavailable as exc:
                 return self._emit(
                     {"valid": False, "reason": "jwks_unavailable", "detail": str(exc)}, 1
@@ -67,11 +63,18 @@ class Command(BaseCommand):
                     **{k: v for k, v in overrides.items() if v is not None},
                 )
             except ValueError as exc:
-                raise _bad(str(exc)) from None
+                raise self._bad(str(exc)) from None
         else:
-            raise _bad("give --messenger SLUG, or --jwks-url, --audience and --issuer")
+            raise self._bad("give --messenger SLUG, or --jwks-url, --audience and --issuer")
         result = verifier.verify(token)
         return self._emit(result.as_dict(), 0 if result.valid else 1)
+
+    def _bad(self, message: str) -> CommandError:
+        """Exit 2; stdout still carries one JSON object for scripts."""
+        self.stdout.write(
+            json.dumps({"valid": False, "error": "bad_arguments", "detail": message})
+        )
+        return CommandError(message, returncode=2)
 
     def _emit(self, data: dict, code: int):
         self.stdout.write(json.dumps(data, sort_keys=True, default=str))
