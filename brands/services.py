@@ -560,8 +560,11 @@ def signing_keys_rotate(
                 step.key = row
                 step.result = f"{row.kid} {row.state}"
             elif step.action == "activate":
-                # the plan already waited for the pre-publication period when a key is active
-                signing_key_activate(key=step.key, force=True, now=now)
+                # re-checked under the locks: a key activated by hand since the plan was made
+                # is not retired by a key that was not published long enough
+                signing_key_activate(
+                    key=step.key, force=step.reason == "no usable active key", now=now
+                )
                 step.result = "active"
             elif step.action == "purge":
                 with transaction.atomic():

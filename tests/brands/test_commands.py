@@ -177,3 +177,36 @@ def test_a_real_command_line_exits_2_on_an_unknown_brand(tmp_path):
         text=True,
     )
     assert bad_alg.returncode == 2
+
+
+def test_import_signing_key_from_a_file(brand, rsa_pool, tmp_path, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+
+    path = tmp_path / "key.pem"
+    path.write_bytes(
+        rsa_pool[7].private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"pw"),
+        )
+    )
+    monkeypatch.setenv("KEY_PASSWORD", "pw")
+    kid = run("import_signing_key", "acme", str(path), "--password-env", "KEY_PASSWORD").strip()
+    assert SigningKey.objects.get(kid=kid).origin == "imported"
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (b"garbage", (), "invalid_key"),
+        (None, (), "Cannot read"),
+        (b"x", ("--password-env", "NOPE_NOT_SET"), "is not set"),
+    ],
+)
+def test_import_signing_key_bad_input_exits_2(brand, tmp_path, content, extra, message):
+    path = tmp_path / "key.pem"
+    if content is not None:
+        path.write_bytes(content)
+    error = fails("import_signing_key", "acme", str(path), *extra)
+    assert error.returncode == 2 and message in str(error)
+    assert not SigningKey.objects.exists()
