@@ -453,7 +453,7 @@ class RotationStep:
     error: str = ""
 
     def describe(self) -> str:
-        target = self.key.kid if self.key else "new key"
+        target = "new key" if self.action == "generate" else self.key.kid
         text = f"{self.brand.slug} {self.algorithm}: {self.action} {target} ({self.reason})"
         if self.error:
             return f"{text} -> FAILED {self.error}"

@@ -260,3 +260,29 @@ def test_a_cached_document_is_dropped_when_another_process_bumps_the_version(cli
     after = client.get(JWKS)
     assert after["ETag"] != before and key.kid in after.content.decode()
     assert SigningKey.objects.count() == 1
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "PS256", "ES256", "EdDSA"])
+def test_tokens_verify_from_the_published_document_alone(client, brand, algorithm):
+    """A platform knows only the JWKS URL: PyJWT and jwcrypto both accept the document and
+    verify a token signed with the cached key."""
+    import jwt
+    from jwcrypto import jwk as jwcrypto_jwk
+    from jwcrypto import jwt as jwcrypto_jwt
+
+    from brands import keycache
+
+    services.signing_key_generate(brand=brand, algorithm=algorithm, activate=True)
+    loaded = keycache.signing_key(brand=brand, algorithm=algorithm)
+    token = jwt.encode(
+        {"sub": "c1", "aud": "web"}, loaded.key, algorithm=algorithm, headers={"kid": loaded.kid}
+    )
+    body = client.get(brand_jwks("acme")).content
+    pyjwt_key = jwt.PyJWKSet.from_json(body.decode())[loaded.kid]
+    claims = jwt.decode(
+        token, pyjwt_key.key, algorithms=[pyjwt_key.algorithm_name], audience="web"
+    )
+    assert claims["sub"] == "c1"
+    keyset = jwcrypto_jwk.JWKSet.from_json(body)
+    verified = jwcrypto_jwt.JWT(jwt=token, key=keyset, algs=[algorithm], expected_type="JWS")
+    assert json.loads(verified.claims)["sub"] == "c1"
