@@ -134,7 +134,11 @@ class SigningKeyAddForm(forms.ModelForm):
     """Generate a key or import a PEM. The PEM and its password are write-only: they go to
     the service, which stores only the encrypted material, and are never rendered back."""
 
-    SOURCES = (("generate", "Generate a new key"), ("import", "Import a PEM private key"))
+    SOURCES = (
+        ("generate", "Generate a new key"),
+        ("import", "Import a PEM private key"),
+        ("secret", "Import a shared secret issued by the platform (HS256)"),
+    )
 
     brand = forms.ModelChoiceField(queryset=Brand.objects.order_by("name"))
     algorithm = forms.ChoiceField(
@@ -162,6 +166,19 @@ class SigningKeyAddForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text="Only for an encrypted PEM.",
     )
+    secret = forms.CharField(
+        label="Shared secret",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Only for a shared secret (at least 32 bytes). Stored encrypted; never shown.",
+    )
+    secret_kid = forms.CharField(
+        label="Key id expected by the platform",
+        required=False,
+        max_length=64,
+        help_text="Only for a shared secret; empty for a random kid.",
+    )
     certificate = forms.BooleanField(
         required=False,
         initial=True,
@@ -179,7 +196,15 @@ class SigningKeyAddForm(forms.ModelForm):
             return data
         self.created = None
         try:
-            if data["source"] == "import":
+            if data["source"] == "secret":
+                if data["algorithm"] != SigningKey.Algorithm.HS256:
+                    raise forms.ValidationError({"algorithm": "A shared secret is an HS256 key."})
+                if not data.get("secret"):
+                    raise forms.ValidationError({"secret": "Paste the shared secret."})
+                self.created = services.signing_key_import_secret(
+                    brand=data["brand"], secret=data["secret"], kid=data.get("secret_kid", "")
+                )
+            elif data["source"] == "import":
                 if not data.get("pem"):
                     raise forms.ValidationError({"pem": "Paste the PEM private key to import."})
                 self.created = services.signing_key_import(
@@ -206,7 +231,7 @@ class SigningKeyAddForm(forms.ModelForm):
         finally:
             # never render secrets back, even on error
             self.data = self.data.copy()
-            for name in ("pem", "password"):
+            for name in ("pem", "password", "secret"):
                 self.data.pop(name, None)
         return data
 
@@ -279,7 +304,8 @@ class SigningKeyAdmin(admin.ModelAdmin):
     )
     add_fieldsets = (
         (None, {"fields": ("brand", "algorithm", "source", "key_size", "certificate")}),
-        ("Import (write-only)", {"fields": ("pem", "password")}),
+        ("Import a PEM (write-only)", {"fields": ("pem", "password")}),
+        ("Import a shared secret (write-only)", {"fields": ("secret", "secret_kid")}),
     )
 
     @admin.display(boolean=True, description="usable")

@@ -8,6 +8,7 @@ output goes straight to ``brands.encryption``.
 import base64
 import hashlib
 import json
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -274,6 +275,29 @@ def self_signed_certificate(
     )
     algorithm = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
     return builder.sign(key, algorithm)
+
+
+def certificate_pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def check_shared_secret(secret: bytes) -> None:
+    """A shared secret from a platform must be at least 256 bits (RFC 7518 section 3.2)."""
+    if len(secret) < HS256_SECRET_BYTES:
+        raise InvalidKeyMaterial(
+            f"HS256 secrets need at least {HS256_SECRET_BYTES} bytes; got {len(secret)}.",
+            code="weak_key",
+        )
+    if len(secret) > 512:
+        raise InvalidKeyMaterial("This shared secret is too long.", code="invalid_key")
+
+
+_KID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def check_kid(kid: str) -> None:
+    if not isinstance(kid, str) or not _KID.fullmatch(kid):
+        raise InvalidKeyMaterial("A kid is 1 to 64 letters, digits or . _ : -", code="invalid_kid")
 
 
 def certificate_x5c(pem: str) -> list[str]:

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from brands import conf
+from brands.keymaterial import certificate_x5c, certificate_x5t_s256
 
 
 class Brand(models.Model):
@@ -190,8 +191,6 @@ class SigningKey(models.Model):
 
     def jwk(self) -> dict:
         """The JWKS entry: public members, kid, alg, use, and x5c when there is a certificate."""
-        from brands.keymaterial import certificate_x5c, certificate_x5t_s256
-
         entry = {**self.public_jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
         if self.certificate_pem:
             entry["x5c"] = certificate_x5c(self.certificate_pem)

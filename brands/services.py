@@ -125,9 +125,10 @@ def _store_new_key(
     origin: str,
     certificate: bool,
     now: datetime,
+    kid: str | None = None,
 ) -> SigningKey:
     if algorithm in keymaterial.SYMMETRIC:
-        kid, jwk = keymaterial.random_kid(), {}
+        kid, jwk = kid or keymaterial.random_kid(), {}
     else:
         jwk = keymaterial.public_jwk(key, algorithm)
         kid = keymaterial.jwk_thumbprint(jwk)
@@ -153,9 +154,7 @@ def _store_new_key(
             now=now,
             validity=conf.certificate_validity(),
         )
-        from cryptography.hazmat.primitives.serialization import Encoding
-
-        row.certificate_pem = cert.public_bytes(Encoding.PEM).decode("ascii")
+        row.certificate_pem = keymaterial.certificate_pem(cert)
         row.certificate_not_after = cert.not_valid_after_utc
     try:
         with transaction.atomic():
@@ -241,6 +240,38 @@ def signing_key_import(
             now=now or timezone.now(),
         )
     logger.info("Imported %s key %s for brand %s", algorithm, row.kid, brand.slug)
+    return row
+
+
+def signing_key_import_secret(
+    *,
+    brand: Brand,
+    secret: bytes | str,
+    kid: str = "",
+    now: datetime | None = None,
+) -> SigningKey:
+    """Import a platform-issued HS256 shared secret (Zendesk and Intercom issue their own) as
+    a pending key of ``brand``. ``kid`` is the key id the platform expects (random if empty).
+
+    Raises ``InvalidKeyMaterial``: ``weak_key`` (under 256 bits), ``invalid_key``,
+    ``invalid_kid``, ``duplicate_key``. The secret is stored encrypted, never logged.
+    """
+    data = secret.encode() if isinstance(secret, str) else bytes(secret)
+    keymaterial.check_shared_secret(data)
+    if kid:
+        keymaterial.check_kid(kid)
+    with transaction.atomic():
+        _lock_brand_keys(brand.pk, Algorithm.HS256)
+        row = _store_new_key(
+            brand=brand,
+            algorithm=Algorithm.HS256,
+            key=data,
+            origin=SigningKey.Origin.IMPORTED,
+            certificate=False,
+            now=now or timezone.now(),
+            kid=kid or None,
+        )
+    logger.info("Imported HS256 secret %s for brand %s", row.kid, brand.slug)
     return row
 
 

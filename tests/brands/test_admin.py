@@ -322,3 +322,33 @@ def test_messenger_admin_validates(staff_client, brand):
     assert "must use https" in page
     assert "Must be a JSON object" in page
     assert not Messenger.objects.exists()
+
+
+def test_a_shared_secret_is_imported_write_only(staff_client, brand):
+    secret = "zendesk-issued-secret-0123456789abcdef"
+    response = staff_client.post(
+        KEY_ADD,
+        {
+            "brand": brand.pk,
+            "algorithm": "HS256",
+            "source": "secret",
+            "secret": secret,
+            "secret_kid": "app_42",
+        },
+    )
+    assert response.status_code == 302
+    key = SigningKey.objects.get()
+    assert key.kid == "app_42" and key.algorithm == "HS256"
+    page = staff_client.get(reverse("admin:brands_signingkey_change", args=[key.pk]))
+    assert secret not in page.content.decode()
+
+
+def test_a_short_shared_secret_is_a_form_error_not_echoed(staff_client, brand):
+    response = staff_client.post(
+        KEY_ADD,
+        {"brand": brand.pk, "algorithm": "HS256", "source": "secret", "secret": "tooShort1"},
+    )
+    assert response.status_code == 200
+    assert "weak_key" in response.content.decode()
+    assert "tooShort1" not in response.content.decode()
+    assert not SigningKey.objects.exists()

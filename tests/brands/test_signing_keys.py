@@ -286,3 +286,36 @@ def test_importing_known_material_again_is_refused(brand, other_brand, rsa_pool)
 
 def test_str_never_shows_key_material(brand, active_key):
     assert str(active_key) == f"{active_key.kid} (RS256, active)"
+
+
+def test_a_platform_issued_shared_secret_is_imported_with_its_kid(brand):
+    from brands import keycache
+
+    secret = "s" * 40
+    key = services.signing_key_import_secret(brand=brand, secret=secret, kid="app_123")
+    assert (key.kid, key.algorithm, key.origin) == ("app_123", "HS256", "imported")
+    services.signing_key_activate(key=key)
+    assert keycache.signing_key(brand=brand, algorithm="HS256").key == secret.encode()
+
+
+@pytest.mark.parametrize(
+    ("secret", "kid", "code"),
+    [
+        ("short", "", "weak_key"),
+        ("s" * 40, "bad kid!", "invalid_kid"),
+        ("s" * 600, "", "invalid_key"),
+    ],
+)
+def test_bad_shared_secrets_are_refused(brand, secret, kid, code):
+    with pytest.raises(InvalidKeyMaterial) as caught:
+        services.signing_key_import_secret(brand=brand, secret=secret, kid=kid)
+    assert caught.value.code == code
+    assert secret not in caught.value.detail
+    assert not SigningKey.objects.exists()
+
+
+def test_a_kid_cannot_be_reused_for_a_new_secret(brand):
+    services.signing_key_import_secret(brand=brand, secret="a" * 32, kid="app_1")
+    with pytest.raises(InvalidKeyMaterial) as caught:
+        services.signing_key_import_secret(brand=brand, secret="b" * 32, kid="app_1")
+    assert caught.value.code == "duplicate_key"
