@@ -7,14 +7,18 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from brands import services as brand_services
 from brands.models import Messenger
+from sandbox.verifier.jwks import reset_jwks_clients
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    """Each test starts with an empty shared cache and a platform that has fetched nothing."""
     cache.clear()
+    reset_jwks_clients()
     yield
     cache.clear()
+    reset_jwks_clients()
 
 
 @pytest.fixture

@@ -1,0 +1,128 @@
+"""The whole product in Chromium: customer logs in with MFA, clicks Chat, the sandbox platform
+verifies the token from the brand's JWKS over HTTP, and a staff agent sees VERIFIED."""
+
+import json
+import time
+
+import pytest
+import time_machine
+
+from brands import services as brand_services
+from brands.models import SigningKey
+from tests import factories
+from tests.browser.conftest import session_context
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def agent_page(browser, portal, staff_user):
+    device = factories.TOTPDeviceFactory(user=staff_user)
+    context = session_context(browser, portal, staff_user, device)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _chat_frame(page):
+    return page.frame_locator("#chat-container iframe")
+
+
+def _open_chat_and_wait(page, state="verified"):
+    page.click("#chat-button")
+    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+
+
+def test_customer_chats_verified_and_the_agent_sees_certified_attributes(
+    browser, portal, customer, messenger, agent_page
+):
+    # given a customer who logs in with password and a backup code
+    customer.is_vip = True
+    customer.save()
+    factories.backup_device(customer.user, codes=("e2ecode77",))
+    context = browser.new_context(base_url=portal.url)
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("#id_username", customer.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.fill("#id_code", "e2ecode77")
+    page.click("button.primary")
+    page.wait_for_selector("#chat-button")
+    # when they click Chat and write to support
+    _open_chat_and_wait(page)
+    frame = _chat_frame(page)
+    frame.locator("#conversation").wait_for()
+    assert "VERIFIED" in frame.locator(".verified-line").inner_text()
+    frame.locator("#body").fill("Hello, I need help with a card payment.")
+    frame.locator("#send button[type=submit]").click()
+    frame.locator("#messages li", has_text="card payment").wait_for()
+
+    # then the agent sees the conversation marked VERIFIED with the certified attributes
+    agent_page.goto("/sandbox/console/")
+    item = agent_page.locator(".verified-item").first
+    text = item.inner_text()
+    assert "VERIFIED" in text
+    assert f"{customer.first_name} {customer.last_name}" in text
+    assert customer.tier.code in text
+    assert "Yes" in text  # VIP
+    assert "1234.56 EUR" in text
+    assert customer.customer_id in text
+    assert SigningKey.objects.get(brand=messenger.brand, state="active").kid in text
+    # and can reply, which the customer sees in the chat window
+    item.locator("a").first.click()
+    agent_page.fill("#reply", "Hi! I can see you are verified. How can I help?")
+    agent_page.click("form.send button[type=submit]")
+    frame.locator("#messages li", has_text="I can see you are verified").wait_for(timeout=15000)
+    context.close()
+
+
+def test_a_tampered_token_is_shown_rejected_with_its_reason(customer_page, messenger, agent_page):
+    page = customer_page
+
+    def tamper(route):
+        response = route.fetch()
+        body = response.json()
+        header, payload, signature = body["token"].split(".")
+        flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+        body["token"] = f"{header}.{payload}.{flipped}"
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route("**/api/v1/messaging/token", tamper)
+    page.goto("/")
+    _open_chat_and_wait(page, state="error")
+    assert "bad_signature" in page.inner_text("#chat-status")
+    agent_page.goto("/sandbox/console/")
+    rejected = agent_page.locator(".rejected-item").first
+    assert "REJECTED" in rejected.inner_text()
+    assert "bad_signature" in rejected.inner_text()
+    assert agent_page.locator(".verified-item").count() == 0
+
+
+def test_a_key_rotated_between_two_chats_leaves_both_verified(
+    customer_page, messenger, agent_page, settings
+):
+    """Rotation by the book: the next key is published, the platform's JWKS cache moves on
+    (cooldown 0 stands in for the cache lifetime passing), the key activates, both chats hold."""
+    settings.SANDBOX_JWKS_COOLDOWN = 0
+    page = customer_page
+    page.goto("/")
+    _open_chat_and_wait(page)
+    old_kid = SigningKey.objects.get(brand=messenger.brand, state="active").kid
+
+    with time_machine.travel(time.time() + 2 * 3600, tick=True):
+        new = brand_services.signing_key_generate(
+            brand=messenger.brand, key_size=2048, certificate=False
+        )
+    with time_machine.travel(time.time() + 4 * 3600, tick=True):
+        brand_services.signing_key_activate(key=new)
+        page.goto("/")
+        _open_chat_and_wait(page)
+
+    agent_page.goto("/sandbox/console/")
+    verified = agent_page.locator(".verified-item")
+    assert verified.count() == 2
+    texts = "\n".join(verified.all_inner_texts())
+    assert old_kid in texts and new.kid in texts and old_kid != new.kid
+    assert agent_page.locator(".rejected-item").count() == 0
