@@ -126,3 +126,31 @@ def test_a_key_rotated_between_two_chats_leaves_both_verified(
     texts = "\n".join(verified.all_inner_texts())
     assert old_kid in texts and new.kid in texts and old_kid != new.kid
     assert agent_page.locator(".rejected-item").count() == 0
+
+
+def test_chat_an_hour_after_loading_the_portal_is_verified_with_a_fresh_token(
+    customer_page, messenger, agent_page, customer
+):
+    """Issue 4's promise: the page sits open for 61 minutes; the click still verifies."""
+    page = customer_page
+    issued = []
+    page.on(
+        "response",
+        lambda r: issued.append(r.json()) if r.url.endswith("/api/v1/messaging/token") else None,
+    )
+    page.clock.install()
+    page.goto("/")
+    loaded_at = time.time()
+    with time_machine.travel(loaded_at + 61 * 60, tick=True):
+        page.clock.fast_forward("01:01:00")
+        _open_chat_and_wait(page)
+        agent_page.goto("/sandbox/console/")
+        text = agent_page.locator(".verified-item").first.inner_text()
+    assert len(issued) == 1  # minted at the click, not at page load
+    expires_at = issued[0]["expires_at"]
+    assert customer.customer_id in text and "VERIFIED" in text
+    # the token the sandbox accepted was minted an hour after the page loaded
+    from datetime import datetime
+
+    exp = datetime.fromisoformat(expires_at.replace("Z", "+00:00")).timestamp()
+    assert exp >= loaded_at + 61 * 60 + 300 - 5
