@@ -59,13 +59,12 @@ class JWKSClient:
     ):
         self.url = url
         self.default_alg = default_alg
-        self.cooldown = float(conf.get("JWKS_COOLDOWN") if cooldown is None else cooldown)
-        self.min_ttl = int(conf.get("JWKS_MIN_TTL") if min_ttl is None else min_ttl)
-        self.max_ttl = int(conf.get("JWKS_MAX_TTL") if max_ttl is None else max_ttl)
-        self.default_ttl = int(
-            conf.get("JWKS_DEFAULT_TTL") if default_ttl is None else default_ttl
-        )
-        self.max_bytes = int(conf.get("JWKS_MAX_BYTES") if max_bytes is None else max_bytes)
+        # None: read the setting at use time (so settings changes apply to live clients).
+        self._cooldown = cooldown
+        self._min_ttl = min_ttl
+        self._max_ttl = max_ttl
+        self._default_ttl = default_ttl
+        self._max_bytes = max_bytes
         self.timeout = timeout
         self.allow_insecure = allow_insecure
         self._fetch = fetch or http_get
@@ -78,6 +77,31 @@ class JWKSClient:
         self._etag: str | None = None
         self._generation = 0
         self.fetch_count = 0
+
+    # --- configuration (explicit values win over SANDBOX_* settings) ------------------
+    @staticmethod
+    def _setting(value, name: str) -> float:
+        return float(conf.get(name) if value is None else value)
+
+    @property
+    def cooldown(self) -> float:
+        return self._setting(self._cooldown, "JWKS_COOLDOWN")
+
+    @property
+    def min_ttl(self) -> int:
+        return int(self._setting(self._min_ttl, "JWKS_MIN_TTL"))
+
+    @property
+    def max_ttl(self) -> int:
+        return int(self._setting(self._max_ttl, "JWKS_MAX_TTL"))
+
+    @property
+    def default_ttl(self) -> int:
+        return int(self._setting(self._default_ttl, "JWKS_DEFAULT_TTL"))
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self._setting(self._max_bytes, "JWKS_MAX_BYTES"))
 
     # --- public -------------------------------------------------------------------
     def get_key(self, kid: str | None) -> VerificationKey | None:

@@ -242,3 +242,14 @@ def test_verifier_with_jwks_url_shares_the_process_client(server, rsa_key):
         v = Verifier(issuer=helpers.ISSUER, audience=helpers.AUDIENCE, jwks_url=server.url)
         assert v.verify(mint(rsa_key)).valid
     assert server.count() == 1
+
+
+def test_settings_apply_to_live_clients_and_changes_reset_the_cache(server, settings, rsa_key):
+    from sandbox.verifier import get_jwks_client
+
+    settings.SANDBOX_JWKS_COOLDOWN = 0
+    client = get_jwks_client(server.url)
+    assert client.cooldown == 0
+    settings.SANDBOX_JWKS_COOLDOWN = 7
+    assert get_jwks_client(server.url) is not client  # the change dropped cached clients
+    assert get_jwks_client(server.url).cooldown == 7
