@@ -110,7 +110,10 @@ class Verifier:
         self.issuer = issuer
         self.audience = audience
         self.typ = typ if typ is not None else self.profile.typ
-        leeway = self.profile.default_leeway if leeway is None else leeway
+        if leeway is None:
+            leeway = self.profile.default_leeway
+        if leeway is None:
+            leeway = conf.get("LEEWAY")
         max_leeway = float(conf.get("MAX_LEEWAY"))
         if isinstance(leeway, bool) or not 0 <= float(leeway) <= max_leeway:
             raise ValueError(f"leeway must be between 0 and {max_leeway:g} seconds")
@@ -156,10 +159,8 @@ class Verifier:
                 leeway=self.leeway,
                 now=self.clock(),
             )
-            if self.one_time and not self.replay_store.first_use(
-                claims["iss"], claims["jti"], float(claims["exp"]), self.leeway
-            ):
-                raise Rejected(Reason.REPLAYED, "token was already used")
+            if self.one_time:
+                self._check_replay(claims)
             return VerificationResult(
                 True,
                 claims=claims,
@@ -173,6 +174,18 @@ class Verifier:
         except Exception:
             log.exception("verifier error")
             return self._rejected(Rejected(Reason.MALFORMED, "unverifiable token"), parsed)
+
+    def _check_replay(self, claims: dict) -> None:
+        for name in ("jti", "exp"):
+            if name not in claims:
+                raise Rejected(Reason.MISSING_CLAIM, f"a one-time token needs '{name}'")
+        if not isinstance(claims["jti"], str) or not claims["jti"]:
+            raise Rejected(Reason.INVALID_CLAIM, "'jti' is not a non-empty string")
+        issuer = claims.get("iss") if isinstance(claims.get("iss"), str) else ""
+        if not self.replay_store.first_use(
+            issuer, claims["jti"], float(claims["exp"]), self.leeway
+        ):
+            raise Rejected(Reason.REPLAYED, "token was already used")
 
     def _check_jws(self, parsed: ParsedJWS) -> None:
         check_algorithm(parsed, self.algorithms)

@@ -437,3 +437,45 @@ def test_bad_configuration_raises_before_any_token(jwks):
         Verifier(issuer="i", audience="a", keys=keys, algorithms=["HS256"])
     with pytest.raises(KeyError):
         Verifier(issuer="i", audience="a", keys=keys, profile="no-such-platform")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["[" * 3000 + "]" * 3000, '{"a":' * 2000 + "1" + "}" * 2000],
+)
+def test_deeply_nested_json_is_malformed(make_verifier, rsa_key, payload):
+    token = sign_raw(
+        {"alg": "RS256", "kid": "rsa-1", "typ": "JWT"}, payload, rsa_key.private, "RS256"
+    )
+    assert make_verifier(max_token_bytes=64_000).verify(token).reason == "malformed"
+
+
+@pytest.mark.parametrize("exp", ["1e400", "-1", str(10**30), "1e11"])
+def test_out_of_range_numeric_dates(verifier, rsa_key, exp):
+    payload = json.dumps(claims())[:-1] + f', "nbf": {exp}}}'
+    token = sign_raw(
+        {"alg": "RS256", "kid": "rsa-1", "typ": "JWT"}, payload, rsa_key.private, "RS256"
+    )
+    assert verifier.verify(token).reason in {"invalid_claim", "not_yet_valid"}
+
+
+def test_utf8_bom_in_claims_is_malformed(verifier, rsa_key):
+    payload = b"\xef\xbb\xbf" + json.dumps(claims()).encode()
+    token = sign_raw(
+        {"alg": "RS256", "kid": "rsa-1", "typ": "JWT"}, payload, rsa_key.private, "RS256"
+    )
+    assert verifier.verify(token).reason == "malformed"
+
+
+def test_one_time_profile_needs_jti_even_when_not_required(make_verifier, rsa_key):
+    one_time = Profile("ot", ("RS256",), required_claims=("iss", "aud"), one_time=True)
+    token = mint(rsa_key, claims(jti=DROP))
+    assert make_verifier(profile=one_time).verify(token).reason == "missing_claim"
+
+
+def test_default_leeway_comes_from_settings(make_verifier, rsa_key, settings):
+    now = int(time.time())
+    token = mint(rsa_key, claims(iat=now - 400, exp=now - 100))
+    assert make_verifier().verify(token).reason == "expired"
+    settings.SANDBOX_LEEWAY = 120
+    assert make_verifier().verify(token).valid

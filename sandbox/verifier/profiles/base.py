@@ -20,6 +20,7 @@ class Profile:
     one_time: bool = False
     # Longest accepted exp - iat, seconds (None: no limit).
     max_lifetime: int | None = 3600
-    default_leeway: int = 30
+    # Seconds; None: SANDBOX_LEEWAY (30). Always capped at SANDBOX_MAX_LEEWAY (300).
+    default_leeway: int | None = None
     # Shared-secret platforms verify with a configured secret (never from a JWKS).
     shared_secret: bool = False
