@@ -59,7 +59,8 @@ def signing_key(*, brand: Brand, algorithm: str) -> LoadedSigningKey:
     """The brand's active key for ``algorithm``, decrypted once per process and version.
 
     Raises ``NoSigningKey`` (503 ``no_signing_key``) when there is no active usable key, or when
-    its ciphertext no longer decrypts; the key is then marked unusable with the reason.
+    its ciphertext no longer decrypts; the key is then marked unusable with the reason. Call it
+    outside a transaction that could roll back, or the unusable mark rolls back with it.
     """
     version = keyset.current()
     _sync(version)

@@ -84,8 +84,8 @@ def messenger_create(
         audience=(audience or "").strip(),
         algorithm=algorithm,
         token_ttl=token_ttl,
-        attributes=list(attributes) if attributes is not None else [],
-        allowed_origins=list(allowed_origins) if allowed_origins is not None else [],
+        attributes=attributes if attributes is not None else [],
+        allowed_origins=allowed_origins if allowed_origins is not None else [],
         vendor_settings=vendor_settings if vendor_settings is not None else {},
         is_active=is_active,
     )
@@ -93,15 +93,14 @@ def messenger_create(
         messenger.full_clean()
     except ValidationError as exc:
         raise _validation_error(exc, "invalid_messenger") from exc
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                messenger.save()
-        except IntegrityError as exc:
-            raise BrandsError(
-                "A messenger with this slug or audience already exists.",
-                code="invalid_messenger",
-            ) from exc
+    try:
+        with transaction.atomic():
+            messenger.save()
+    except IntegrityError as exc:  # a concurrent create won the race
+        raise BrandsError(
+            "A messenger with this slug or audience already exists.",
+            code="invalid_messenger",
+        ) from exc
     return messenger
 
 
