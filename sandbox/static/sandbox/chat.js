@@ -7,8 +7,9 @@
 //   window -> parent  {type: "sandbox:verified", conversation}      session opened
 //   window -> parent  {type: "sandbox:rejected", reason}            token refused
 //   window -> parent  {type: "sandbox:retry"}                       Retry clicked
-//   window -> parent  {type: "sandbox:token_expired"}               asked to act after exp
-// After a rejection (or a Retry) the window accepts another sandbox:token.
+//   window -> parent  {type: "sandbox:token_expired"}               token's exp already past
+// After a rejection (or a Retry) the window accepts another sandbox:token; a token that
+// arrives once the conversation is open is answered with sandbox:verified again.
 
 const ORIGIN = window.location.origin;
 const POLL_MS = 2500;
@@ -58,7 +59,12 @@ function tokenExpired() {
 }
 
 async function openSession(token, clickedAt, pageAttributes) {
-  if (state.phase === "connecting" || state.phase === "verified") return;
+  if (state.phase === "connecting") return;
+  if (state.phase === "verified") {
+    // Already open: the conversation is authorised by its secret, not by a token.
+    tell({ type: "sandbox:verified", conversation: state.conversation });
+    return;
+  }
   state.tokenExp = tokenExp(token);
   if (tokenExpired()) {
     status("Your sign-in token has expired; asking for a new one…");
@@ -154,7 +160,6 @@ async function send(event) {
   const field = $("body");
   const text = field.value.trim();
   if (!text || state.phase !== "verified") return;
-  if (tokenExpired()) tell({ type: "sandbox:token_expired" });
   const response = await fetch(messagesUrl(), {
     method: "POST",
     credentials: "omit",
