@@ -4,6 +4,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -97,8 +98,6 @@ def test_attack_reasons_through_the_command(server, rsa_key, token_kwargs, reaso
 
 
 def test_typ_and_leeway_options(server, rsa_key):
-    import time
-
     now = int(time.time())
     token = mint(rsa_key, claims(iat=now - 400, exp=now - 100), typ="at+jwt")
     code, data = run(token, *manual(server), "--typ", "at+jwt", "--leeway", "120")
@@ -161,3 +160,68 @@ def test_real_process_exit_codes(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 2, proc.stderr
+
+
+def _attack_tokens(rsa_key, ec_key, attacker_key):
+    from cryptography.hazmat.primitives import serialization
+
+    from sandbox.verifier.encoding import b64url_encode
+    from tests.sandbox.helpers import DROP, sign_raw
+
+    now = int(time.time())
+    good = mint(rsa_key)
+    head, body, sig = good.split(".")
+    pem = rsa_key.private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    es_head, es_body, _ = mint(ec_key).split(".")
+    dup = json.dumps(claims())[:-1] + ', "sub": "other"}'
+    cases = {
+        "alg none": (mint(rsa_key, alg="none").rsplit(".", 1)[0] + ".", "unsupported_algorithm"),
+        "alg NoNe": (mint(rsa_key, alg="NoNe").rsplit(".", 1)[0] + ".", "unsupported_algorithm"),
+        "HS256 with public key": (
+            sign_raw({"alg": "HS256", "kid": "rsa-1", "typ": "JWT"}, claims(), pem, "HS256"),
+            "unsupported_algorithm",
+        ),
+        "embedded jwk": (mint(attacker_key, jwk=attacker_key.public_jwk()), "bad_signature"),
+        "jku": (mint(attacker_key, jku="https://evil.example/jwks"), "bad_signature"),
+        "x5u": (mint(attacker_key, x5u="https://evil.example/cert"), "bad_signature"),
+        "kid traversal": (mint(rsa_key, kid="../../etc/passwd"), "unknown_key"),
+        "kid sql": (mint(rsa_key, kid="' OR 1=1 --"), "unknown_key"),
+        "kid 10 KB": (mint(rsa_key, kid="k" * 10_240), "too_large"),
+        "expired": (mint(rsa_key, claims(iat=now - 600, exp=now - 60)), "expired"),
+        "nbf future": (mint(rsa_key, claims(nbf=now + 120)), "not_yet_valid"),
+        "iat future": (mint(rsa_key, claims(iat=now + 120, exp=now + 400)), "issued_in_future"),
+        "wrong aud": (mint(rsa_key, claims(aud="x")), "wrong_audience"),
+        "wrong iss": (mint(rsa_key, claims(iss="https://x")), "wrong_issuer"),
+        "wrong typ": (mint(rsa_key, typ="at+jwt"), "wrong_type"),
+        "string exp": (mint(rsa_key, claims(exp=str(now + 300))), "invalid_claim"),
+        "boolean iat": (mint(rsa_key, claims(iat=True)), "invalid_claim"),
+        "duplicate claims": (
+            sign_raw(
+                {"alg": "RS256", "kid": "rsa-1", "typ": "JWT"}, dup, rsa_key.private, "RS256"
+            ),
+            "malformed",
+        ),
+        "100 KB": (mint(rsa_key, claims(pad="x" * 100_000)), "too_large"),
+        "JSON serialization": (
+            json.dumps({"protected": head, "payload": body, "signature": sig}),
+            "malformed",
+        ),
+        "five segments": (f"{head}.{body}.{sig}.{body}.{sig}", "malformed"),
+        "crit": (mint(rsa_key, crit=["exp"]), "malformed"),
+        "b64 false": (mint(rsa_key, b64=False, crit=["b64"]), "malformed"),
+        "ES256 r=s=0": (f"{es_head}.{es_body}.{b64url_encode(bytes(64))}", "bad_signature"),
+    }
+    for name in ("exp", "iat", "sub", "jti", "iss", "aud"):
+        cases[f"missing {name}"] = (mint(rsa_key, claims(**{name: DROP})), "missing_claim")
+    return cases
+
+
+def test_every_attack_case_of_the_issue_through_the_command(server, rsa_key, ec_key, attacker_key):
+    wrong = {}
+    for name, (token, reason) in _attack_tokens(rsa_key, ec_key, attacker_key).items():
+        code, data = run(token, "--messenger", "acme-web")
+        if (code, data.get("reason")) != (1, reason):
+            wrong[name] = (code, data.get("reason"), reason)
+    assert wrong == {}
