@@ -3,7 +3,8 @@
 import hashlib
 import json
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
@@ -20,6 +21,7 @@ class JwksDocument:
     body: bytes
     etag: str
     version: str
+    built_at: float = field(default=0.0, repr=False, compare=False)
 
     @property
     def keys(self) -> list[dict]:
@@ -75,9 +77,13 @@ def jwks_document(*, brand: Brand | str | None = None) -> JwksDocument:
     version = keyset.current()
     slug = brand.slug if isinstance(brand, Brand) else brand
     cache_key = (version, slug)
-    uncommitted = keyset.changed_in_transaction()
-    document = None if uncommitted else _documents.get(cache_key)
-    if document is not None:
+    # not cached inside an uncommitted key change, nor when the shared cache is unreachable
+    cacheable = version is not None and not keyset.changed_in_transaction()
+    document = _documents.get(cache_key) if cacheable else None
+    if (
+        document is not None
+        and time.monotonic() - document.built_at < keyset.MAX_STALENESS_SECONDS
+    ):
         return document
     if slug is None:
         keys = published_keys()
@@ -86,10 +92,13 @@ def jwks_document(*, brand: Brand | str | None = None) -> JwksDocument:
         keys = published_keys(brand=target)
     body = _render(keys)
     document = JwksDocument(
-        body=body, etag=f'"{hashlib.sha256(body).hexdigest()}"', version=version
+        body=body,
+        etag=f'"{hashlib.sha256(body).hexdigest()}"',
+        version=version or "",
+        built_at=time.monotonic(),
     )
-    if uncommitted:
-        return document  # may still roll back: keep it out of the process cache
+    if not cacheable:
+        return document
     with _lock:
         for stale in [k for k in _documents if k[0] != version]:
             _documents.pop(stale, None)

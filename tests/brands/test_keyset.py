@@ -66,3 +66,49 @@ def test_a_rolled_back_change_leaves_no_trace_in_the_process_caches(brand):
     assert not keyset.changed_in_transaction()
     assert keycache.signing_key(brand=brand, algorithm="RS256").kid == active.kid
     assert [k["kid"] for k in selectors.jwks_document(brand=brand).keys] == [active.kid]
+
+
+class _BrokenCache:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("redis is down")
+
+        return fail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_cache_outage_degrades_to_database_reads_not_500(brand, monkeypatch):
+    from django.test import Client
+
+    from brands import keycache
+
+    active = services.signing_key_generate(brand=brand, activate=True)
+    assert keycache.signing_key(brand=brand, algorithm="RS256").kid == active.kid
+    monkeypatch.setattr(keyset, "cache", _BrokenCache())
+    # signing still works (the decrypted key comes from memory, the active kid from the DB)
+    assert keyset.current() is None
+    assert keycache.signing_key(brand=brand, algorithm="RS256").kid == active.kid
+    # a change committed during the outage is seen at once (nothing is cached meanwhile)
+    services.signing_key_revoke(key=active)
+    with pytest.raises(Exception) as caught:
+        keycache.signing_key(brand=brand, algorithm="RS256")
+    assert getattr(caught.value, "code", None) == "no_signing_key"
+    response = Client().get("/brands/acme/.well-known/jwks.json")
+    assert response.status_code == 200 and active.kid not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_bump_is_bounded_by_the_maximum_staleness(brand, monkeypatch):
+    from brands import keycache
+
+    first = services.signing_key_generate(brand=brand, activate=True)
+    assert keycache.signing_key(brand=brand, algorithm="RS256").kid == first.kid
+    assert selectors.jwks_document(brand=brand).keys[0]["kid"] == first.kid
+    # the bump after the next change is lost (cache outage at commit time)
+    monkeypatch.setattr(keyset, "_bump", lambda: None)
+    second = services.signing_key_generate(brand=brand)
+    services.signing_key_activate(key=second, force=True)
+    assert keycache.signing_key(brand=brand, algorithm="RS256").kid == first.kid  # stale
+    monkeypatch.setattr(keyset, "MAX_STALENESS_SECONDS", 0)
+    assert keycache.signing_key(brand=brand, algorithm="RS256").kid == second.kid
+    assert len(selectors.jwks_document(brand=brand).keys) == 2
