@@ -49,6 +49,10 @@ class BrandAdmin(admin.ModelAdmin):
     actions = ["generate_rs256_key"]
     change_form_template = "admin/brands/brand/change_form.html"
 
+    def get_readonly_fields(self, request, obj=None):
+        # the slug is in the issuer and the JWKS URL that platforms are configured with
+        return (*self.readonly_fields, "slug") if obj else self.readonly_fields
+
     @admin.display(description="issuer (iss)")
     def issuer_display(self, obj: Brand) -> str:
         return obj.issuer_url if obj.pk else "-"
@@ -439,6 +443,11 @@ class MessengerAdmin(admin.ModelAdmin):
         ("Widget", {"fields": ("allowed_origins", "vendor_settings")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        # the slug is what the page's widget asks tokens for; brand changes would move the
+        # messenger to another issuer
+        return (*self.readonly_fields, "slug", "brand") if obj else self.readonly_fields
 
     @admin.display(description="issuer (iss)")
     def issuer_display(self, obj: Messenger) -> str:

@@ -352,3 +352,22 @@ def test_a_short_shared_secret_is_a_form_error_not_echoed(staff_client, brand):
     assert "weak_key" in response.content.decode()
     assert "tooShort1" not in response.content.decode()
     assert not SigningKey.objects.exists()
+
+
+def test_slugs_are_fixed_after_creation(staff_client, brand):
+    messenger = services.messenger_create(brand=brand, slug="web")
+    brand_page = staff_client.get(reverse("admin:brands_brand_change", args=[brand.pk]))
+    messenger_page = staff_client.get(
+        reverse("admin:brands_messenger_change", args=[messenger.pk])
+    )
+    assert 'name="slug"' not in brand_page.content.decode()
+    assert 'name="slug"' not in messenger_page.content.decode()
+    assert 'name="brand"' not in messenger_page.content.decode()
+
+
+def test_the_timeline_links_to_adding_a_key_for_the_brand(staff_client, brand):
+    page = staff_client.get(reverse("admin:brands_brand_rotation", args=[brand.pk])).content
+    add_url = f"{KEY_ADD}?brand={brand.pk}"
+    assert add_url.encode() in page
+    form = staff_client.get(add_url).content.decode()
+    assert f'<option value="{brand.pk}" selected>' in form
