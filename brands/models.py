@@ -204,7 +204,10 @@ ATTRIBUTE_CHOICES = ("tier", "vip", "balance", "email", "names", "customer_since
 MIN_TOKEN_TTL = timedelta(seconds=60)
 MAX_TOKEN_TTL = timedelta(hours=1)
 MAX_VENDOR_SETTINGS_BYTES = 16 * 1024
-_SECRET_NAME = re.compile(r"secret|password|passwd|private|api[_-]?key|token", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"secret|password|passwd|private[_-]?key|api[_-]?key|(access|refresh|bearer)[_-]?token",
+    re.IGNORECASE,
+)
 _LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 

@@ -131,3 +131,22 @@ def test_selectors_find_active_messengers_and_brands(brand):
     assert selectors.messenger_get(slug="web", active_only=False) == messenger
     with pytest.raises(UnknownBrand):
         selectors.brand_get(slug="nope")
+
+
+@pytest.mark.parametrize(
+    ("settings_doc", "ok"),
+    [
+        ({"token_url": "https://x.example/token", "deploymentId": "abc"}, True),
+        ({"region": "eu", "features": {"typing": True}}, True),
+        ({"accessToken": "abc"}, False),
+        ({"list": [{"clientSecret": "x"}]}, False),
+        ({"private_key": "-----BEGIN"}, False),
+    ],
+)
+def test_vendor_settings_refuse_secret_looking_names_only(brand, settings_doc, ok):
+    if ok:
+        services.messenger_create(brand=brand, slug="web", vendor_settings=settings_doc)
+        assert Messenger.objects.get().vendor_settings == settings_doc
+    else:
+        with pytest.raises(BrandsError):
+            services.messenger_create(brand=brand, slug="web", vendor_settings=settings_doc)
