@@ -415,7 +415,22 @@ def signing_keys_purge(
     return purged
 
 
-def signing_keys_reencrypt() -> "ReencryptResult":
+_DECRYPTION_REASONS = (
+    "The private key does not decrypt",
+    "The stored private key belongs",
+    "The decrypted private key does not match",
+)
+
+
+@dataclass
+class ReencryptResult:
+    """Kids re-encrypted under the newest key-encryption key, and kids that did not decrypt."""
+
+    reencrypted: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def signing_keys_reencrypt() -> ReencryptResult:
     """Re-encrypt every stored private key under the first KEY_ENCRYPTION_KEYS entry.
 
     Keys that no longer decrypt are marked unusable (and counted), never raised. A key marked
@@ -450,19 +465,6 @@ def signing_keys_reencrypt() -> "ReencryptResult":
                 result.reencrypted.append(row.kid)
             keyset.bump_on_commit()
     return result
-
-
-_DECRYPTION_REASONS = (
-    "The private key does not decrypt",
-    "The stored private key belongs",
-    "The decrypted private key does not match",
-)
-
-
-@dataclass
-class ReencryptResult:
-    reencrypted: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
 
 
 # --- rotation by policy -------------------------------------------------------------------------
