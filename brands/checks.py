@@ -55,10 +55,11 @@ def check_key_policy(app_configs=None, **kwargs):
                 id="brands.W001",
             )
         )
-    if values["ROTATION_PERIOD"] <= values["PREPUBLICATION_PERIOD"]:
+    if values["ROTATION_PERIOD"] < values["PREPUBLICATION_PERIOD"]:
         errors.append(
             Error(
-                "BRANDS_ROTATION_PERIOD must be longer than BRANDS_PREPUBLICATION_PERIOD.",
+                "BRANDS_ROTATION_PERIOD must not be shorter than BRANDS_PREPUBLICATION_PERIOD "
+                "(the next key is published when the current one activates).",
                 id="brands.E005",
             )
         )

@@ -147,3 +147,17 @@ def test_a_certificate_about_to_expire_triggers_a_rotation(brand, settings):
         _rotate()
         first.refresh_from_db()
         assert first.state == State.RETIRED
+
+
+def test_rotation_period_equal_to_prepublication_rotates_each_period(brand, settings):
+    """The literal policy: promote the next key as soon as it has been published long enough."""
+    settings.BRANDS_ROTATION_PERIOD = conf.prepublication_period()
+    with time_machine.travel(T0, tick=False) as clock:
+        _rotate()
+        kids = []
+        for step in range(1, 4):
+            kids.append(SigningKey.objects.get(brand=brand, state=State.ACTIVE).kid)
+            clock.move_to(T0 + step * conf.prepublication_period())
+            _rotate()
+        kids.append(SigningKey.objects.get(brand=brand, state=State.ACTIVE).kid)
+    assert len(set(kids)) == 4
