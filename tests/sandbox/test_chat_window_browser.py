@@ -6,9 +6,11 @@ widget glue's part; the portal's setup and JWKS come from the loopback stub serv
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from sandbox.models import Conversation, Message, Rejection
 from tests.sandbox import helpers
 from tests.sandbox.helpers import claims, mint
 from tests.sandbox.jwks_server import JWKSServer
@@ -45,16 +47,29 @@ PARENT = """(tokens) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
+def in_browser(base_url, steps):
+    """Run ``steps(page)`` in a fresh Chromium on a worker thread.
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
+    The suite may already hold a sync Playwright loop on the main thread (tests/browser's
+    session fixture); a second one there would refuse to start.
+    """
+
+    def work():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
+            try:
+                page = browser.new_context(base_url=base_url).new_page()
+                page.goto("/healthz")
+                return steps(page)
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result(timeout=120)
 
 
 @pytest.fixture
@@ -79,12 +94,8 @@ def stub_portal(jwks, settings):
 
 
 @pytest.fixture
-def page(browser, live_server, stub_portal):
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.goto("/healthz")
-    yield page
-    context.close()
+def window(live_server, stub_portal):
+    return lambda steps: in_browser(live_server.url, steps)
 
 
 def _events(page, count, timeout=15.0):
@@ -101,59 +112,75 @@ def _frame(page):
     return page.frame_locator("iframe")
 
 
-def test_rejected_then_retried_then_verified_and_chatting(page, rsa_key, attacker_key):
-    page.evaluate(PARENT, [mint(attacker_key)])
-    assert _events(page, 2) == ["sandbox:ready", "sandbox:rejected:bad_signature"]
-    frame = _frame(page)
-    assert frame.locator("#reason").inner_text() == "bad_signature"
-    # Retry asks the parent for a fresh token, which the window accepts
-    page.evaluate("(t) => { window.nextToken = t; }", mint(rsa_key))
-    page.evaluate(
-        "window.addEventListener('message', (e) => { if (e.data.type === 'sandbox:retry')"
-        " e.source.postMessage({type: 'sandbox:token', token: window.nextToken,"
-        " clickedAt: Date.now()}, location.origin); })"
-    )
-    frame.locator("#retry").click()
-    events = _events(page, 4)
-    assert events[2] == "sandbox:retry"
-    assert events[3].startswith("sandbox:verified")
-    assert "VERIFIED" in frame.locator(".verified-line").inner_text()
-    assert "Ada Lovelace" in frame.locator("#who").inner_text()
-    frame.locator("#body").fill("Hello from the window")
-    frame.locator("#send button[type=submit]").click()
-    frame.locator("#messages li", has_text="Hello from the window").wait_for()
+def test_rejected_then_retried_then_verified_and_chatting(window, rsa_key, attacker_key):
+    bad, good = mint(attacker_key), mint(rsa_key)
+
+    def steps(page):
+        page.evaluate(PARENT, [bad])
+        assert _events(page, 2) == ["sandbox:ready", "sandbox:rejected:bad_signature"]
+        frame = _frame(page)
+        assert frame.locator("#reason").inner_text() == "bad_signature"
+        # Retry asks the parent for a fresh token, which the window accepts
+        page.evaluate("(t) => { window.nextToken = t; }", good)
+        page.evaluate(
+            "window.addEventListener('message', (e) => { if (e.data.type === 'sandbox:retry')"
+            " e.source.postMessage({type: 'sandbox:token', token: window.nextToken,"
+            " clickedAt: Date.now()}, location.origin); })"
+        )
+        frame.locator("#retry").click()
+        events = _events(page, 4)
+        assert events[2] == "sandbox:retry"
+        assert events[3] == "sandbox:verified"
+        assert "VERIFIED" in frame.locator(".verified-line").inner_text()
+        assert "Ada Lovelace" in frame.locator("#who").inner_text()
+        frame.locator("#body").fill("Hello from the window")
+        frame.locator("#send button[type=submit]").click()
+        frame.locator("#messages li", has_text="Hello from the window").wait_for()
+
+    window(steps)
+    assert Message.objects.get().body == "Hello from the window"
+    assert Rejection.objects.get().reason == "bad_signature"
 
 
-def test_expired_token_is_not_sent_and_a_fresh_one_is_accepted(page, rsa_key):
+def test_expired_token_is_not_sent_and_a_fresh_one_is_accepted(window, rsa_key):
     now = int(time.time())
-    stale = mint(rsa_key, claims(iat=now - 400, exp=now - 60))
-    page.evaluate(PARENT, [stale, mint(rsa_key)])
-    events = _events(page, 3)
-    assert events == ["sandbox:ready", "sandbox:token_expired", "sandbox:verified"]
-    from sandbox.models import Rejection
+    tokens = [mint(rsa_key, claims(iat=now - 400, exp=now - 60)), mint(rsa_key)]
 
+    def steps(page):
+        page.evaluate(PARENT, tokens)
+        return _events(page, 3)
+
+    assert window(steps) == ["sandbox:ready", "sandbox:token_expired", "sandbox:verified"]
     assert Rejection.objects.count() == 0  # the stale token never reached the platform
-
-
-def test_token_after_verification_is_acknowledged(page, rsa_key):
-    page.evaluate(PARENT, [mint(rsa_key), mint(rsa_key)])
-    _events(page, 2)
-    page.evaluate("window.give()")
-    assert _events(page, 3)[2] == "sandbox:verified"
-    from sandbox.models import Conversation
-
     assert Conversation.objects.count() == 1
 
 
-def test_messages_from_other_origins_are_ignored(page, rsa_key):
-    page.evaluate(PARENT, [])
-    _events(page, 1)
-    # a message whose origin is not ours (simulated by a wrong targetOrigin) never arrives;
-    # one from the right origin but not from the parent window is ignored
-    page.evaluate(
-        "(t) => { const w = document.querySelector('iframe').contentWindow;"
-        " w.postMessage({type: 'sandbox:token', token: t}, 'https://evil.example'); }",
-        mint(rsa_key),
-    )
-    page.wait_for_timeout(500)
-    assert "Waiting" in _frame(page).locator("#status").inner_text()
+def test_token_after_verification_is_acknowledged(window, rsa_key):
+    tokens = [mint(rsa_key), mint(rsa_key)]
+
+    def steps(page):
+        page.evaluate(PARENT, tokens)
+        _events(page, 2)
+        page.evaluate("window.give()")
+        return _events(page, 3)
+
+    assert window(steps)[2] == "sandbox:verified"
+    assert Conversation.objects.count() == 1
+
+
+def test_tokens_not_from_the_parent_or_our_origin_are_ignored(window, rsa_key):
+    token = mint(rsa_key)
+
+    def steps(page):
+        page.evaluate(PARENT, [])
+        _events(page, 1)
+        page.evaluate(
+            "(t) => { const w = document.querySelector('iframe').contentWindow;"
+            " w.postMessage({type: 'sandbox:token', token: t}, 'https://evil.example'); }",
+            token,
+        )
+        page.wait_for_timeout(500)
+        return _frame(page).locator("#status").inner_text()
+
+    assert "Waiting" in window(steps)
+    assert Conversation.objects.count() == 0
