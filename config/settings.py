@@ -172,6 +172,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Verified chat identity portal API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["config.schema.portal_endpoints_only"],
 }
 
 LOGGING = {

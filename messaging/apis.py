@@ -2,7 +2,7 @@
 
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -47,9 +47,11 @@ class TokenIssueApi(APIView):
     permission_classes = [IsVerifiedUser]
     throttle_classes = [TokenPerAddressThrottle, TokenPerCustomerThrottle]
 
+    @extend_schema_serializer(component_name="TokenIssueInput")
     class InputSerializer(serializers.Serializer):
         messenger = serializers.SlugField(max_length=50)
 
+    @extend_schema_serializer(component_name="TokenIssueOutput")
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
         token_type = serializers.CharField(default="JWT")
@@ -87,6 +89,7 @@ class MessengerSetupApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    @extend_schema_serializer(component_name="MessengerSetup")
     class OutputSerializer(serializers.Serializer):
         messenger = serializers.CharField(source="slug")
         brand = serializers.CharField(source="brand.slug")

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = {
-    "SECRET_KEY": "s" * 60,
+    "SECRET_KEY": "k3J9-vQ2x_Lw8ZrT5nB1yH6cF0dM4pA7sE9uG2iK8oR3tW6zX1qV5bN0mC4jY7hD",
     "ALLOWED_HOSTS": "portal.example.com",
     "PUBLIC_BASE_URL": "https://portal.example.com",
     "KEY_ENCRYPTION_KEYS": "p6Rz0lRW2hB1bqbWzX0Vv6wXr3Xw8CkN3Wcq5sQe3mE=",
@@ -45,3 +45,26 @@ def test_debug_derives_development_values_with_a_loud_warning():
     result = _check({"DEBUG": "true"})
     assert result.returncode == 0, result.stderr
     assert "WARNING: KEY_ENCRYPTION_KEYS is not set" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    clean = {k: v for k, v in os.environ.items() if k not in REQUIRED and k != "DEBUG"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**clean, **REQUIRED, "DEBUG": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_openapi_schema_documents_the_token_api(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    schema = response.content.decode()
+    assert "/api/v1/messaging/token" in schema and "TokenIssueOutput" in schema
+    assert "/sandbox/" not in schema
