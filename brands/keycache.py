@@ -3,9 +3,10 @@
 Loading a private key costs about 27 ms (RSA 2048) against 0.2 ms to sign, so a request never
 decrypts: ``signing_key`` answers from memory keyed by (kid, key-set version) and reads the
 database only after a life-cycle change has bumped the version (``brands.keyset``), or every
-``keyset.MAX_STALENESS_SECONDS`` as a safety net. A kid names immutable material, so when the
-shared cache is unreachable the active kid is read from the database (one cheap query) and the
-decrypted key is still taken from memory.
+``keyset.MAX_STALENESS_SECONDS`` as a safety net. Decrypted keys are held by (kid,
+fingerprint), which names one exact material: when the active kid must be read from the
+database (shared cache down, or inside a transaction that changed keys) that is one cheap
+query, and the decrypted key still comes from memory.
 """
 
 import logging
@@ -35,8 +36,11 @@ class LoadedSigningKey:
 
 _lock = threading.Lock()
 _version: str | None = None
-_active: dict[tuple[int, str], tuple[str, float]] = {}  # (brand id, alg) -> (kid, read at)
-_loaded: dict[str, LoadedSigningKey] = {}  # kid -> key
+# (brand id, algorithm) -> ((kid, fingerprint), read at)
+_active: dict[tuple[int, str], tuple[tuple[str, str], float]] = {}
+# (kid, fingerprint) -> key. The fingerprint (a hash of the material) makes the entry name one
+# exact material, so it is safe to reuse even for rows read inside an uncommitted transaction.
+_loaded: dict[tuple[str, str], LoadedSigningKey] = {}
 
 
 def _sync(version: str) -> None:
@@ -67,36 +71,46 @@ def signing_key(*, brand: Brand, algorithm: str) -> LoadedSigningKey:
     outside a transaction that could roll back, or the unusable mark rolls back with it.
     """
     version = keyset.current()
-    # inside an uncommitted key change, nothing is read from or written to the caches
-    uncommitted = keyset.changed_in_transaction()
-    slot = (brand.pk, algorithm)
-    if version is not None and not uncommitted:
+    if version is not None:
         _sync(version)
-        kid, read_at = _active.get(slot, (None, 0.0))
+    # Which key is active is cached only for committed state; inside a transaction that changed
+    # keys (or while the shared cache is down) it is read from the database each time (cheap),
+    # while the decrypted material is still reused by (kid, fingerprint).
+    mapping_cacheable = version is not None and not keyset.changed_in_transaction()
+    slot = (brand.pk, algorithm)
+    if mapping_cacheable:
+        identity, read_at = _active.get(slot, (None, 0.0))
         fresh = time.monotonic() - read_at < keyset.MAX_STALENESS_SECONDS
-        if kid is not None and fresh and kid in _loaded:
-            return _loaded[kid]
+        if identity is not None and fresh and identity in _loaded:
+            return _loaded[identity]
     row = (
         SigningKey.objects.filter(
             brand_id=brand.pk, algorithm=algorithm, state=SigningKey.State.ACTIVE
         )
-        .only("id", "kid", "algorithm", "private_key_ciphertext", "unusable_reason", "public_jwk")
+        .only(
+            "id",
+            "kid",
+            "fingerprint",
+            "algorithm",
+            "private_key_ciphertext",
+            "unusable_reason",
+            "public_jwk",
+        )
         .first()
     )
     if row is None:
         raise NoSigningKey(f"Brand {brand.slug!r} has no active {algorithm} signing key.")
     if row.unusable_reason:
         raise NoSigningKey(f"The active {algorithm} key of brand {brand.slug!r} is unusable.")
-    loaded = None if uncommitted else _loaded.get(row.kid)
+    identity = (row.kid, row.fingerprint)
+    loaded = _loaded.get(identity)
     if loaded is None:
         loaded = LoadedSigningKey(kid=row.kid, algorithm=row.algorithm, key=_load(brand, row))
-    if uncommitted:
-        return loaded  # may still roll back: keep it out of the process cache
     with _lock:
         if version is None or _version == version:
-            _loaded[row.kid] = loaded
-            if version is not None:
-                _active[slot] = (row.kid, time.monotonic())
+            _loaded[identity] = loaded
+            if mapping_cacheable:
+                _active[slot] = (identity, time.monotonic())
     return loaded
 
 

@@ -112,3 +112,33 @@ def test_a_lost_bump_is_bounded_by_the_maximum_staleness(brand, monkeypatch):
     monkeypatch.setattr(keyset, "MAX_STALENESS_SECONDS", 0)
     assert keycache.signing_key(brand=brand, algorithm="RS256").kid == second.kid
     assert len(selectors.jwks_document(brand=brand).keys) == 2
+
+
+@pytest.mark.django_db
+def test_inside_a_changing_transaction_the_key_is_still_decrypted_only_once(brand, monkeypatch):
+    from brands import keycache, keymaterial
+
+    services.signing_key_generate(brand=brand, activate=True)
+    calls = []
+    original = keymaterial.load_private_bytes
+    monkeypatch.setattr(
+        keymaterial, "load_private_bytes", lambda *a: calls.append(1) or original(*a)
+    )
+    assert keyset.changed_in_transaction()
+    for _ in range(50):
+        keycache.signing_key(brand=brand, algorithm="RS256")
+    assert len(calls) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_secret_never_stands_in_for_a_committed_one_with_the_same_kid(brand):
+    from brands import keycache
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        key = services.signing_key_import_secret(brand=brand, secret="a" * 32, kid="app_1")
+        services.signing_key_activate(key=key)
+        assert keycache.signing_key(brand=brand, algorithm="HS256").key == b"a" * 32
+        raise RuntimeError("abort")
+    key = services.signing_key_import_secret(brand=brand, secret="b" * 32, kid="app_1")
+    services.signing_key_activate(key=key)
+    assert keycache.signing_key(brand=brand, algorithm="HS256").key == b"b" * 32
