@@ -80,7 +80,9 @@ class BrandAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("signing_keys")
 
-    @admin.action(description="Generate a pending RS256 key (published, not signing)")
+    @admin.action(
+        description="Generate a pending RS256 key (published, not signing)", permissions=["change"]
+    )
     def generate_rs256_key(self, request, queryset):
         for brand in queryset.order_by("slug"):
             try:
@@ -351,6 +353,16 @@ class SigningKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a kid is unique forever: keys are revoked, never deleted
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # nothing is editable: keys change through the actions of the list
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def _each(self, request, queryset, verb: str, call) -> None:
         for key in queryset.select_related("brand").order_by("brand_id", "created_at", "id"):
             try:
@@ -360,11 +372,16 @@ class SigningKeyAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{key.kid}: {verb}.", messages.SUCCESS)
 
-    @admin.action(description="Activate (after the pre-publication period)")
+    @admin.action(
+        description="Activate (after the pre-publication period)", permissions=["change"]
+    )
     def activate(self, request, queryset):
         self._each(request, queryset, "activated", lambda k: services.signing_key_activate(key=k))
 
-    @admin.action(description="Activate now, skipping the pre-publication wait (emergency)")
+    @admin.action(
+        description="Activate now, skipping the pre-publication wait (emergency)",
+        permissions=["change"],
+    )
     def activate_now(self, request, queryset):
         self._each(
             request,
@@ -373,11 +390,13 @@ class SigningKeyAdmin(admin.ModelAdmin):
             lambda k: services.signing_key_activate(key=k, force=True),
         )
 
-    @admin.action(description="Retire (stop signing, stay published)")
+    @admin.action(description="Retire (stop signing, stay published)", permissions=["change"])
     def retire(self, request, queryset):
         self._each(request, queryset, "retired", lambda k: services.signing_key_retire(key=k))
 
-    @admin.action(description="Revoke (unpublish now, erase the private key)")
+    @admin.action(
+        description="Revoke (unpublish now, erase the private key)", permissions=["change"]
+    )
     def revoke(self, request, queryset):
         self._each(
             request,
@@ -388,7 +407,10 @@ class SigningKeyAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Generate a pending successor (same brand and algorithm)")
+    @admin.action(
+        description="Generate a pending successor (same brand and algorithm)",
+        permissions=["change"],
+    )
     def generate_successor(self, request, queryset):
         seen = set()
         for key in queryset.select_related("brand").order_by("brand_id", "algorithm"):

@@ -371,3 +371,27 @@ def test_the_timeline_links_to_adding_a_key_for_the_brand(staff_client, brand):
     assert add_url.encode() in page
     form = staff_client.get(add_url).content.decode()
     assert f'<option value="{brand.pk}" selected>' in form
+
+
+def test_view_only_staff_cannot_run_life_cycle_actions(brand):
+    from django.contrib.auth.models import Permission
+
+    key = services.signing_key_generate(brand=brand)
+    viewer = factories.UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_signingkey"))
+    device = factories.TOTPDeviceFactory(user=viewer)
+    from tests.conftest import login_verified
+
+    client = login_verified(Client(), viewer, device)
+    page = client.get(KEY_LIST)
+    assert page.status_code == 200 and key.kid in page.content.decode()
+    assert 'value="activate"' not in page.content.decode()
+    client.post(KEY_LIST, {"action": "activate", "_selected_action": [key.pk], "index": 0})
+    key.refresh_from_db()
+    assert key.state == "pending"
+
+
+def test_the_key_page_has_no_save_button(staff_client, brand):
+    key = services.signing_key_generate(brand=brand)
+    page = staff_client.get(reverse("admin:brands_signingkey_change", args=[key.pk]))
+    assert 'name="_save"' not in page.content.decode()
