@@ -195,10 +195,36 @@ def test_import_signing_key_from_a_file(brand, rsa_pool, tmp_path, monkeypatch):
     assert SigningKey.objects.get(kid=kid).origin == "imported"
 
 
+def _weak_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _encrypted_ec_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"pw"),
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "extra", "message"),
     [
         (b"garbage", (), "invalid_key"),
+        (_weak_pem(), (), "weak_key"),
+        (_encrypted_ec_pem(), ("--alg", "ES256"), "encrypted_key"),
+        (_encrypted_ec_pem(), ("--password-env", "HOME"), "encrypted_key"),  # wrong password
         (None, (), "Cannot read"),
         (b"x", ("--password-env", "NOPE_NOT_SET"), "is not set"),
     ],
