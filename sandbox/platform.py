@@ -105,12 +105,38 @@ def resolve_messenger(slug: str) -> PlatformConfig:
     """The messenger's public setup; UnknownMessenger or PlatformUnavailable otherwise."""
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         raise UnknownMessenger("not a messenger slug")
-    cached = cache.get(_CACHE_PREFIX + slug)
+    key = _CACHE_PREFIX + slug
+    cached = cache.get(key)
     if isinstance(cached, dict):
+        failure = cached.get("failure")
+        if failure == "unknown":
+            raise UnknownMessenger(cached.get("detail", "unknown messenger"))
+        if failure == "unavailable":
+            raise PlatformUnavailable(cached.get("detail", "portal setup unavailable"))
         try:
             return PlatformConfig(**{**cached, "algorithms": tuple(cached["algorithms"])})
         except (TypeError, KeyError):
             pass
+    try:
+        config = _fetch_setup(slug)
+    except UnknownMessenger as exc:
+        # Short negative caches: the public sessions endpoint must not turn every request
+        # for a bogus slug, or every request while the portal is down, into a fetch.
+        cache.set(key, {"failure": "unknown", "detail": str(exc)}, _NEGATIVE_TTL["unknown"])
+        raise
+    except PlatformUnavailable as exc:
+        cache.set(
+            key, {"failure": "unavailable", "detail": str(exc)}, _NEGATIVE_TTL["unavailable"]
+        )
+        raise
+    cache.set(key, asdict(config), int(conf.get("SETUP_CACHE_SECONDS")))
+    return config
+
+
+_NEGATIVE_TTL = {"unknown": 10, "unavailable": 5}
+
+
+def _fetch_setup(slug: str) -> PlatformConfig:
     try:
         response = http_get(setup_url(slug), max_bytes=int(conf.get("SETUP_MAX_BYTES")))
     except FetchError as exc:
@@ -125,5 +151,4 @@ def resolve_messenger(slug: str) -> PlatformConfig:
         raise PlatformUnavailable(f"portal setup is not JSON: {exc}") from None
     if config.messenger != slug:
         raise PlatformUnavailable("portal setup is for another messenger")
-    cache.set(_CACHE_PREFIX + slug, asdict(config), int(conf.get("SETUP_CACHE_SECONDS")))
     return config

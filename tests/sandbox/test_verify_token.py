@@ -225,3 +225,17 @@ def test_every_attack_case_of_the_issue_through_the_command(server, rsa_key, ec_
         if (code, data.get("reason")) != (1, reason):
             wrong[name] = (code, data.get("reason"), reason)
     assert wrong == {}
+
+
+def test_setup_failures_are_cached_briefly(server):
+    with pytest.raises(UnknownMessenger):
+        resolve_messenger("ghost")
+    server.setup["ghost"] = (503, {"error": "x"})
+    with pytest.raises(UnknownMessenger):  # still the cached answer
+        resolve_messenger("ghost")
+    assert server.count("/api/v1/messaging/messengers/ghost/setup") == 1
+    server.setup["flaky"] = (503, {"error": "x"})
+    for _ in range(3):
+        with pytest.raises(PlatformUnavailable):
+            resolve_messenger("flaky")
+    assert server.count("/api/v1/messaging/messengers/flaky/setup") == 1
