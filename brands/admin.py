@@ -13,7 +13,7 @@ from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from brands import conf, selectors, services
 from brands.errors import BrandsError
@@ -446,8 +446,18 @@ class MessengerAdmin(admin.ModelAdmin):
     list_filter = ("platform", "is_active", "algorithm", "brand")
     list_select_related = ("brand",)
     search_fields = ("slug", "audience", "brand__slug", "brand__name")
-    readonly_fields = ("issuer_display", "jwks_url_display", "created_at", "updated_at")
+    readonly_fields = (
+        "vendor_setup",
+        "issuer_display",
+        "jwks_url_display",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
+        (
+            "Vendor setup: what the chat platform must be given",
+            {"fields": ("vendor_setup",), "classes": ("vendor-setup",)},
+        ),
         (None, {"fields": ("brand", "slug", "platform", "is_active")}),
         (
             "Tokens",
@@ -470,6 +480,26 @@ class MessengerAdmin(admin.ModelAdmin):
         # the slug is what the page's widget asks tokens for; brand changes would move the
         # messenger to another issuer
         return (*self.readonly_fields, "slug", "brand") if obj else self.readonly_fields
+
+    @admin.display(description="Platform settings")
+    def vendor_setup(self, obj: Messenger) -> str:
+        """The values a platform administrator types into the vendor's console; public only."""
+        if not obj.pk:
+            return "Save the messenger to see its vendor setup."
+        rows = [
+            ("Issuer (iss)", obj.issuer),
+            ("Audience (aud)", obj.audience),
+            ("JWKS URL", obj.jwks_url),
+            ("Discovery URL", obj.brand.discovery_url),
+            ("Signing algorithm", obj.algorithm),
+            ("Token lifetime", f"{int(obj.token_ttl.total_seconds())} seconds"),
+        ]
+        if obj.algorithm == SigningKey.Algorithm.HS256:
+            rows[2] = ("Shared secret", "the secret the platform issued (never shown here)")
+        body = format_html_join(
+            "", '<tr><th scope="row">{}</th><td><code>{}</code></td></tr>', rows
+        )
+        return format_html('<table class="vendor-setup">{}</table>', body)
 
     @admin.display(description="issuer (iss)")
     def issuer_display(self, obj: Messenger) -> str:

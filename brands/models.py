@@ -201,6 +201,14 @@ class SigningKey(models.Model):
 # --- messengers ------------------------------------------------------------------------------
 
 ATTRIBUTE_CHOICES = ("tier", "vip", "balance", "email", "names", "customer_since")
+DEFAULT_ATTRIBUTES = ("names", "tier", "vip", "balance")
+
+
+def default_attributes() -> list[str]:
+    """What an agent needs to greet and serve: names, tier, VIP flag and balance."""
+    return list(DEFAULT_ATTRIBUTES)
+
+
 MIN_TOKEN_TTL = timedelta(seconds=60)
 MAX_TOKEN_TTL = timedelta(hours=1)
 MAX_VENDOR_SETTINGS_BYTES = 16 * 1024
@@ -355,7 +363,7 @@ class Messenger(models.Model):
         help_text="Token lifetime, between 60 seconds and 1 hour (and BRANDS_MAX_TOKEN_LIFETIME).",
     )
     attributes = models.JSONField(
-        default=list,
+        default=default_attributes,
         blank=True,
         validators=[validate_attributes],
         help_text=f"Customer attributes tokens may carry: {', '.join(ATTRIBUTE_CHOICES)}.",

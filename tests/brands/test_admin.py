@@ -395,3 +395,19 @@ def test_the_key_page_has_no_save_button(staff_client, brand):
     key = services.signing_key_generate(brand=brand)
     page = staff_client.get(reverse("admin:brands_signingkey_change", args=[key.pk]))
     assert 'name="_save"' not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_messenger_page_shows_the_vendor_setup_panel(staff_client, messenger):
+    page = staff_client.get(f"/admin/brands/messenger/{messenger.pk}/change/").content.decode()
+    assert "Vendor setup: what the chat platform must be given" in page
+    for value in (
+        messenger.issuer,
+        messenger.audience,
+        messenger.jwks_url,
+        messenger.brand.discovery_url,
+        "RS256",
+        "300 seconds",
+    ):
+        assert f"<code>{value}</code>" in page
+    assert "PRIVATE KEY" not in page

@@ -24,7 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--ttl", type=int, default=300, help="Token lifetime in seconds")
         parser.add_argument("--alg", default="RS256", choices=SigningKey.Algorithm.values)
         parser.add_argument(
-            "--attributes", default="", help="Comma-separated: tier,vip,balance,email,..."
+            "--attributes",
+            default=None,
+            help="Comma-separated: names,tier,vip,balance,email,customer_since "
+            "(default names,tier,vip,balance; an empty string sends none).",
         )
         parser.add_argument("--origins", default="", help="Comma-separated https origins")
         parser.add_argument("--vendor-settings", default="{}", help="JSON object")
@@ -43,7 +46,7 @@ class Command(BaseCommand):
                 audience=o["audience"],
                 algorithm=o["alg"],
                 token_ttl=timedelta(seconds=o["ttl"]),
-                attributes=_csv(o["attributes"]),
+                attributes=None if o["attributes"] is None else _csv(o["attributes"]),
                 allowed_origins=_csv(o["origins"]),
                 vendor_settings=vendor_settings,
             )
