@@ -8,6 +8,10 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+admin.site.site_header = "Verified Chat Portal administration"
+admin.site.site_title = "Verified Chat Portal admin"
+admin.site.index_title = "Brands, keys, messengers and customers"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
