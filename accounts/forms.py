@@ -20,3 +20,14 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
         ),
     )
+
+
+class EnrollForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=8,
+        help_text="The 6-digit code your authenticator app shows now.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -14,7 +14,7 @@ from django_otp import login as otp_login
 
 from accounts import selectors, services
 from accounts.decorators import verified_required
-from accounts.forms import CodeForm, LoginForm
+from accounts.forms import CodeForm, EnrollForm, LoginForm
 from config.security import client_address
 
 
@@ -107,7 +107,7 @@ def enroll_view(request):
     if services.user_has_mfa(user):
         return redirect("accounts:home" if user.is_verified() else "accounts:verify")
     device = services.totp_enrollment_start(user=user)
-    form = CodeForm(request.POST or None)
+    form = EnrollForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
