@@ -2,6 +2,7 @@ import pytest
 
 from sandbox.verifier import KeySet, StaticKeys, Verifier, reset_jwks_clients
 from tests.sandbox import helpers
+from tests.sandbox.jwks_server import JWKSServer
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +51,28 @@ def _fresh_jwks_clients():
     reset_jwks_clients()
     yield
     reset_jwks_clients()
+
+
+def messenger_setup(srv, *, algorithms=("RS256",)) -> dict:
+    """The portal's public setup document for the test messenger ``acme-web``."""
+    return {
+        "messenger": "acme-web",
+        "brand": "acme",
+        "platform": "generic",
+        "issuer": helpers.ISSUER,
+        "audience": helpers.AUDIENCE,
+        "jwks_uri": srv.url,
+        "algorithms": list(algorithms),
+        "token_type": "JWT",
+        "token_lifetime": 300,
+    }
+
+
+@pytest.fixture
+def stub_portal(jwks, settings):
+    """The portal as the sandbox sees it: the messenger setup and the JWKS, on loopback."""
+    with JWKSServer() as srv:
+        srv.document = jwks
+        srv.setup["acme-web"] = (200, messenger_setup(srv))
+        settings.SANDBOX_PORTAL_URL = srv.base
+        yield srv

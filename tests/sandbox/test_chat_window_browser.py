@@ -11,9 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sandbox.models import Conversation, Message, Rejection
-from tests.sandbox import helpers
 from tests.sandbox.helpers import claims, mint
-from tests.sandbox.jwks_server import JWKSServer
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -75,27 +73,6 @@ def in_browser(base_url, steps):
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(work).result(timeout=120)
-
-
-@pytest.fixture
-def stub_portal(jwks, settings):
-    with JWKSServer() as srv:
-        srv.document = jwks
-        srv.setup["acme-web"] = (
-            200,
-            {
-                "messenger": "acme-web",
-                "brand": "acme",
-                "platform": "generic",
-                "issuer": helpers.ISSUER,
-                "audience": helpers.AUDIENCE,
-                "jwks_uri": srv.url,
-                "algorithms": ["RS256"],
-                "token_type": "JWT",
-            },
-        )
-        settings.SANDBOX_PORTAL_URL = srv.base
-        yield srv
 
 
 @pytest.fixture

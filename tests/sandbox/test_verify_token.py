@@ -13,30 +13,17 @@ from django.core.management.base import CommandError
 
 from sandbox.platform import PlatformUnavailable, UnknownMessenger, resolve_messenger
 from tests.sandbox import helpers
+from tests.sandbox.conftest import messenger_setup
 from tests.sandbox.helpers import claims, mint
-from tests.sandbox.jwks_server import JWKSServer
 
 
 @pytest.fixture
-def server(jwks, settings):
-    with JWKSServer() as srv:
-        srv.document = jwks
-        srv.setup["acme-web"] = (
-            200,
-            {
-                "messenger": "acme-web",
-                "brand": "acme",
-                "platform": "generic",
-                "issuer": helpers.ISSUER,
-                "audience": helpers.AUDIENCE,
-                "jwks_uri": srv.url,
-                "algorithms": ["RS256", "ES256"],
-                "token_type": "JWT",
-                "token_lifetime": 300,
-            },
-        )
-        settings.SANDBOX_PORTAL_URL = srv.base
-        yield srv
+def server(stub_portal):
+    stub_portal.setup["acme-web"] = (
+        200,
+        messenger_setup(stub_portal, algorithms=("RS256", "ES256")),
+    )
+    return stub_portal
 
 
 def run(*args):

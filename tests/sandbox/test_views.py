@@ -8,32 +8,13 @@ from django.test import Client
 from sandbox.models import Conversation, Message, Rejection
 from tests.sandbox import helpers
 from tests.sandbox.helpers import claims, mint
-from tests.sandbox.jwks_server import JWKSServer
 
 SESSIONS = "/sandbox/api/sessions"
 
 
 @pytest.fixture
-def portal(jwks, settings):
-    """The portal as the sandbox sees it: the messenger setup and the JWKS, on loopback."""
-    with JWKSServer() as srv:
-        srv.document = jwks
-        srv.setup["acme-web"] = (
-            200,
-            {
-                "messenger": "acme-web",
-                "brand": "acme",
-                "platform": "generic",
-                "issuer": helpers.ISSUER,
-                "audience": helpers.AUDIENCE,
-                "jwks_uri": srv.url,
-                "algorithms": ["RS256"],
-                "token_type": "JWT",
-                "token_lifetime": 300,
-            },
-        )
-        settings.SANDBOX_PORTAL_URL = srv.base
-        yield srv
+def portal(stub_portal):
+    return stub_portal
 
 
 def open_session(client, token, **extra):
