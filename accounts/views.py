@@ -1,6 +1,7 @@
 """Portal pages: login (password, then TOTP or backup code), enrollment, home, logout."""
 
 import base64
+from urllib.parse import urlencode
 
 import segno
 from django.contrib.auth import authenticate, login, logout
@@ -57,7 +58,7 @@ def login_view(request):
                 nxt = _next_url(request)
                 response = redirect(step)
                 if nxt:
-                    response["Location"] += f"?next={nxt}"
+                    response["Location"] += "?" + urlencode({"next": nxt})
                 return response
     elif request.method == "POST":
         status = 400

@@ -181,3 +181,26 @@ def test_logout_ends_the_session(verified_client):
     assert verified_client.get(HOME).status_code == 200
     verified_client.post(reverse("accounts:logout"))
     assert verified_client.get(HOME)["Location"] == LOGIN
+
+
+@pytest.mark.django_db
+def test_next_survives_both_steps_and_never_leaves_the_site(customer, totp_device):
+    client = Client()
+    first = client.post(
+        LOGIN + "?next=/admin/?a=1%26b=2",
+        {"username": customer.user.username, "password": PASSWORD, "next": "/admin/?a=1&b=2"},
+    )
+    assert first["Location"] == VERIFY + "?next=%2Fadmin%2F%3Fa%3D1%26b%3D2"
+    done = client.post(first["Location"], {"code": _totp_now(totp_device)})
+    assert done["Location"] == "/admin/?a=1&b=2"
+    # an off-site target is dropped
+    other = Client()
+    step = other.post(
+        LOGIN,
+        {
+            "username": customer.user.username,
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
+    assert step["Location"] == VERIFY
