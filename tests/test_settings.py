@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables of the test process that must not leak into a "production" start-up.
-NOT_INHERITED = {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+NOT_INHERITED = {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "SANDBOX_ENABLED"}
 REQUIRED = {
     "SECRET_KEY": "k3J9-vQ2x_Lw8ZrT5nB1yH6cF0dM4pA7sE9uG2iK8oR3tW6zX1qV5bN0mC4jY7hD",
     "ALLOWED_HOSTS": "portal.example.com",
@@ -70,3 +70,26 @@ def test_openapi_schema_documents_the_token_api(client):
     schema = response.content.decode()
     assert "/api/v1/messaging/token" in schema and "TokenIssueOutput" in schema
     assert "/sandbox/" not in schema
+
+
+def test_the_sandbox_is_not_served_in_production_unless_enabled():
+    script = (
+        "from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/sandbox/console/')\n    print('served')\n"
+        "except Resolver404:\n    print('absent')\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in REQUIRED and k not in NOT_INHERITED}
+    base = {**clean, **REQUIRED, "DEBUG": "false"}
+
+    def run(extra):
+        return subprocess.run(
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+            cwd=ROOT,
+            env={**base, **extra},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    assert run({}) == "absent"
+    assert run({"SANDBOX_ENABLED": "true"}) == "served"
