@@ -67,6 +67,7 @@ def login_view(request):
     )
 
 
+@sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
 def verify_view(request):
