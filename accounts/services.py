@@ -119,10 +119,14 @@ def customer_create(
 # --- login throttling ----------------------------------------------------------------------
 
 
-def _bucket_keys(username: str, address: str) -> list[tuple[str, int]]:
+def _username_key(username: str) -> str:
     name = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return f"login-fail:user:{name}"
+
+
+def _bucket_keys(username: str, address: str) -> list[tuple[str, int]]:
     return [
-        (f"login-fail:user:{name}", conf.get("LOGIN_FAILURES_PER_USERNAME")),
+        (_username_key(username), conf.get("LOGIN_FAILURES_PER_USERNAME")),
         (f"login-fail:addr:{address}", conf.get("LOGIN_FAILURES_PER_ADDRESS")),
     ]
 
@@ -156,7 +160,7 @@ def login_failure_record(*, username: str, address: str) -> None:
 
 def login_success_record(*, username: str) -> None:
     """A correct password clears the username's failures (not the address's)."""
-    cache.delete(_bucket_keys(username, "-")[0][0])
+    cache.delete(_username_key(username))
 
 
 # --- MFA -----------------------------------------------------------------------------------

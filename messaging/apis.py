@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsVerifiedUser
 from accounts.selectors import customer_for_user
+from brands.selectors import messenger_get
 from config.security import client_address
 from messaging import conf, profiles, selectors, services
 
@@ -112,7 +113,7 @@ class MessengerSetupApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request, slug: str):
-        messenger = selectors.public_messenger(slug)
+        messenger = messenger_get(slug=slug)
         response = Response(self.OutputSerializer(messenger).data)
         response["Cache-Control"] = "public, max-age=60"
         response["Access-Control-Allow-Origin"] = "*"

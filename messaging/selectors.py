@@ -1,8 +1,8 @@
 """Reads of the messaging app: which messengers a customer may chat through."""
 
 from accounts.models import Customer
-from brands.errors import UnknownMessenger
 from brands.models import Messenger
+from brands.selectors import messenger_get
 from config.errors import DomainError
 
 
@@ -17,13 +17,7 @@ def messenger_for_customer(*, slug: str, customer: Customer | None) -> Messenger
     Inactive messengers and brands look exactly like unknown ones (404) so their existence
     is not disclosed. Raises ``UnknownMessenger`` or ``NotAMember``.
     """
-    messenger = (
-        Messenger.objects.select_related("brand")
-        .filter(slug=slug, is_active=True, brand__is_active=True)
-        .first()
-    )
-    if messenger is None:
-        raise UnknownMessenger(f"No active messenger {slug!r}.")
+    messenger = messenger_get(slug=slug)
     if customer is None or not customer.memberships.filter(brand_id=messenger.brand_id).exists():
         raise NotAMember(f"You are not a customer of {messenger.brand.name}.")
     return messenger
@@ -39,15 +33,3 @@ def messengers_for_customer(customer: Customer) -> list[Messenger]:
         )
         .order_by("brand__name", "slug")
     )
-
-
-def public_messenger(slug: str) -> Messenger:
-    """An active messenger for its public setup document (no membership needed)."""
-    messenger = (
-        Messenger.objects.select_related("brand")
-        .filter(slug=slug, is_active=True, brand__is_active=True)
-        .first()
-    )
-    if messenger is None:
-        raise UnknownMessenger(f"No active messenger {slug!r}.")
-    return messenger
