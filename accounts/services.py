@@ -2,6 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.password_validation import validate_password
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -242,3 +244,25 @@ def totp_enrollment_confirm(*, user: User, code: str) -> Enrollment:
         codes = [StaticToken.random_token() for _ in range(conf.get("BACKUP_CODE_COUNT"))]
         StaticToken.objects.bulk_create(StaticToken(device=backup, token=c) for c in codes)
     return Enrollment(device=device, backup_codes=codes)
+
+
+MFA_AT_SESSION_KEY = "accounts_mfa_at"
+
+
+def second_factor_login(request, device) -> None:
+    """Mark the session verified with ``device``, rotate its key and note when (``auth_time``).
+
+    The time is what OpenID Connect calls ``auth_time``: when the customer last proved the
+    second factor. Read it back with ``second_factor_time``.
+    """
+    otp_login(request, device)
+    request.session.cycle_key()
+    request.session[MFA_AT_SESSION_KEY] = int(timezone.now().timestamp())
+
+
+def second_factor_time(session, user) -> datetime:
+    """When this session's second factor was proven; the password login time when unknown."""
+    value = session.get(MFA_AT_SESSION_KEY)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return datetime.fromtimestamp(value, tz=UTC)
+    return user.last_login or timezone.now()

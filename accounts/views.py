@@ -11,7 +11,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
 
 from accounts import selectors, services
 from accounts.decorators import verified_required
@@ -88,8 +87,7 @@ def verify_view(request):
             form.add_error("code", exc.detail)
             status = 429 if exc.code == "mfa_throttled" else 400
         else:
-            otp_login(request, device)
-            request.session.cycle_key()
+            services.second_factor_login(request, device)
             return redirect(_next_url(request) or "accounts:home")
     elif request.method == "POST":
         status = 400
@@ -120,8 +118,7 @@ def enroll_view(request):
             form.add_error("code", exc.detail)
             status = 400
         else:
-            otp_login(request, enrollment.device)
-            request.session.cycle_key()
+            services.second_factor_login(request, enrollment.device)
             return render(
                 request, "accounts/backup_codes.html", {"codes": enrollment.backup_codes}
             )

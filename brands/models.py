@@ -1,6 +1,7 @@
 """Brands (token issuers), their signing keys and their messengers."""
 
 import contextlib
+import hashlib
 import json
 import re
 from datetime import timedelta
@@ -314,6 +315,52 @@ def validate_vendor_settings(value) -> None:
     walk(value)
 
 
+MAX_REDIRECT_URIS = 10
+
+
+def validate_redirect_uris(value) -> None:
+    """Absolute https URIs (http only for loopback hosts), no fragment (RFC 6749 3.1.2)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("Redirect URIs must be a list of URLs.", code="invalid_redirect_uri")
+    if len(value) > MAX_REDIRECT_URIS:
+        raise ValidationError(
+            "At most %(n)s redirect URIs.",
+            code="invalid_redirect_uri",
+            params={"n": MAX_REDIRECT_URIS},
+        )
+    for uri in value:
+        try:
+            parts = urlsplit(uri)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError as exc:
+            raise ValidationError(
+                "%(uri)s is not a URL.", code="invalid_redirect_uri", params={"uri": uri}
+            ) from exc
+        host = (parts.hostname or "").lower()
+        if (
+            len(uri) > 2000
+            or uri != uri.strip()
+            or parts.scheme not in ("https", "http")
+            or not host
+            or parts.fragment
+            or "#" in uri
+            or parts.username is not None
+            or (parts.scheme == "http" and host not in _LOOPBACK)
+        ):
+            raise ValidationError(
+                "%(uri)s must be an absolute https URL without a fragment "
+                "(plain http only for localhost).",
+                code="invalid_redirect_uri",
+                params={"uri": uri},
+            )
+    if len(set(value)) != len(value):
+        raise ValidationError("Redirect URIs must not repeat.", code="invalid_redirect_uri")
+
+
+# Platforms whose tokens are obtained through the OpenID Connect code flow (the messenger is
+# an OIDC client with a client secret and redirect URIs).
+OIDC_PLATFORMS = frozenset({"genesys"})
+
 # Platforms whose verification uses a shared secret (HS256) rather than a published key.
 SHARED_SECRET_PLATFORMS = frozenset({"zendesk", "intercom"})
 
@@ -380,6 +427,19 @@ class Messenger(models.Model):
         validators=[validate_vendor_settings],
         help_text="Platform-specific settings (a JSON object, no secrets).",
     )
+    redirect_uris = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_redirect_uris],
+        help_text="OpenID Connect clients (Genesys): the exact redirect URIs the platform may "
+        'send with a code, e.g. ["https://www.example.com/support"]. The first one is given '
+        "to the page's AuthProvider plugin.",
+    )
+    require_pkce = models.BooleanField(
+        default=False,
+        help_text="OpenID Connect clients: every code must carry a PKCE S256 challenge; the "
+        "auth-code API then also returns the code verifier for the platform.",
+    )
     is_active = models.BooleanField(default=True, help_text="Inactive messengers get no tokens.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -416,6 +476,7 @@ class Messenger(models.Model):
             ("attributes", list, list),
             ("allowed_origins", list, list),
             ("vendor_settings", dict, dict),
+            ("redirect_uris", list, list),
         ):
             value = getattr(self, name)
             if value is None:
@@ -437,6 +498,11 @@ class Messenger(models.Model):
                 },
                 code="invalid",
             )
+        if self.platform in OIDC_PLATFORMS and not self.redirect_uris:
+            raise ValidationError(
+                {"redirect_uris": "An OpenID Connect client needs at least one redirect URI."},
+                code="invalid_redirect_uri",
+            )
         if isinstance(self.allowed_origins, list):
             with contextlib.suppress(ValidationError):  # reported by the field validator
                 self.allowed_origins = [normalize_origin(o) for o in self.allowed_origins]
@@ -453,3 +519,46 @@ class Messenger(models.Model):
     @property
     def jwks_url(self) -> str:
         return self.brand.jwks_url
+
+    @property
+    def is_oidc_client(self) -> bool:
+        return self.platform in OIDC_PLATFORMS
+
+    @property
+    def client_id(self) -> str:
+        """An OpenID Connect client's id is its audience (the id_token's ``aud``)."""
+        return self.audience
+
+
+def client_secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ClientSecret(models.Model):
+    """One client secret of an OpenID Connect messenger (Genesys), stored as a SHA-256 hash.
+
+    The secret is 256 random bits shown once at creation or rotation and never again; a
+    fast hash is enough for a secret of that entropy (no dictionary to guess from) and keeps
+    the token endpoint cheap. A rotated secret may live on until ``expires_at`` (a grace
+    period while the platform's administrator pastes the new one); ``None`` = no end.
+    """
+
+    messenger = models.ForeignKey(
+        Messenger, on_delete=models.CASCADE, related_name="client_secrets"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    fingerprint = models.CharField(
+        max_length=16,
+        editable=False,
+        help_text="First hex digits of the hash, to tell secrets apart.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this secret stops working (set at rotation)."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"client secret {self.fingerprint} of {self.messenger_id}"

@@ -1,17 +1,19 @@
 """Reads of the brands app: JWKS and discovery documents, brands, messengers, timelines."""
 
 import hashlib
+import hmac
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from brands import conf, keyset
 from brands.errors import UnknownBrand, UnknownMessenger
-from brands.models import Brand, Messenger, SigningKey
+from brands.models import OIDC_PLATFORMS, Brand, Messenger, SigningKey, client_secret_hash
 
 
 @dataclass(frozen=True)
@@ -106,12 +108,22 @@ def jwks_document(*, brand: Brand | str | None = None) -> JwksDocument:
     return document
 
 
-def discovery_document(*, brand: Brand) -> dict:
-    """The brand's OpenID configuration: what brands knows (issuer and keys).
+_DISCOVERY_EXTENSIONS: list = []
 
-    OIDC endpoints are added by the messaging app, which serves its own discovery when it
-    implements them.
+
+def discovery_extend(extension):
+    """Register ``extension(brand) -> dict`` whose keys join every brand's discovery document.
+
+    The messaging app adds its OpenID Connect endpoints this way (brands knows keys, not
+    endpoints, and imports nothing from messaging).
     """
+    if extension not in _DISCOVERY_EXTENSIONS:
+        _DISCOVERY_EXTENSIONS.append(extension)
+    return extension
+
+
+def discovery_document(*, brand: Brand) -> dict:
+    """The brand's OpenID configuration: issuer and keys, plus what extensions add."""
     algorithms = sorted(
         set(
             published_keys(brand=brand)
@@ -119,12 +131,15 @@ def discovery_document(*, brand: Brand) -> dict:
             .values_list("algorithm", flat=True)
         )
     ) or [SigningKey.Algorithm.RS256.value]
-    return {
+    document = {
         "issuer": brand.issuer_url,
         "jwks_uri": brand.jwks_url,
         "id_token_signing_alg_values_supported": algorithms,
         "subject_types_supported": ["public"],
     }
+    for extension in _DISCOVERY_EXTENSIONS:
+        document.update(extension(brand))
+    return document
 
 
 @dataclass(frozen=True)
@@ -156,3 +171,32 @@ def rotation_timeline(*, brand: Brand, now: datetime | None = None) -> list[Time
             )
         )
     return entries
+
+
+def oidc_client_authenticate(*, client_id: str, secret: str) -> Messenger | None:
+    """The active OpenID Connect messenger whose client id and secret these are, or None.
+
+    Compares hashes in constant time; an unknown client, an inactive messenger or brand, and
+    an expired or wrong secret all look the same to the caller.
+    """
+    if not client_id or not secret or len(client_id) > 300 or len(secret) > 512:
+        return None
+    messenger = (
+        Messenger.objects.select_related("brand")
+        .filter(
+            audience=client_id,
+            platform__in=OIDC_PLATFORMS,
+            is_active=True,
+            brand__is_active=True,
+        )
+        .first()
+    )
+    if messenger is None:
+        return None
+    digest = client_secret_hash(secret)
+    now = timezone.now()
+    live = messenger.client_secrets.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    matched = False
+    for stored in live.values_list("secret_hash", flat=True):
+        matched |= hmac.compare_digest(stored, digest)
+    return messenger if matched else None

@@ -7,18 +7,22 @@ bumps the key-set version on commit, so every process drops its cached keys and 
 """
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from brands import conf, encryption, keymaterial, keyset
 from brands.errors import BrandsError, InvalidKeyMaterial, InvalidTransition, KeyDecryptionFailed
-from brands.models import Brand, Messenger, SigningKey
+from brands.models import Brand, ClientSecret, Messenger, SigningKey, client_secret_hash
 
 logger = logging.getLogger(__name__)
+
+MAX_CLIENT_SECRET_GRACE = timedelta(days=7)
 
 State = SigningKey.State
 Algorithm = SigningKey.Algorithm
@@ -69,6 +73,8 @@ def messenger_create(
     attributes: list[str] | None = None,
     allowed_origins: list[str] | None = None,
     vendor_settings: dict | None = None,
+    redirect_uris: list[str] | None = None,
+    require_pkce: bool = False,
     is_active: bool = True,
 ) -> Messenger:
     """Create a messenger of ``brand``. The audience defaults to
@@ -87,6 +93,8 @@ def messenger_create(
         attributes=attributes if attributes is not None else [],
         allowed_origins=allowed_origins if allowed_origins is not None else [],
         vendor_settings=vendor_settings if vendor_settings is not None else {},
+        redirect_uris=redirect_uris if redirect_uris is not None else [],
+        require_pkce=require_pkce,
         is_active=is_active,
     )
     try:
@@ -102,6 +110,42 @@ def messenger_create(
             code="invalid_messenger",
         ) from exc
     return messenger
+
+
+def client_secret_rotate(*, messenger: Messenger, grace: timedelta | None = None) -> str:
+    """Give an OpenID Connect messenger a new client secret and return it (shown once).
+
+    256 random bits, stored as a SHA-256 hash only. Secrets issued before stop working at
+    once, or after ``grace`` (at most 7 days) so the platform's administrator can paste the
+    new one first. Raises ``BrandsError`` ``not_an_oidc_client`` or ``invalid_grace``.
+    """
+    if not messenger.is_oidc_client:
+        raise BrandsError(
+            f"Messenger {messenger.slug!r} ({messenger.get_platform_display()}) is not an "
+            "OpenID Connect client; only Genesys messengers have client secrets.",
+            code="not_an_oidc_client",
+        )
+    if grace is not None and (grace < timedelta(0) or grace > MAX_CLIENT_SECRET_GRACE):
+        raise BrandsError("The grace period must be between 0 and 7 days.", code="invalid_grace")
+    secret = secrets.token_urlsafe(32)
+    now = timezone.now()
+    ends = now + (grace or timedelta(0))
+    with transaction.atomic():
+        Messenger.objects.select_for_update().filter(pk=messenger.pk).first()
+        messenger.client_secrets.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=ends)
+        ).update(expires_at=ends)
+        digest = client_secret_hash(secret)
+        ClientSecret.objects.create(
+            messenger=messenger, secret_hash=digest, fingerprint=digest[:16]
+        )
+    logger.info(
+        "client secret rotated messenger=%s fingerprint=%s grace=%s",
+        messenger.slug,
+        digest[:16],
+        grace,
+    )
+    return secret
 
 
 # --- signing keys -----------------------------------------------------------------------------

@@ -1,19 +1,27 @@
-"""The token API and the messenger's public setup document."""
+"""The token API, the auth-code API, the certified-attributes API and the setup document."""
+
+import base64
+import binascii
+from urllib.parse import unquote_plus
 
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework import exceptions, serializers
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsVerifiedUser
 from accounts.selectors import customer_for_user
-from brands.selectors import messenger_get
+from accounts.services import second_factor_time
+from brands.selectors import messenger_get, oidc_client_authenticate
+from config.errors import DomainError
 from config.security import client_address
 from messaging import conf, profiles, selectors, services
+from messaging.oidc import services as oidc
 
 
 class _ConfiguredRateThrottle(SimpleRateThrottle):
@@ -70,6 +78,12 @@ class TokenIssueApi(APIView):
         messenger = selectors.messenger_for_customer(
             slug=data.validated_data["messenger"], customer=customer
         )
+        if messenger.is_oidc_client:
+            raise DomainError(
+                "This messenger signs customers in with OpenID Connect: ask "
+                "POST /api/v1/messaging/auth-code for a code instead.",
+                code="use_auth_code",
+            )
         issued = services.token_issue(
             customer=customer,
             messenger=messenger,
@@ -77,6 +91,148 @@ class TokenIssueApi(APIView):
             user_agent=request.headers.get("User-Agent", ""),
         )
         response = Response(self.OutputSerializer(issued).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class AuthCodeIssueApi(APIView):
+    """A fresh one-time OpenID Connect code for Genesys's AuthProvider plugin (``getAuthCode``).
+
+    Same checks and throttles as the token API (session, CSRF, verified second factor, brand
+    membership). The answer is exactly what ``getAuthCode`` resolves with.
+    """
+
+    permission_classes = [IsVerifiedUser]
+    throttle_classes = [TokenPerAddressThrottle, TokenPerCustomerThrottle]
+
+    @extend_schema_serializer(component_name="AuthCodeIssueInput")
+    class InputSerializer(serializers.Serializer):
+        messenger = serializers.SlugField(max_length=50)
+
+    @extend_schema_serializer(component_name="AuthCodeIssueOutput")
+    class OutputSerializer(serializers.Serializer):
+        authCode = serializers.CharField(source="code")
+        redirectUri = serializers.CharField(source="redirect_uri")
+        nonce = serializers.CharField()
+        codeVerifier = serializers.CharField(source="code_verifier", required=False)
+
+        def to_representation(self, instance):
+            data = super().to_representation(instance)
+            if not instance.code_verifier:
+                data.pop("codeVerifier", None)
+            return data
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = customer_for_user(request.user)
+        messenger = selectors.messenger_for_customer(
+            slug=data.validated_data["messenger"], customer=customer
+        )
+        try:
+            issued = oidc.auth_code_issue(
+                customer=customer,
+                messenger=messenger,
+                auth_time=second_factor_time(request._request.session, request.user),
+                client_address=client_address(request),
+            )
+        except oidc.OidcError as exc:
+            raise DomainError(str(exc), code="not_an_oidc_client") from exc
+        response = Response(self.OutputSerializer(issued).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class OidcClient:
+    """The authenticated caller of a server-to-server API: one OIDC messenger (client)."""
+
+    is_authenticated = True
+
+    def __init__(self, messenger):
+        self.messenger = messenger
+
+
+class InvalidClient(exceptions.AuthenticationFailed):
+    default_detail = "Authenticate with the client id and client secret (HTTP Basic)."
+    error_code = "invalid_client"
+
+
+class ClientBasicAuthentication(BaseAuthentication):
+    """HTTP Basic with an OIDC client's id and secret (what a Genesys data action sends)."""
+
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        if header[:6].lower() != "basic ":
+            return None
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidClient() from None
+        raw_id, sep, raw_secret = decoded.partition(":")
+        messenger = (
+            oidc_client_authenticate(
+                client_id=unquote_plus(raw_id), secret=unquote_plus(raw_secret)
+            )
+            if sep
+            else None
+        )
+        if messenger is None:
+            raise InvalidClient()
+        return OidcClient(messenger), None
+
+    def authenticate_header(self, request):
+        return 'Basic realm="attributes"'
+
+
+class IsOidcClient(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        if not isinstance(request.user, OidcClient):
+            raise InvalidClient()
+        return True
+
+
+class AttributesPerClientThrottle(_ConfiguredRateThrottle):
+    scope = "attributes-client"
+    setting = "OIDC_RATE_PER_CLIENT"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.user.messenger.pk}
+
+
+class CustomerAttributesApi(APIView):
+    """A customer's certified attributes, for the brand's Genesys clients (server to server).
+
+    ``GET /api/v1/brands/<brand>/customers/<sub>/attributes`` with HTTP Basic
+    ``client_id:client_secret`` of one of that brand's Genesys messengers. Answers only the
+    attributes that messenger selects; 404 ``unknown_customer`` for anyone who is not a
+    customer of that brand; every call is audited.
+    """
+
+    authentication_classes = [ClientBasicAuthentication]
+    permission_classes = [IsOidcClient]
+    throttle_classes = [AttributesPerClientThrottle]
+
+    @extend_schema_serializer(component_name="CustomerAttributes")
+    class OutputSerializer(serializers.Serializer):
+        sub = serializers.CharField()
+        firstName = serializers.CharField(required=False)
+        lastName = serializers.CharField(required=False)
+        accountTier = serializers.CharField(required=False)
+        isVip = serializers.BooleanField(required=False)
+        accountBalance = serializers.CharField(required=False)
+        currency = serializers.CharField(required=False)
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request, brand: str, subject: str):
+        messenger = request.user.messenger
+        if messenger.brand.slug != brand:
+            raise InvalidClient("These client credentials are not valid for this brand.")
+        attributes = oidc.attributes_lookup(
+            messenger=messenger, subject=subject, client_address=client_address(request)
+        )
+        response = Response(attributes)
         response["Cache-Control"] = "no-store"
         return response
 

@@ -4,6 +4,14 @@ MESSAGING_TOKEN_RATE_PER_CUSTOMER  token issues per customer, DRF rate syntax (d
 MESSAGING_TOKEN_RATE_PER_ADDRESS   token issues per client address (default "120/min")
 MESSAGING_CLOCK_SKEW               timedelta that ``nbf`` is back-dated by, so verifiers whose
                                    clocks run slightly behind accept a fresh token (default 5 s)
+MESSAGING_OIDC_CODE_TTL            lifetime of an authorization code (default 60 s, at most 60 s)
+MESSAGING_OIDC_ACCESS_TOKEN_TTL    lifetime of an access token (default 15 min; Genesys cuts its
+                                   own session to ours, so never below 15 min for Genesys)
+MESSAGING_OIDC_REFRESH_TTL         absolute lifetime of a grant's refresh tokens from the code
+                                   exchange (default 12 h; Genesys's own "Max Refresh Token
+                                   Lifetime" may be shorter)
+MESSAGING_OIDC_RATE_PER_CLIENT     token-endpoint and attributes-API calls per OIDC client
+                                   (default "600/min"), DRF rate syntax
 """
 
 from datetime import timedelta
@@ -14,6 +22,10 @@ _DEFAULTS = {
     "TOKEN_RATE_PER_CUSTOMER": "30/min",
     "TOKEN_RATE_PER_ADDRESS": "120/min",
     "CLOCK_SKEW": timedelta(seconds=5),
+    "OIDC_CODE_TTL": timedelta(seconds=60),
+    "OIDC_ACCESS_TOKEN_TTL": timedelta(minutes=15),
+    "OIDC_REFRESH_TTL": timedelta(hours=12),
+    "OIDC_RATE_PER_CLIENT": "600/min",
 }
 
 

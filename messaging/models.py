@@ -1,4 +1,10 @@
-"""The audit trail of issued tokens."""
+"""The audit trail of issued tokens, and the OpenID Connect provider's codes and grants.
+
+Nothing here stores a usable credential: tokens, codes, access and refresh tokens are kept
+as SHA-256 hashes (they are 192+ random bits, so a fast hash cannot be reversed by guessing).
+"""
+
+import uuid
 
 from django.db import models
 
@@ -10,6 +16,12 @@ class TokenIssue(models.Model):
     trail can be matched against a platform's logs without being a store of usable tokens.
     """
 
+    class Kind(models.TextChoices):
+        TOKEN = "token", "Direct token (token API)"
+        ID_TOKEN = "id_token", "OpenID Connect id_token (code exchange)"
+        ID_TOKEN_REFRESH = "id_token_refresh", "OpenID Connect id_token (refresh)"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TOKEN)
     jti = models.CharField(max_length=64, unique=True, help_text="The token's unique id.")
     fingerprint = models.CharField(
         max_length=64, help_text="SHA-256 of the compact token (hex); the token is not stored."
@@ -35,3 +47,105 @@ class TokenIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.jti} for {self.subject}"
+
+
+class AuthorizationCode(models.Model):
+    """A one-time OpenID Connect authorization code for one customer on one OIDC messenger.
+
+    Minted by the auth-code API (Genesys's AuthProvider plugin) or the ``authorize`` endpoint;
+    bound to the client, the redirect URI, the customer, the nonce and the PKCE challenge;
+    lives at most ``MESSAGING_OIDC_CODE_TTL`` (60 s); redeemed once (``used_at``). A second
+    redemption revokes the grant the first one created.
+    """
+
+    class Source(models.TextChoices):
+        API = "api", "Auth-code API (page plugin)"
+        AUTHORIZE = "authorize", "Authorization endpoint (browser redirect)"
+
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    messenger = models.ForeignKey("brands.Messenger", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="+")
+    redirect_uri = models.CharField(max_length=2000)
+    scope = models.CharField(max_length=200, help_text="Granted scopes, space-separated.")
+    nonce = models.CharField(max_length=255, blank=True)
+    code_challenge = models.CharField(max_length=128, blank=True, help_text="PKCE S256.")
+    auth_time = models.DateTimeField(help_text="When the customer last proved the second factor.")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"authorization code {self.pk} ({self.messenger_id})"
+
+
+class OidcGrant(models.Model):
+    """What one code exchange granted: a family of access and refresh tokens.
+
+    Refresh tokens rotate on every use inside the family; the reuse of a spent refresh token,
+    or of the code that created the family, revokes the whole family (RFC 9700 4.14.2).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.OneToOneField(
+        AuthorizationCode, on_delete=models.PROTECT, related_name="grant", null=True
+    )
+    messenger = models.ForeignKey("brands.Messenger", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=200)
+    auth_time = models.DateTimeField()
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField(help_text="No refresh after this (absolute lifetime).")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"grant {self.pk}"
+
+
+class OidcToken(models.Model):
+    """An opaque access or refresh token of a grant, stored as a SHA-256 hash."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", "Access token"
+        REFRESH = "refresh", "Refresh token"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    grant = models.ForeignKey(OidcGrant, on_delete=models.CASCADE, related_name="tokens")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True, help_text="Refresh tokens: rotated.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} token {self.pk}"
+
+
+class AttributeLookup(models.Model):
+    """One server-to-server read of a customer's certified attributes (audit trail)."""
+
+    messenger = models.ForeignKey("brands.Messenger", on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=64, help_text="The `sub` that was asked for.")
+    customer = models.ForeignKey(
+        "accounts.Customer", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    found = models.BooleanField(help_text="False: not a member of the client's brand.")
+    attributes = models.JSONField(default=list, help_text="Names of the attributes returned.")
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"attribute lookup {self.subject} by {self.messenger_id}"

@@ -232,12 +232,17 @@ def test_discovery_publishes_issuer_and_jwks_uri(client, brand):
     assert response["Content-Type"] == "application/json"
     assert response["Cache-Control"] == "public, max-age=300"
     assert response["Access-Control-Allow-Origin"] == "*"
-    assert response.json() == {
+    body = response.json()
+    assert {
+        k: body[k] for k in ("issuer", "jwks_uri", "id_token_signing_alg_values_supported")
+    } == {
         "issuer": "http://testserver/brands/acme",
         "jwks_uri": "http://testserver/brands/acme/.well-known/jwks.json",
         "id_token_signing_alg_values_supported": ["ES256", "RS256"],
-        "subject_types_supported": ["public"],
     }
+    assert body["subject_types_supported"] == ["public"]
+    # the OpenID Connect endpoints come from the messaging app (tests/messaging/test_oidc_*.py)
+    assert body["token_endpoint"] == "http://testserver/brands/acme/oidc/token"
 
 
 def test_discovery_uses_a_configured_issuer(client, db):
