@@ -119,3 +119,21 @@ def other_messenger(other_brand):
 def messenger_without_key(brand):
     """A messenger of the customer's brand, which has no key yet."""
     return _messenger(brand, "acme-keyless")
+
+
+# --- OpenID Connect (Genesys) ---
+
+GENESYS_REDIRECT = "https://contact.acme.example/support"
+
+
+@pytest.fixture
+def genesys_client(brand, signing_key):
+    """A Genesys messenger of ``brand`` (an OIDC client) and its client secret, shown once."""
+    messenger = brand_services.messenger_create(
+        brand=brand,
+        slug="acme-genesys",
+        platform="genesys",
+        attributes=["names", "tier", "vip", "balance"],
+        redirect_uris=[GENESYS_REDIRECT],
+    )
+    return messenger, brand_services.client_secret_rotate(messenger=messenger)

@@ -108,7 +108,7 @@ def protocol_endpoint(view):
                 OAuthError("server_error", "Try again shortly.", status=503)
             )
 
-    return csrf_exempt(never_cache(wrapper))
+    return csrf_exempt(wrapper)
 
 
 def _form(request: HttpRequest) -> dict[str, str]:
