@@ -1,9 +1,5 @@
 """The token API, the auth-code API, the certified-attributes API and the setup document."""
 
-import base64
-import binascii
-from urllib.parse import unquote_plus
-
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -22,6 +18,7 @@ from config.errors import DomainError
 from config.security import client_address
 from messaging import conf, profiles, selectors, services
 from messaging.oidc import services as oidc
+from messaging.oidc.views import basic_credentials
 
 
 class _ConfiguredRateThrottle(SimpleRateThrottle):
@@ -166,16 +163,10 @@ class ClientBasicAuthentication(BaseAuthentication):
         header = request.headers.get("Authorization", "")
         if header[:6].lower() != "basic ":
             return None
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise InvalidClient() from None
-        raw_id, sep, raw_secret = decoded.partition(":")
+        credentials = basic_credentials(header)
         messenger = (
-            oidc_client_authenticate(
-                client_id=unquote_plus(raw_id), secret=unquote_plus(raw_secret)
-            )
-            if sep
+            oidc_client_authenticate(client_id=credentials[0], secret=credentials[1])
+            if credentials
             else None
         )
         if messenger is None:

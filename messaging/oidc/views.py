@@ -144,22 +144,34 @@ def _rate_limited(key: str, rate: str) -> bool:
         return False
 
 
+def basic_credentials(header: str) -> tuple[str, str] | None:
+    """``(client_id, secret)`` of an ``Authorization: Basic`` header, or None when malformed.
+
+    RFC 6749 2.3.1 form-encodes both before base64, but many clients (Python's requests,
+    probably some vendors) do not, and our client ids are URLs full of ':'. Our secrets are
+    base64url and never contain ':', so the split is at the LAST colon, and decoding a value
+    without '%' or '+' changes nothing.
+    """
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    raw_id, sep, raw_secret = decoded.rpartition(":")
+    if not sep or not raw_id:
+        return None
+    return unquote_plus(raw_id), unquote_plus(raw_secret)
+
+
 def _authenticate_client(request: HttpRequest, form: dict[str, str], brand: Brand) -> Messenger:
     """``client_secret_basic`` or ``client_secret_post`` (exactly one); ``invalid_client``."""
     header = request.headers.get("Authorization", "")
     if header[:6].lower() == "basic ":
         if "client_secret" in form:
             raise invalid_request("Use one client authentication method, not two.")
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise invalid_client("Malformed Basic credentials.") from None
-        raw_id, sep, raw_secret = decoded.partition(":")
-        if not sep:
+        credentials = basic_credentials(header)
+        if credentials is None:
             raise invalid_client("Malformed Basic credentials.")
-        # RFC 6749 2.3.1: both are form-encoded before base64; a client that did not encode
-        # an id without '%' or '+' is read the same way.
-        client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+        client_id, secret = credentials
         if form.get("client_id") not in (None, client_id):
             raise invalid_client("client_id does not match the authenticated client.")
     elif "client_secret" in form:
