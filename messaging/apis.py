@@ -1,5 +1,7 @@
 """The token API, the auth-code API, the certified-attributes API and the setup document."""
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -248,11 +250,23 @@ class MessengerSetupApi(APIView):
         algorithms = serializers.SerializerMethodField()
         token_type = serializers.SerializerMethodField()
         token_lifetime = serializers.SerializerMethodField()
+        discovery_uri = serializers.CharField(source="brand.discovery_url")
+        attributes_url = serializers.SerializerMethodField(
+            help_text="OpenID Connect clients: the certified-attributes API, `{sub}` to fill in."
+        )
+
+        def get_attributes_url(self, obj) -> str | None:
+            if not obj.is_oidc_client:
+                return None
+            path = reverse("messaging:customer-attributes", args=[obj.brand.slug, "SUB"])
+            return settings.PUBLIC_BASE_URL + path.replace("SUB", "{sub}")
 
         def get_algorithms(self, obj) -> list[str]:
             return [obj.algorithm or profiles.get(obj.platform).algorithms[0]]
 
         def get_token_type(self, obj) -> str:
+            if obj.is_oidc_client:
+                return "JWT"  # the id_token of messaging.oidc
             return profiles.get(obj.platform).typ
 
         def get_token_lifetime(self, obj) -> int:

@@ -60,6 +60,7 @@ class SessionsView(APIView):
                 clicked_at=data.get("clicked_at"),
                 page_attributes=data.get("page_attributes"),
                 client_address=client_address(request),
+                auth_code=data.get("auth_code"),
             )
         except UnknownMessenger as exc:
             return _error("unknown_messenger", str(exc), 404)

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from . import conf
 
@@ -72,6 +72,39 @@ def http_get(
     allow_insecure: bool | None = None,
 ) -> Response:
     """GET ``url``; 2xx, 304 and 4xx answers come back, everything else raises FetchError."""
+    return http_request(
+        url, max_bytes=max_bytes, timeout=timeout, headers=headers, allow_insecure=allow_insecure
+    )
+
+
+def http_post_form(
+    url: str,
+    form: dict[str, str],
+    *,
+    max_bytes: int,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> Response:
+    """POST ``form`` (application/x-www-form-urlencoded), e.g. an OAuth code exchange."""
+    return http_request(
+        url,
+        max_bytes=max_bytes,
+        timeout=timeout,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+        data=urlencode(form).encode(),
+    )
+
+
+def http_request(
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float | None = None,
+    headers: dict[str, str] | None = None,
+    allow_insecure: bool | None = None,
+    data: bytes | None = None,
+) -> Response:
+    """GET (or POST ``data``) under the transport rules above; see ``http_get``."""
     try:
         check_url(url, allow_insecure=allow_insecure)
     except ValueError as exc:
@@ -82,6 +115,7 @@ def http_get(
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url,
+        data=data,
         headers={
             "Accept": "application/json",
             "User-Agent": "sandbox-platform/1",

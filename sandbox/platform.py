@@ -45,6 +45,10 @@ class PlatformConfig:
     algorithms: tuple[str, ...]
     token_type: str = "JWT"
     token_lifetime: int | None = None
+    # OpenID Connect platforms (Genesys): where the provider is discovered, and the
+    # certified-attributes API a Genesys data action would call (``{sub}`` filled in).
+    discovery_uri: str = ""
+    attributes_url: str = ""
 
     @classmethod
     def from_document(cls, doc: dict) -> PlatformConfig:
@@ -76,6 +80,10 @@ class PlatformConfig:
             algorithms=tuple(algorithms),
             token_type=token_type,
             token_lifetime=lifetime,
+            discovery_uri=text("discovery_uri", required=False) if "discovery_uri" in doc else "",
+            attributes_url=(
+                text("attributes_url", required=False) if doc.get("attributes_url") else ""
+            ),
         )
 
     def verifier(self, **overrides) -> Verifier:

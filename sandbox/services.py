@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from . import genesys
 from .models import Conversation, Message, Rejection, hash_secret
 from .platform import PlatformConfig, PlatformUnavailable, resolve_messenger
 from .verifier import VerificationResult
@@ -131,9 +132,12 @@ def open_session(
     clicked_at: object = None,
     page_attributes: object = None,
     client_address: str = "",
+    auth_code: object = None,
 ) -> SessionOutcome:
     """Verify ``token`` for ``messenger``; open a conversation or record the rejection.
 
+    OpenID Connect platforms (Genesys) receive ``auth_code`` instead: the page plugin's
+    ``{authCode, redirectUri, nonce, codeVerifier?}``, redeemed as ``sandbox.genesys`` says.
     Raises UnknownMessenger for a messenger the portal does not know.
     """
     received_at = timezone.now()
@@ -142,8 +146,11 @@ def open_session(
     config: PlatformConfig | None = None
     try:
         config = resolve_messenger(messenger)
-        # Opening a conversation consumes the token: a replay opens nothing.
-        result = config.verifier(one_time=True).verify(token)
+        if config.platform == "genesys":
+            result = genesys.sign_in(config, auth_code)
+        else:
+            # Opening a conversation consumes the token: a replay opens nothing.
+            result = config.verifier(one_time=True).verify(token)
     except PlatformUnavailable as exc:
         result = VerificationResult(False, reason="jwks_unavailable", detail=str(exc)[:255])
     if not result.valid:

@@ -7,7 +7,7 @@ from importlib import import_module
 
 from .base import Profile
 
-_MODULES = ("generic",)
+_MODULES = ("generic", "genesys")
 PROFILES: dict[str, Profile] = {}
 
 
