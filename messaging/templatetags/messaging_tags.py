@@ -15,7 +15,7 @@ from messaging import selectors
 register = template.Library()
 
 # Which browser adapter the glue uses per platform. Vendor adapters come with their profiles.
-ADAPTERS = {"generic": "sandbox"}
+ADAPTERS = {"generic": "sandbox", "genesys": "sandbox"}
 
 
 @register.inclusion_tag("messaging/chat_launcher.html", takes_context=True)
@@ -28,6 +28,7 @@ def chat_launcher(context, customer):
                 csp_allow(request, directive, origin)
     config = {
         "tokenUrl": reverse("messaging:token"),
+        "authCodeUrl": reverse("messaging:auth-code"),
         "sandboxChatUrl": "/sandbox/chat/",
         "messengers": [
             {

@@ -38,7 +38,13 @@ export function describe(reasonOrCode) {
   return `Your identity could not be verified (${reasonOrCode}).`;
 }
 
-export function makeTokenSource({ tokenUrl, csrfToken, fetchImpl = window.fetch.bind(window) }) {
+// The portal's token API, or (field "authCode") its auth-code API: same request, same errors.
+export function makeTokenSource({
+  tokenUrl,
+  csrfToken,
+  field = "token",
+  fetchImpl = window.fetch.bind(window),
+}) {
   return async function fetchToken(messenger) {
     let response;
     try {
@@ -58,7 +64,7 @@ export function makeTokenSource({ tokenUrl, csrfToken, fetchImpl = window.fetch.
     } catch (err) {
       body = {};
     }
-    if (!response.ok || !body.token) {
+    if (!response.ok || !body[field]) {
       throw new TokenError(body.error || `http_${response.status}`, body.detail, response.status);
     }
     return body;
@@ -72,7 +78,9 @@ export class SandboxAdapter {
     this.chatUrl = chatUrl;
   }
 
-  open({ container, messenger, clickedAt, getToken, onStatus }) {
+  // OpenID Connect messengers (Genesys) pass getAuthCode: the window gets a fresh one-time
+  // code ({authCode, redirectUri, nonce, codeVerifier?}) instead of a token, every time.
+  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus }) {
     const frame = document.createElement("iframe");
     frame.title = "Chat with support";
     frame.src = `${this.chatUrl}?messenger=${encodeURIComponent(messenger)}`;
@@ -89,15 +97,19 @@ export class SandboxAdapter {
     const sendFreshToken = async () => {
       clearTimeout(verdictTimer);
       onStatus("connecting", "Connecting you to an agent…");
-      let token;
+      let proof;
       try {
-        token = await getToken();
+        proof = getAuthCode ? await getAuthCode() : await getToken();
       } catch (err) {
         fail(err.code || "network");
         return;
       }
       if (closed) return;
-      post({ type: "sandbox:token", token, clickedAt });
+      if (getAuthCode) {
+        post({ type: "sandbox:authcode", authCode: proof, clickedAt });
+      } else {
+        post({ type: "sandbox:token", token: proof, clickedAt });
+      }
       verdictTimer = setTimeout(() => fail("timeout"), VERDICT_TIMEOUT_MS);
     };
     const readyTimer = setTimeout(() => fail("timeout"), READY_TIMEOUT_MS);
@@ -168,6 +180,11 @@ function boot() {
     tokenUrl: config.tokenUrl,
     csrfToken: form.querySelector("[name=csrfmiddlewaretoken]").value,
   });
+  const fetchAuthCode = makeTokenSource({
+    tokenUrl: config.authCodeUrl,
+    csrfToken: form.querySelector("[name=csrfmiddlewaretoken]").value,
+    field: "authCode",
+  });
   const adapters = { sandbox: new SandboxAdapter({ chatUrl: config.sandboxChatUrl }) };
   const status = document.getElementById("chat-status");
   const container = document.getElementById("chat-container");
@@ -205,6 +222,7 @@ function boot() {
       messenger: slug,
       clickedAt: Date.now(),
       getToken: async () => (await fetchToken(slug)).token,
+      getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(slug) : null,
       onStatus,
     });
   };

@@ -4,6 +4,8 @@
 // messages are accepted only when event.origin === location.origin and come from the parent):
 //   window -> parent  {type: "sandbox:ready"}                       on load
 //   parent -> window  {type: "sandbox:token", token, clickedAt, pageAttributes?}
+//   parent -> window  {type: "sandbox:authcode", authCode: {authCode, redirectUri, nonce,
+//                      codeVerifier?}, clickedAt}   (OpenID Connect platforms: Genesys)
 //   window -> parent  {type: "sandbox:verified", conversation}      session opened
 //   window -> parent  {type: "sandbox:rejected", reason}            token refused
 //   window -> parent  {type: "sandbox:retry"}                       Retry clicked
@@ -58,14 +60,16 @@ function tokenExpired() {
   return state.tokenExp !== null && Date.now() / 1000 >= state.tokenExp;
 }
 
-async function openSession(token, clickedAt, pageAttributes) {
+// ``authCode``: OpenID Connect platforms (Genesys) sign in with the page plugin's one-time
+// code instead of a token; the platform redeems it server side.
+async function openSession(token, clickedAt, pageAttributes, authCode = null) {
   if (state.phase === "connecting") return;
   if (state.phase === "verified") {
     // Already open: the conversation is authorised by its secret, not by a token.
     tell({ type: "sandbox:verified", conversation: state.conversation });
     return;
   }
-  state.tokenExp = tokenExp(token);
+  state.tokenExp = authCode ? null : tokenExp(token);
   if (tokenExpired()) {
     status("Your sign-in token has expired; asking for a new one…");
     tell({ type: "sandbox:token_expired" });
@@ -82,7 +86,7 @@ async function openSession(token, clickedAt, pageAttributes) {
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({
         messenger: body.dataset.messenger,
-        token,
+        ...(authCode ? { auth_code: authCode } : { token }),
         clicked_at: clickedAt ?? null,
         page_attributes: pageAttributes && typeof pageAttributes === "object" ? pageAttributes : {},
       }),
@@ -182,6 +186,8 @@ window.addEventListener("message", (event) => {
   if (!message || typeof message !== "object") return;
   if (message.type === "sandbox:token" && typeof message.token === "string") {
     openSession(message.token, message.clickedAt, message.pageAttributes);
+  } else if (message.type === "sandbox:authcode" && message.authCode && typeof message.authCode === "object") {
+    openSession(null, message.clickedAt, message.pageAttributes, message.authCode);
   }
 });
 
