@@ -1,13 +1,18 @@
 """Idempotent demo data: tiers, two brands with keys and messengers, customers, one staff user.
 
+Northwind also runs Genesys Cloud (``northwind-genesys``, an OpenID Connect client).
+
 Lives in ``messaging`` because it spans accounts and brands (messaging is the only app that
 uses both). Running it twice leaves the same data; it prints the demo logins and, for the demo
 only, one unused backup code per account.
 """
 
-from datetime import date
+import io
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -78,6 +83,9 @@ CUSTOMERS = [
 ]
 STAFF = ("admin", "Sam", "Staff")
 DEMO_ATTRIBUTES = ["names", "tier", "vip", "balance", "customer_since"]
+GENESYS_SLUG = "northwind-genesys"
+# Where Genesys's Messenger would run; the page plugin hands it to Genesys with each code.
+DEMO_REDIRECT_URI = "https://www.northwind.example/support"
 
 
 class Command(BaseCommand):
@@ -101,6 +109,7 @@ class Command(BaseCommand):
                 slug=slug, defaults={"name": name, "is_active": True}
             )
         self._brand_setup(brands)
+        genesys, client_secret = self._genesys_setup(brands["northwind"])
 
         logins = []
         for username, first, last, tier, vip, balance, currency, since, slugs, backup in CUSTOMERS:
@@ -128,6 +137,16 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         slugs = ", ".join(Messenger.objects.order_by("slug").values_list("slug", flat=True))
         self.stdout.write(f"Messengers: {slugs}")
+        self.stdout.write(
+            f"Genesys (OpenID Connect) messenger {genesys.slug}: "
+            f"discovery {genesys.brand.discovery_url}"
+        )
+        self.stdout.write(f"  client_id={genesys.client_id}")
+        self.stdout.write(
+            f"  client_secret={client_secret}   (DEMO ONLY, shown once)"
+            if client_secret
+            else f"  client secret: set (rotate_client_secret {genesys.slug} prints a new one)"
+        )
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
         self.stdout.write("DEMO ONLY - backup codes printed so you can log in without an app:")
         for username, ident, where, code in logins:
@@ -148,6 +167,36 @@ class Command(BaseCommand):
                     platform="generic",
                     attributes=DEMO_ATTRIBUTES,
                 )
+
+    def _genesys_setup(self, brand: Brand) -> tuple[Messenger, str]:
+        """A Genesys messenger (an OpenID Connect client) and, when new, its client secret.
+
+        The secret is made once, when the messenger is created, and entered into the sandbox
+        platform (as a Genesys administrator would paste it into Genesys Cloud) through the
+        sandbox's own command: nothing here imports the sandbox. Later runs change nothing.
+        """
+        messenger = Messenger.objects.filter(slug=GENESYS_SLUG).first()
+        if messenger is not None:
+            return messenger, ""
+        messenger = brand_services.messenger_create(
+            brand=brand,
+            slug=GENESYS_SLUG,
+            platform="genesys",
+            attributes=DEMO_ATTRIBUTES,
+            redirect_uris=[DEMO_REDIRECT_URI],
+            token_ttl=timedelta(minutes=5),
+        )
+        secret = brand_services.client_secret_rotate(messenger=messenger)
+        if apps.is_installed("sandbox"):
+            call_command(
+                "sandbox_credential",
+                messenger.slug,
+                f"--client-id={messenger.client_id}",
+                "--secret-stdin",
+                stdin=io.StringIO(secret),
+                stdout=io.StringIO(),
+            )
+        return messenger, secret
 
     def _user(self, username: str, first: str, last: str, *, staff: bool = False) -> User:
         user, _ = User.objects.get_or_create(
