@@ -8,6 +8,7 @@ is an action that calls a service and reports success or the domain error.
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.template.response import TemplateResponse
@@ -29,6 +30,7 @@ class MessengerInline(admin.StackedInline):
         "attributes",
         "allowed_origins",
         "vendor_settings",
+        ("redirect_uris", "require_pkce"),
     )
     show_change_link = True
 
@@ -450,13 +452,24 @@ class MessengerAdmin(admin.ModelAdmin):
         "vendor_setup",
         "issuer_display",
         "jwks_url_display",
+        "client_secret_status",
         "created_at",
         "updated_at",
     )
+    actions = ["rotate_client_secret"]
     fieldsets = (
         (
             "Vendor setup: what the chat platform must be given",
             {"fields": ("vendor_setup",), "classes": ("vendor-setup",)},
+        ),
+        (
+            "OpenID Connect client (Genesys)",
+            {
+                "fields": ("redirect_uris", "require_pkce", "client_secret_status"),
+                "description": "Genesys Cloud signs customers in with OpenID Connect: the "
+                "messenger is a client whose id is its audience. The client secret is shown "
+                "once, after creation or rotation (action “Rotate client secret”).",
+            },
         ),
         (None, {"fields": ("brand", "slug", "platform", "is_active")}),
         (
@@ -496,10 +509,91 @@ class MessengerAdmin(admin.ModelAdmin):
         ]
         if obj.algorithm == SigningKey.Algorithm.HS256:
             rows[2] = ("Shared secret", "the secret the platform issued (never shown here)")
+        if obj.is_oidc_client:
+            attributes = reverse("messaging:customer-attributes", args=[obj.brand.slug, "SUB"])
+            rows = [
+                ("Discovery URI", obj.brand.discovery_url),
+                ("Client ID", obj.client_id),
+                ("Client secret", "shown once at creation or rotation; never again"),
+                ("Scopes", "openid email profile offline_access"),
+                ("Redirect URI(s) the page uses", ", ".join(obj.redirect_uris)),
+                ("PKCE", "required (S256)" if obj.require_pkce else "optional (S256)"),
+                ("Token endpoint authentication", "client_secret_basic or client_secret_post"),
+                ("Max Refresh Token Lifetime", "15 minutes to the portal's refresh lifetime"),
+                (
+                    "Data action (certified attributes)",
+                    f"GET {settings.PUBLIC_BASE_URL}{attributes.replace('SUB', '${sub}')} "
+                    "with HTTP Basic client id and secret",
+                ),
+                ("Signing algorithm", obj.algorithm),
+                ("id_token lifetime", f"{int(obj.token_ttl.total_seconds())} seconds"),
+            ]
         body = format_html_join(
             "", '<tr><th scope="row">{}</th><td><code>{}</code></td></tr>', rows
         )
         return format_html('<table class="vendor-setup">{}</table>', body)
+
+    @admin.display(description="Client secret")
+    def client_secret_status(self, obj: Messenger) -> str:
+        """Fingerprints and dates only: a client secret is never shown after its creation."""
+        if not obj.pk or not obj.is_oidc_client:
+            return "-"
+        now = timezone.now()
+        live = [s for s in obj.client_secrets.all() if s.expires_at is None or s.expires_at > now]
+        if not live:
+            return "No working client secret: use the action “Rotate client secret”."
+        return format_html_join(
+            ", ",
+            "{} (created {}{})",
+            (
+                (
+                    secret.fingerprint,
+                    secret.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+                    f", stops {secret.expires_at:%Y-%m-%d %H:%M} UTC" if secret.expires_at else "",
+                )
+                for secret in live
+            ),
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # A new OpenID Connect client gets its first secret now, shown on this page only.
+        if obj.is_oidc_client and not obj.client_secrets.exists():
+            return self._show_secrets(
+                request, [(obj, services.client_secret_rotate(messenger=obj))]
+            )
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.action(
+        description="Rotate client secret (shown once; the old one stops now)",
+        permissions=["change"],
+    )
+    def rotate_client_secret(self, request, queryset):
+        shown = []
+        for messenger in queryset.select_related("brand"):
+            try:
+                shown.append((messenger, services.client_secret_rotate(messenger=messenger)))
+            except BrandsError as exc:
+                self.message_user(request, f"{messenger.slug}: {exc.detail}", messages.ERROR)
+        return self._show_secrets(request, shown) if shown else None
+
+    def _show_secrets(self, request, shown):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Client secret: copy it now",
+            "secrets": [
+                {
+                    "messenger": m,
+                    "client_id": m.client_id,
+                    "secret": s,
+                    "discovery": m.brand.discovery_url,
+                }
+                for m, s in shown
+            ],
+        }
+        response = TemplateResponse(request, "admin/brands/messenger/client_secret.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.display(description="issuer (iss)")
     def issuer_display(self, obj: Messenger) -> str:
