@@ -136,6 +136,7 @@ class AuthCodeIssueApi(APIView):
                 messenger=messenger,
                 auth_time=second_factor_time(request._request.session, request.user),
                 client_address=client_address(request),
+                session_key=request._request.session.session_key,
             )
         except oidc.OidcError as exc:
             raise DomainError(str(exc), code="not_an_oidc_client") from exc

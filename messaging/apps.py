@@ -6,8 +6,19 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
         from brands.selectors import discovery_extend
+        from messaging.oidc.services import grants_revoke_for_session
         from messaging.oidc.views import discovery_metadata
 
         # Each brand's discovery document announces its OpenID Connect endpoints.
         discovery_extend(discovery_metadata)
+
+        # Logging out of the portal ends the platform's OpenID Connect grants of that session.
+        def _revoke_at_logout(sender, request, user, **kwargs):
+            grants_revoke_for_session(session_key=request.session.session_key)
+
+        user_logged_out.connect(
+            _revoke_at_logout, weak=False, dispatch_uid="messaging.oidc.logout"
+        )

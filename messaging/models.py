@@ -71,6 +71,9 @@ class AuthorizationCode(models.Model):
     code_challenge = models.CharField(max_length=128, blank=True, help_text="PKCE S256.")
     auth_time = models.DateTimeField(help_text="When the customer last proved the second factor.")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
+    session_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the portal session key it came from."
+    )
     client_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()
@@ -98,6 +101,12 @@ class OidcGrant(models.Model):
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="+")
     scope = models.CharField(max_length=200)
     auth_time = models.DateTimeField()
+    session_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="SHA-256 of the portal session key; logging out of it revokes the grant.",
+    )
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField(help_text="No refresh after this (absolute lifetime).")
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -118,6 +118,7 @@ def auth_code_issue(
     scope: str = DEFAULT_SCOPE,
     source: str = AuthorizationCode.Source.API,
     client_address: str | None = None,
+    session_key: str | None = None,
 ) -> IssuedCode:
     """Mint a single-use code for ``customer`` on the OIDC messenger ``messenger``.
 
@@ -149,6 +150,7 @@ def auth_code_issue(
         code_challenge=code_challenge or "",
         auth_time=auth_time,
         source=source,
+        session_hash=_hash(session_key) if session_key else "",
         client_address=_ip_or_none(client_address),
         created_at=now,
         expires_at=expires_at,
@@ -369,6 +371,7 @@ def code_exchange(
                 customer=row.customer,
                 scope=row.scope,
                 auth_time=row.auth_time,
+                session_hash=row.session_hash,
                 created_at=now,
                 expires_at=now + conf.get("OIDC_REFRESH_TTL"),
             )
@@ -442,6 +445,22 @@ def refresh_exchange(
         logger.info("refresh refused messenger=%s: %s", messenger.slug, failure.description)
         raise failure
     return response
+
+
+def grants_revoke_for_session(*, session_key: str | None) -> int:
+    """Revoke the grants that came from codes of this portal session (at logout).
+
+    Genesys would otherwise keep refreshing for the customer until the grant's lifetime ends,
+    after the customer logged out of the portal. Returns how many grants were revoked.
+    """
+    if not session_key:
+        return 0
+    revoked = OidcGrant.objects.filter(
+        session_hash=_hash(session_key), revoked_at__isnull=True
+    ).update(revoked_at=timezone.now(), revoked_reason="logout")
+    if revoked:
+        logger.info("oidc grants revoked at logout count=%s", revoked)
+    return revoked
 
 
 # --- userinfo and attributes ------------------------------------------------------------------

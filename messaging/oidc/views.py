@@ -357,6 +357,7 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
         scope=scope,
         source=AuthorizationCode.Source.AUTHORIZE,
         client_address=client_address(request),
+        session_key=request.session.session_key,
     )
     return _redirect_with(
         redirect_uri, {"code": issued.code, "state": state, "iss": brand.issuer_url}

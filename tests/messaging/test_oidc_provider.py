@@ -629,3 +629,26 @@ def test_codes_tokens_and_secrets_never_reach_the_logs(caplog, genesys_client, v
     for value in (secret, body["authCode"], *tokens.values()):
         if isinstance(value, str) and len(value) > 20:
             assert value not in text
+
+
+def test_logging_out_of_the_portal_revokes_the_grants_of_that_session(
+    verified_client, genesys_client
+):
+    messenger, secret = genesys_client
+    body = auth_code(verified_client, messenger.slug).json()
+    tokens = exchange(Client(), messenger, secret, body["authCode"]).json()
+    verified_client.post(reverse("accounts:logout"))
+    assert OidcGrant.objects.get().revoked_reason == "logout"
+    assert _refresh(Client(), messenger, secret, tokens["refresh_token"]).status_code == 400
+    assert _userinfo(Client(), messenger.brand, tokens["access_token"]).status_code == 401
+
+
+def test_logging_out_elsewhere_leaves_this_sessions_grant_alone(
+    customer, totp_device, verified_client, genesys_client
+):
+    messenger, secret = genesys_client
+    body = auth_code(verified_client, messenger.slug).json()
+    tokens = exchange(Client(), messenger, secret, body["authCode"]).json()
+    other_device = login_verified(Client(), customer.user, totp_device)
+    other_device.post(reverse("accounts:logout"))
+    assert _refresh(Client(), messenger, secret, tokens["refresh_token"]).status_code == 200
