@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
@@ -178,6 +179,20 @@ class ClientBasicAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Basic realm="attributes"'
+
+
+class ClientBasicScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema documents ``ClientBasicAuthentication``."""
+
+    target_class = ClientBasicAuthentication
+    name = "oidcClientBasic"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "A Genesys messenger's OpenID Connect client id and client secret.",
+        }
 
 
 class IsOidcClient(BasePermission):

@@ -30,7 +30,8 @@ def test_defaults(brand):
 
 def test_the_platform_field_is_open_to_later_platforms(brand):
     for platform in ("genesys", "salesforce", "zendesk", "liveperson", "d365", "intercom"):
-        services.messenger_create(brand=brand, slug=f"m-{platform}", platform=platform)
+        oidc = {"redirect_uris": ["https://x.example/cb"]} if platform == "genesys" else {}
+        services.messenger_create(brand=brand, slug=f"m-{platform}", platform=platform, **oidc)
     assert Messenger.objects.count() == 6
 
 
