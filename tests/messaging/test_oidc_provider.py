@@ -652,3 +652,32 @@ def test_logging_out_elsewhere_leaves_this_sessions_grant_alone(
     other_device = login_verified(Client(), customer.user, totp_device)
     other_device.post(reverse("accounts:logout"))
     assert _refresh(Client(), messenger, secret, tokens["refresh_token"]).status_code == 200
+
+
+def test_a_stranger_logs_in_with_mfa_and_lands_back_at_the_client_with_a_code(
+    customer, genesys_client
+):
+    factories.backup_device(customer.user, codes=("oidcbackup1",))
+    messenger, secret = genesys_client
+    client = Client()
+    # when the relying party sends the browser to authorize
+    response = _authorize(client, messenger)
+    login_url = response["Location"]
+    # then the customer logs in with the password and a backup code...
+    response = client.post(
+        login_url,
+        {"username": customer.user.username, "password": factories.PASSWORD},
+    )
+    assert response.status_code == 302
+    verify_url = response["Location"]
+    response = client.post(verify_url, {"code": "oidcbackup1"})
+    # ...and comes back to authorize, which sends a code to the registered redirect URI
+    back = urlsplit(response["Location"])
+    assert back.path == "/brands/acme/oidc/authorize"
+    response = client.get(response["Location"])
+    location = urlsplit(response["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == GENESYS_REDIRECT
+    code = parse_qs(location.query)["code"][0]
+    body = exchange(Client(), messenger, secret, code).json()
+    claims = verify_id_token(Client(), messenger.brand, body["id_token"], messenger.client_id)
+    assert claims["sub"] == customer.customer_id and claims["nonce"] == "n-1"
