@@ -49,6 +49,24 @@ class TokenPerAddressThrottle(_ConfiguredRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
+@extend_schema_serializer(component_name="MessengerRequest")
+class MessengerInput(serializers.Serializer):
+    """The body of the token and auth-code APIs: which messenger the customer chats on."""
+
+    messenger = serializers.SlugField(max_length=50)
+
+
+def _customer_and_messenger(request):
+    """The verified customer and the messenger they asked for (404/403 domain errors)."""
+    data = MessengerInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    customer = customer_for_user(request.user)
+    messenger = selectors.messenger_for_customer(
+        slug=data.validated_data["messenger"], customer=customer
+    )
+    return customer, messenger
+
+
 @method_decorator(never_cache, name="dispatch")
 class TokenIssueApi(APIView):
     """Issue a fresh token for the logged-in, MFA-verified customer on one messenger."""
@@ -56,9 +74,7 @@ class TokenIssueApi(APIView):
     permission_classes = [IsVerifiedUser]
     throttle_classes = [TokenPerAddressThrottle, TokenPerCustomerThrottle]
 
-    @extend_schema_serializer(component_name="TokenIssueInput")
-    class InputSerializer(serializers.Serializer):
-        messenger = serializers.SlugField(max_length=50)
+    InputSerializer = MessengerInput
 
     @extend_schema_serializer(component_name="TokenIssueOutput")
     class OutputSerializer(serializers.Serializer):
@@ -72,12 +88,7 @@ class TokenIssueApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        customer = customer_for_user(request.user)
-        messenger = selectors.messenger_for_customer(
-            slug=data.validated_data["messenger"], customer=customer
-        )
+        customer, messenger = _customer_and_messenger(request)
         if messenger.is_oidc_client:
             raise DomainError(
                 "This messenger signs customers in with OpenID Connect: ask "
@@ -106,9 +117,7 @@ class AuthCodeIssueApi(APIView):
     permission_classes = [IsVerifiedUser]
     throttle_classes = [TokenPerAddressThrottle, TokenPerCustomerThrottle]
 
-    @extend_schema_serializer(component_name="AuthCodeIssueInput")
-    class InputSerializer(serializers.Serializer):
-        messenger = serializers.SlugField(max_length=50)
+    InputSerializer = MessengerInput
 
     @extend_schema_serializer(component_name="AuthCodeIssueOutput")
     class OutputSerializer(serializers.Serializer):
@@ -125,12 +134,7 @@ class AuthCodeIssueApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        customer = customer_for_user(request.user)
-        messenger = selectors.messenger_for_customer(
-            slug=data.validated_data["messenger"], customer=customer
-        )
+        customer, messenger = _customer_and_messenger(request)
         try:
             issued = oidc.auth_code_issue(
                 customer=customer,

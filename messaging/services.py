@@ -70,19 +70,17 @@ def token_issue(
         claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": profile.typ}
     )
     with transaction.atomic():
-        TokenIssue.objects.create(
+        token_issue_audit(
+            kind=TokenIssue.Kind.TOKEN,
             jti=jti,
-            fingerprint=hashlib.sha256(token.encode()).hexdigest(),
+            token=token,
             customer=customer,
-            subject=customer.customer_id,
-            brand=messenger.brand,
             messenger=messenger,
-            kid=key.kid,
-            algorithm=key.algorithm,
+            key=key,
             issued_at=now,
             expires_at=expires_at,
-            client_address=_ip_or_none(client_address),
-            user_agent=user_agent[:300],
+            client_address=client_address,
+            user_agent=user_agent,
         )
     logger.info(
         "token issued jti=%s sub=%s messenger=%s kid=%s",
@@ -99,6 +97,37 @@ def token_issue(
         messenger=messenger.slug,
         issued_at=now,
         expires_at=expires_at,
+    )
+
+
+def token_issue_audit(
+    *,
+    kind: str,
+    jti: str,
+    token: str,
+    customer: Customer,
+    messenger: Messenger,
+    key,
+    issued_at: datetime,
+    expires_at: datetime,
+    client_address: str | None = None,
+    user_agent: str = "",
+) -> TokenIssue:
+    """Record a signed token in the audit trail: its jti and SHA-256, never the token."""
+    return TokenIssue.objects.create(
+        kind=kind,
+        jti=jti,
+        fingerprint=hashlib.sha256(token.encode()).hexdigest(),
+        customer=customer,
+        subject=customer.customer_id,
+        brand=messenger.brand,
+        messenger=messenger,
+        kid=key.kid,
+        algorithm=key.algorithm,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        client_address=_ip_or_none(client_address),
+        user_agent=user_agent[:300],
     )
 
 

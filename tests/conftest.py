@@ -1,7 +1,10 @@
 """Shared fixtures: nouns built on the factories of ``tests/factories.py``."""
 
+import io
+
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -137,3 +140,31 @@ def genesys_client(brand, signing_key):
         redirect_uris=[GENESYS_REDIRECT],
     )
     return messenger, brand_services.client_secret_rotate(messenger=messenger)
+
+
+@pytest.fixture
+def genesys_in_sandbox(settings, live_server, brand, signing_key) -> dict[str, str]:
+    """``acme-genesys`` created by the command, its credentials entered into the sandbox's
+    "Genesys console", and the portal at the live server. Returns what the command printed."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    out = io.StringIO()
+    call_command(
+        "create_messenger",
+        brand.slug,
+        "acme-genesys",
+        "--platform=genesys",
+        f"--redirect-uri={GENESYS_REDIRECT}",
+        "--attributes=names,tier,vip,balance",
+        stdout=out,
+    )
+    printed = dict(line.split("=", 1) for line in out.getvalue().splitlines() if "=" in line)
+    call_command(
+        "sandbox_credential",
+        "acme-genesys",
+        f"--client-id={printed['client_id']}",
+        "--secret-stdin",
+        stdin=io.StringIO(printed["client_secret"]),
+        stdout=io.StringIO(),
+    )
+    return printed

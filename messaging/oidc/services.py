@@ -38,7 +38,7 @@ from messaging.models import (
 from messaging.oidc.errors import OAuthError, invalid_grant, invalid_request
 from messaging.profiles.generic import GenericProfile
 from messaging.selectors import NotAMember
-from messaging.services import _ip_or_none
+from messaging.services import _ip_or_none, token_issue_audit
 
 logger = logging.getLogger(__name__)
 
@@ -276,20 +276,16 @@ def _issue_tokens(
     refresh_token = (
         _new_token(grant, OidcToken.Kind.REFRESH, now, grant.expires_at) if with_refresh else None
     )
-    TokenIssue.objects.create(
+    token_issue_audit(
         kind=kind,
         jti=jti,
-        fingerprint=_hash(id_token),
+        token=id_token,
         customer=customer,
-        subject=customer.customer_id,
-        brand=messenger.brand,
         messenger=messenger,
-        kid=key.kid,
-        algorithm=key.algorithm,
+        key=key,
         issued_at=now,
         expires_at=expires_at,
-        client_address=_ip_or_none(client_address),
-        user_agent="",
+        client_address=client_address,
     )
     logger.info(
         "id_token issued kind=%s jti=%s sub=%s messenger=%s kid=%s grant=%s",

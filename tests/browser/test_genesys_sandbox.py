@@ -2,43 +2,21 @@
 page hands a fresh one-time code to the sandbox's chat window, the sandbox redeems it as
 Genesys's servers would and the agent sees VERIFIED with the certified attributes."""
 
-import io
 import time
 
 import pytest
 import time_machine
-from django.core.management import call_command
 
 from messaging.models import AuthorizationCode
 from tests import factories
 from tests.browser.conftest import session_context
-from tests.conftest import GENESYS_REDIRECT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def genesys(portal, brand, signing_key):
-    out = io.StringIO()
-    call_command(
-        "create_messenger",
-        brand.slug,
-        "acme-genesys",
-        "--platform=genesys",
-        f"--redirect-uri={GENESYS_REDIRECT}",
-        "--attributes=names,tier,vip,balance",
-        stdout=out,
-    )
-    printed = dict(line.split("=", 1) for line in out.getvalue().splitlines() if "=" in line)
-    call_command(
-        "sandbox_credential",
-        "acme-genesys",
-        f"--client-id={printed['client_id']}",
-        "--secret-stdin",
-        stdin=io.StringIO(printed["client_secret"]),
-        stdout=io.StringIO(),
-    )
-    return printed
+def genesys(portal, genesys_in_sandbox):
+    return genesys_in_sandbox
 
 
 def test_a_genesys_chat_an_hour_after_page_load_is_verified_from_a_fresh_code(

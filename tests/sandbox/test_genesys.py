@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.test import Client
 
 from sandbox.models import Conversation, Rejection
-from tests.conftest import GENESYS_REDIRECT
 from tests.messaging.oidc_helpers import auth_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,36 +15,8 @@ SESSIONS = "/sandbox/api/sessions"
 
 
 @pytest.fixture
-def portal(live_server, settings):
-    settings.PUBLIC_BASE_URL = live_server.url
-    settings.SANDBOX_PORTAL_URL = live_server.url
-    settings.ALLOWED_HOSTS = ["*"]
-    return live_server
-
-
-@pytest.fixture
-def genesys(portal, signing_key, brand):
-    """A Genesys messenger, and its credentials entered into the sandbox's "console"."""
-    out = io.StringIO()
-    call_command(
-        "create_messenger",
-        brand.slug,
-        "acme-genesys",
-        "--platform=genesys",
-        f"--redirect-uri={GENESYS_REDIRECT}",
-        "--attributes=names,tier,vip,balance",
-        stdout=out,
-    )
-    printed = dict(line.split("=", 1) for line in out.getvalue().splitlines() if "=" in line)
-    call_command(
-        "sandbox_credential",
-        "acme-genesys",
-        f"--client-id={printed['client_id']}",
-        "--secret-stdin",
-        stdin=io.StringIO(printed["client_secret"]),
-        stdout=io.StringIO(),
-    )
-    return printed
+def genesys(genesys_in_sandbox):
+    return genesys_in_sandbox
 
 
 def _open(code: dict):
