@@ -6,18 +6,18 @@ from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsVerifiedUser
 from accounts.selectors import customer_for_user
 from brands.selectors import messenger_get
 from config.security import client_address
+from config.throttling import AtomicRateThrottle
 from messaging import conf, profiles, selectors, services
 
 
-class _ConfiguredRateThrottle(SimpleRateThrottle):
-    """A DRF throttle in the shared cache whose rate is read lazily from messaging settings."""
+class _ConfiguredRateThrottle(AtomicRateThrottle):
+    """An atomic throttle in the shared cache whose rate is read lazily from messaging settings."""
 
     setting = ""
 
@@ -30,7 +30,7 @@ class TokenPerCustomerThrottle(_ConfiguredRateThrottle):
     setting = "TOKEN_RATE_PER_CUSTOMER"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return str(request.user.pk)
 
 
 class TokenPerAddressThrottle(_ConfiguredRateThrottle):
@@ -38,7 +38,7 @@ class TokenPerAddressThrottle(_ConfiguredRateThrottle):
     setting = "TOKEN_RATE_PER_ADDRESS"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+        return client_address(request)
 
 
 @method_decorator(never_cache, name="dispatch")
