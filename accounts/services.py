@@ -16,6 +16,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts import conf, otp_secrets
 from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membership, User
+from brands import encryption
+from brands.errors import KeyDecryptionFailed
 from brands.models import Brand
 from config import throttling
 from config.errors import DomainError
@@ -299,3 +301,34 @@ def backup_code_add(*, user: User) -> str:
         code = StaticToken.random_token()
         backup_codes_store(device=device, codes=[code])
     return code
+
+
+@dataclass(frozen=True)
+class OtpReencryption:
+    resealed: int
+    failed: list[int]
+
+
+def otp_secrets_reencrypt() -> OtpReencryption:
+    """Seal every TOTP seed again under the first ``KEY_ENCRYPTION_KEYS`` entry.
+
+    Seeds still in django-otp's hex form are sealed too. Each row is locked while it is
+    rewritten, so a concurrent ``verify_token`` (which saves ``last_t``) cannot be lost.
+    Seeds that open under no configured key are left as they are and listed in ``failed``
+    (device ids): the device stops working until an old key is configured again.
+    """
+    resealed, failed = 0, []
+    for device_id in AuthenticatorDevice.objects.order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            device = AuthenticatorDevice.objects.select_for_update().filter(pk=device_id).first()
+            if device is None:
+                continue
+            try:
+                seed = device.bin_key
+            except (KeyDecryptionFailed, ValueError):
+                failed.append(device_id)
+                continue
+            sealed = encryption.seal(seed, context=otp_secrets.seed_context(device.user_id))
+            AuthenticatorDevice.objects.filter(pk=device_id).update(key=sealed)
+            resealed += 1
+    return OtpReencryption(resealed=resealed, failed=failed)
