@@ -32,7 +32,7 @@ def _kids(client, brand) -> list[str]:
 @pytest.mark.skipif(
     not keyset.cache_is_process_local(), reason="the embedded default has no shared cache"
 )
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_key_revoked_in_another_process_leaves_this_servers_jwks_at_once(
     client, verified_client, brand, signing_key, messenger, monkeypatch
 ):
