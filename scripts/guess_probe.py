@@ -49,6 +49,9 @@ def main() -> None:
     parser.add_argument("--username", required=True)
     parser.add_argument("--password", default="")
     parser.add_argument("--second-step", action="store_true")
+    parser.add_argument(
+        "--many-usernames", action="store_true", help="guess <username>0..N (address limit)"
+    )
     parser.add_argument("--count", type=int, default=40)
     args = parser.parse_args()
     calls, tokens = [], []
@@ -79,7 +82,8 @@ def main() -> None:
         if args.second_step:
             data["code"] = f"{(i * 7919) % 1_000_000:06d}"
         else:
-            data.update(username=args.username, password=f"guess-{i}")
+            username = f"{args.username}{i}" if args.many_usernames else args.username
+            data.update(username=username, password=f"guess-{i}")
         barrier.wait()
         results[i] = call(path, data)
 

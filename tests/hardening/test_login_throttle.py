@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 
+from accounts import services as accounts_services
 from tests import factories
 from tests.factories import PASSWORD
 from tests.hardening.helpers import Browser, PasswordCheckCounter
@@ -177,3 +178,41 @@ def test_forty_parallel_guesses_check_at_most_the_limit(live_server, monkeypatch
     assert checks.count <= 5
     assert statuses.count(429) >= 35
     assert set(statuses) <= {400, 429}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forty_parallel_wrong_codes_check_at_most_the_limit(live_server, monkeypatch, settings):
+    # given a session of a customer that passed the password step
+    settings.ACCOUNTS_MFA_FAILURES_PER_USER = 5
+    user = factories.UserFactory(username="coded")
+    factories.TOTPDeviceFactory(user=user)
+    checked = []
+    original = accounts_services.verify_token
+    monkeypatch.setattr(
+        accounts_services,
+        "verify_token",
+        lambda *args: checked.append(1) or original(*args),
+    )
+    browser = Browser(live_server.url)
+    token = browser.form_token(LOGIN)
+    status, _ = browser.post_form(LOGIN, {"username": "coded", "password": PASSWORD}, token)
+    assert status == 302
+    token = browser.form_token(VERIFY)
+    # when it sends 40 codes at the same moment
+    start = threading.Barrier(40)
+    statuses = [0] * 40
+
+    def guess(index: int) -> None:
+        start.wait()
+        statuses[index], _ = browser.post_form(
+            VERIFY, {"code": f"{index * 7919 % 1_000_000:06d}"}, token
+        )
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    # then at most 5 codes were checked
+    assert len(checked) <= 5
+    assert statuses.count(429) >= 35
