@@ -13,8 +13,10 @@ correct password) or was never made (another bucket refused it), and clears a bu
 (``reset``) when a success should forget earlier failures.
 
 The window starts at the first attempt and ends on its own (an attacker can slow a customer
-down, never lock them out for good); ``retry_after`` is read from a companion key holding
-the window's start, so the error can say how long to wait.
+down, never lock them out for good). Its start sits in a companion key created with ``add``
+(so every process agrees on it) and is part of the counter's name: it gives the error its
+wait ("Try again in 3 minutes"), and the clock ends a window even where the cache's expiry
+lags (frozen-time tests).
 
 Why not django-axes: it throttles ``authenticate()`` calls only (not one-time codes, not
 the token API), keeps its counters in the database with a check-then-write, and would be a
@@ -67,23 +69,39 @@ def _since_key(bucket: Bucket) -> str:
     return f"{bucket.key}:since"
 
 
-def _increment(bucket: Bucket) -> int:
-    now = _now()
-    cache.add(_since_key(bucket), now, timeout=bucket.window)
+def _window_start(bucket: Bucket, now: int) -> int:
+    """When the bucket's current window began; starts one if there is none.
+
+    ``add`` makes the first attempt's time the start for every process at once. The cache's
+    expiry ends the window in production; the comparison with ``now`` also ends it when the
+    clock says so first (frozen-time tests, a cache whose expiry lags).
+    """
+    key = _since_key(bucket)
+    since = cache.get(key)
+    if not isinstance(since, int):
+        cache.add(key, now, timeout=bucket.window)
+        since = cache.get(key)
+    elif now >= since + bucket.window:
+        cache.set(key, now, timeout=bucket.window)
+        since = cache.get(key)
+    return since if isinstance(since, int) else now
+
+
+def _counter_key(bucket: Bucket, since: int) -> str:
+    return f"{bucket.key}:{since}"
+
+
+def _increment(bucket: Bucket, now: int) -> tuple[int, int]:
+    """(count after this attempt, window start), counted with one atomic increment."""
     for _ in range(3):
-        cache.add(bucket.key, 0, timeout=bucket.window)
+        since = _window_start(bucket, now)
+        key = _counter_key(bucket, since)
+        cache.add(key, 0, timeout=bucket.window)
         try:
-            return cache.incr(bucket.key)
+            return cache.incr(key), since
         except ValueError:  # expired between add() and incr(): start a new window
             continue
     raise RuntimeError(f"Throttle counter {bucket.key!r} cannot be incremented.")
-
-
-def _retry_after(bucket: Bucket) -> int:
-    since = cache.get(_since_key(bucket))
-    if not isinstance(since, int):
-        return bucket.window
-    return max(1, since + bucket.window - _now())
 
 
 def reserve(buckets: Sequence[Bucket]) -> None:
@@ -92,28 +110,41 @@ def reserve(buckets: Sequence[Bucket]) -> None:
     Atomic per bucket; a refused attempt gives back what it took, so a full address bucket
     does not use up a username's allowance.
     """
-    taken: list[Bucket] = []
-    refused: list[Bucket] = []
+    now = _now()
+    taken: list[tuple[Bucket, int]] = []
+    waits: list[int] = []
     for bucket in buckets:
-        count = _increment(bucket)
-        taken.append(bucket)
+        count, since = _increment(bucket, now)
+        taken.append((bucket, since))
         if count > bucket.limit:
-            refused.append(bucket)
-    if refused:
-        release(taken)
-        raise Throttled(max(_retry_after(b) for b in refused))
+            waits.append(since + bucket.window - now)
+    if waits:
+        for bucket, since in taken:
+            _decrement(bucket, since)
+        raise Throttled(max(waits))
+
+
+def _decrement(bucket: Bucket, since: int) -> None:
+    with contextlib.suppress(ValueError):  # ValueError: the window already ended
+        cache.decr(_counter_key(bucket, since))
 
 
 def release(buckets: Sequence[Bucket]) -> None:
     """Give back one attempt per bucket (the attempt was legitimate or never made)."""
     for bucket in buckets:
-        with contextlib.suppress(ValueError):  # ValueError: the window already ended
-            cache.decr(bucket.key)
+        since = cache.get(_since_key(bucket))
+        if isinstance(since, int):
+            _decrement(bucket, since)
 
 
 def reset(buckets: Sequence[Bucket]) -> None:
     """Forget a bucket's window entirely (a success that clears earlier failures)."""
-    cache.delete_many([k for b in buckets for k in (b.key, _since_key(b))])
+    for bucket in buckets:
+        since = cache.get(_since_key(bucket))
+        keys = [_since_key(bucket)]
+        if isinstance(since, int):
+            keys.append(_counter_key(bucket, since))
+        cache.delete_many(keys)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
