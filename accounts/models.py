@@ -8,6 +8,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import otp_secrets
 
 CUSTOMER_ID_PREFIX = "cus_"
 _CURRENCY = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")
@@ -124,3 +127,33 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer.customer_id} @ {self.brand.slug}"
+
+
+class AuthenticatorDevice(TOTPDevice):
+    """A customer's or staff member's authenticator app (TOTP), seed sealed at rest.
+
+    A proxy of django-otp's ``TOTPDevice``: same table, same ``verify_token`` (row lock,
+    reuse refusal, throttling), but ``key`` holds the seed sealed under the key-encryption
+    keys (``accounts.otp_secrets``) and ``bin_key`` opens it. Rows still in django-otp's hex
+    form (before the migration, or written by django-otp's own admin) keep working and are
+    sealed at their next save.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "authenticator (TOTP)"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def bin_key(self) -> bytes:
+        return otp_secrets.seed_open(self.key, user_id=self.user_id)
+
+    def save(self, *args, **kwargs):
+        sealed = otp_secrets.seed_seal(self.key, user_id=self.user_id)
+        if sealed != self.key:
+            self.key = sealed
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "key"}
+        super().save(*args, **kwargs)

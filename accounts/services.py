@@ -1,12 +1,13 @@
 """Writes of the accounts app: customers, login throttling, MFA verification and enrollment."""
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -14,11 +15,13 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import conf
-from accounts.models import AccountTier, Customer, Membership, User
+from accounts import conf, otp_secrets
+from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membership, User
+from brands import encryption
+from brands.errors import KeyDecryptionFailed
 from brands.models import Brand
+from config import throttling
 from config.errors import DomainError
 
 
@@ -27,11 +30,13 @@ class AccountsError(DomainError):
 
 
 class LoginThrottled(DomainError):
+    """Too many attempts from this username, user or address; ``retry_after`` in seconds."""
+
     code = "login_throttled"
     http_status = 429
 
-    def __init__(self, retry_after: int):
-        super().__init__(f"Too many attempts. Try again in {max(1, retry_after // 60)} minute(s).")
+    def __init__(self, retry_after: int, *, code: str | None = None):
+        super().__init__(f"Too many attempts. {throttling.wait_text(retry_after)}", code=code)
         self.retry_after = retry_after
 
 
@@ -119,6 +124,15 @@ def customer_create(
 
 
 # --- login throttling ----------------------------------------------------------------------
+#
+# Every way into an account (the portal's password step, its second step, and through them
+# the admin and the OIDC authorize endpoint, which both send people to the portal login)
+# reserves an attempt in config.throttling before any secret is checked. See that module
+# for why the reservation is atomic.
+
+
+def _window() -> int:
+    return int(conf.get("LOGIN_THROTTLE_WINDOW").total_seconds())
 
 
 def _username_key(username: str) -> str:
@@ -126,93 +140,114 @@ def _username_key(username: str) -> str:
     return f"login-fail:user:{name}"
 
 
-def _bucket_keys(username: str, address: str) -> list[tuple[str, int]]:
-    return [
-        (_username_key(username), conf.get("LOGIN_FAILURES_PER_USERNAME")),
-        (f"login-fail:addr:{address}", conf.get("LOGIN_FAILURES_PER_ADDRESS")),
-    ]
+def _address_bucket(address: str) -> throttling.Bucket:
+    return throttling.Bucket(
+        key=f"login-fail:addr:{address}",
+        limit=conf.get("LOGIN_FAILURES_PER_ADDRESS"),
+        window=_window(),
+    )
 
 
-def login_throttle_check(*, username: str, address: str) -> None:
-    """Raise ``LoginThrottled`` while the username or the address has too many failures.
+def _username_bucket(username: str) -> throttling.Bucket:
+    return throttling.Bucket(
+        key=_username_key(username),
+        limit=conf.get("LOGIN_FAILURES_PER_USERNAME"),
+        window=_window(),
+    )
 
-    Failures are counted in the shared cache for ``ACCOUNTS_LOGIN_THROTTLE_WINDOW`` from the
-    first failure, so a throttle always ends on its own: an attacker can slow a customer
-    down but never lock them out for good. Unknown usernames are counted the same way so
-    the throttle reveals nothing about which accounts exist.
+
+def _mfa_bucket(user: User) -> throttling.Bucket:
+    return throttling.Bucket(
+        key=f"login-fail:mfa:{user.pk}", limit=conf.get("MFA_FAILURES_PER_USER"), window=_window()
+    )
+
+
+def login_authenticate(*, request, username: str, password: str, address: str) -> User:
+    """The password step: the user whose password this is, or a domain error.
+
+    At most ``ACCOUNTS_LOGIN_FAILURES_PER_USERNAME`` passwords per username and
+    ``ACCOUNTS_LOGIN_FAILURES_PER_ADDRESS`` per client address are checked per
+    ``ACCOUNTS_LOGIN_THROTTLE_WINDOW``, however many requests run in parallel. Unknown
+    usernames are counted the same way, so the throttle tells nothing about which accounts
+    exist. A correct password clears the username's count and gives the address its attempt
+    back. Raises ``LoginThrottled`` (429 ``login_throttled``, with the wait) or
+    ``AccountsError`` ``invalid_credentials``.
     """
-    window = int(conf.get("LOGIN_THROTTLE_WINDOW").total_seconds())
-    now = int(timezone.now().timestamp())
-    for key, limit in _bucket_keys(username, address):
-        entry = cache.get(key)
-        if entry and entry["count"] >= limit and now < entry["since"] + window:
-            raise LoginThrottled(retry_after=max(1, entry["since"] + window - now))
-
-
-def login_failure_record(*, username: str, address: str) -> None:
-    window = int(conf.get("LOGIN_THROTTLE_WINDOW").total_seconds())
-    now = int(timezone.now().timestamp())
-    for key, _limit in _bucket_keys(username, address):
-        entry = cache.get(key)
-        if not entry or now >= entry["since"] + window:
-            entry = {"count": 0, "since": now}
-        entry["count"] += 1
-        cache.set(key, entry, timeout=max(1, entry["since"] + window - now))
-
-
-def login_success_record(*, username: str) -> None:
-    """A correct password clears the username's failures (not the address's)."""
-    cache.delete(_username_key(username))
+    buckets = [_username_bucket(username), _address_bucket(address)]
+    try:
+        throttling.reserve(buckets)
+    except throttling.Throttled as exc:
+        raise LoginThrottled(exc.retry_after) from exc
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        raise AccountsError("Invalid username or password.", code="invalid_credentials")
+    throttling.reset(buckets[:1])
+    throttling.release(buckets[1:])
+    return user
 
 
 # --- MFA -----------------------------------------------------------------------------------
 
 
-def mfa_verify(*, user: User, code: str):
+def mfa_verify(*, user: User, code: str, address: str = ""):
     """Check a TOTP code or a backup code against the user's confirmed devices.
 
-    Six digits are tried against TOTP devices, anything else against backup codes; each
-    check goes through django-otp's ``verify_token``, which locks the device row, refuses a
-    reused TOTP step and throttles failures. Returns the device that accepted the code.
-    Raises ``AccountsError`` with code ``invalid_code`` or ``mfa_throttled``.
+    The attempt is first reserved in the same throttle as the password step (per user,
+    ``ACCOUNTS_MFA_FAILURES_PER_USER``, and per client address), so codes cannot be guessed
+    in parallel either. Six digits are then tried against TOTP devices, anything else
+    against backup codes; each check goes through django-otp's ``verify_token``, which
+    locks the device row, refuses a reused TOTP step and adds its own exponential delay.
+    Returns the device that accepted the code. Raises ``LoginThrottled`` (code
+    ``mfa_throttled``, saying how long to wait) or ``AccountsError`` ``invalid_code``.
     """
+    buckets = [_mfa_bucket(user)] + ([_address_bucket(address)] if address else [])
+    try:
+        throttling.reserve(buckets)
+    except throttling.Throttled as exc:
+        raise LoginThrottled(exc.retry_after, code="mfa_throttled") from exc
     code = "".join(code.split())
-    model = TOTPDevice if (len(code) == 6 and code.isdigit()) else StaticDevice
+    is_totp = len(code) == 6 and code.isdigit()
+    model = AuthenticatorDevice if is_totp else StaticDevice
     devices = list(model.objects.filter(user=user, confirmed=True))
-    throttled = False
+    wait = 0
     for device in devices:
-        allowed, _ = device.verify_is_allowed()
+        allowed, info = device.verify_is_allowed()
         if not allowed:
-            throttled = True
+            locked_until = (info or {}).get("locked_until")
+            seconds = (locked_until - timezone.now()).total_seconds() if locked_until else 1
+            wait = max(wait, math.ceil(seconds))
             continue
-        verified = verify_token(user, device.persistent_id, code)
+        candidate = code if is_totp else otp_secrets.backup_code_digest(code, device_id=device.pk)
+        verified = verify_token(user, device.persistent_id, candidate)
         if verified is not None:
+            throttling.reset(buckets[:1])
+            throttling.release(buckets[1:])
             return verified
-    if throttled:
-        raise AccountsError(
-            "Too many wrong codes. Wait a moment and try again.", code="mfa_throttled"
-        )
+    if wait:
+        raise LoginThrottled(wait, code="mfa_throttled")
     raise AccountsError("That code is not valid.", code="invalid_code")
 
 
 def user_has_mfa(user: User) -> bool:
     return (
-        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
         or StaticDevice.objects.filter(user=user, confirmed=True).exists()
     )
 
 
-def totp_enrollment_start(*, user: User) -> TOTPDevice:
+def totp_enrollment_start(*, user: User) -> AuthenticatorDevice:
     """Return the user's pending (unconfirmed) authenticator, creating one if needed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        device = AuthenticatorDevice.objects.create(
+            user=user, name="authenticator", confirmed=False
+        )
     return device
 
 
 @dataclass(frozen=True)
 class Enrollment:
-    device: TOTPDevice
+    device: AuthenticatorDevice
     backup_codes: list[str]
 
 
@@ -230,7 +265,7 @@ def totp_enrollment_confirm(*, user: User, code: str) -> Enrollment:
                 "Two-step verification is already set up.", code="already_enrolled"
             )
         device = (
-            TOTPDevice.objects.select_for_update()
+            AuthenticatorDevice.objects.select_for_update()
             .filter(user=user, confirmed=False)
             .order_by("-id")
             .first()
@@ -239,10 +274,10 @@ def totp_enrollment_confirm(*, user: User, code: str) -> Enrollment:
             raise AccountsError("That code is not valid.", code="invalid_code")
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        AuthenticatorDevice.objects.filter(user=user, confirmed=False).delete()
         backup = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
         codes = [StaticToken.random_token() for _ in range(conf.get("BACKUP_CODE_COUNT"))]
-        StaticToken.objects.bulk_create(StaticToken(device=backup, token=c) for c in codes)
+        backup_codes_store(device=backup, codes=codes)
     return Enrollment(device=device, backup_codes=codes)
 
 
@@ -266,3 +301,58 @@ def second_factor_time(session, user) -> datetime:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return datetime.fromtimestamp(value, tz=UTC)
     return user.last_login or timezone.now()
+
+
+def backup_codes_store(*, device: StaticDevice, codes: list[str]) -> None:
+    """Add ``codes`` to ``device`` as digests (``accounts.otp_secrets``); never in clear."""
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=otp_secrets.backup_code_digest(c, device_id=device.pk))
+        for c in codes
+    )
+
+
+def backup_code_add(*, user: User) -> str:
+    """Create one more backup code for ``user`` (e.g. the first staff user) and return it.
+
+    The code is shown once; only its digest is stored. Replaces django-otp's
+    ``addstatictoken``, which would store the code in clear (and which the portal, comparing
+    digests, would not accept).
+    """
+    with transaction.atomic():
+        device = StaticDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+        if device is None:
+            device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
+        code = StaticToken.random_token()
+        backup_codes_store(device=device, codes=[code])
+    return code
+
+
+@dataclass(frozen=True)
+class OtpReencryption:
+    resealed: int
+    failed: list[int]
+
+
+def otp_secrets_reencrypt() -> OtpReencryption:
+    """Seal every TOTP seed again under the first ``KEY_ENCRYPTION_KEYS`` entry.
+
+    Seeds still in django-otp's hex form are sealed too. Each row is locked while it is
+    rewritten, so a concurrent ``verify_token`` (which saves ``last_t``) cannot be lost.
+    Seeds that open under no configured key are left as they are and listed in ``failed``
+    (device ids): the device stops working until an old key is configured again.
+    """
+    resealed, failed = 0, []
+    for device_id in AuthenticatorDevice.objects.order_by("id").values_list("id", flat=True):
+        with transaction.atomic():
+            device = AuthenticatorDevice.objects.select_for_update().filter(pk=device_id).first()
+            if device is None:
+                continue
+            try:
+                seed = device.bin_key
+            except (KeyDecryptionFailed, ValueError):
+                failed.append(device_id)
+                continue
+            sealed = encryption.seal(seed, context=otp_secrets.seed_context(device.user_id))
+            AuthenticatorDevice.objects.filter(pk=device_id).update(key=sealed)
+            resealed += 1
+    return OtpReencryption(resealed=resealed, failed=failed)

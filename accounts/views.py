@@ -4,7 +4,7 @@ import base64
 from urllib.parse import urlencode
 
 import segno
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.decorators import verified_required
 from accounts.forms import CodeForm, EnrollForm, LoginForm
+from config.errors import DomainError
 from config.security import client_address
 
 
@@ -37,28 +38,24 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        username = form.cleaned_data["username"]
-        address = client_address(request)
         try:
-            services.login_throttle_check(username=username, address=address)
-        except services.LoginThrottled as exc:
+            user = services.login_authenticate(
+                request=request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                address=client_address(request),
+            )
+        except DomainError as exc:
             form.add_error(None, exc.detail)
-            status = 429
+            status = exc.http_status
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is None:
-                services.login_failure_record(username=username, address=address)
-                form.add_error(None, "Invalid username or password.")
-                status = 400
-            else:
-                services.login_success_record(username=username)
-                login(request, user)  # rotates the session key
-                step = "accounts:verify" if services.user_has_mfa(user) else "accounts:enroll"
-                nxt = _next_url(request)
-                response = redirect(step)
-                if nxt:
-                    response["Location"] += "?" + urlencode({"next": nxt})
-                return response
+            login(request, user)  # rotates the session key
+            step = "accounts:verify" if services.user_has_mfa(user) else "accounts:enroll"
+            nxt = _next_url(request)
+            response = redirect(step)
+            if nxt:
+                response["Location"] += "?" + urlencode({"next": nxt})
+            return response
     elif request.method == "POST":
         status = 400
     return render(
@@ -82,10 +79,12 @@ def verify_view(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.mfa_verify(user=user, code=form.cleaned_data["code"])
-        except services.AccountsError as exc:
+            device = services.mfa_verify(
+                user=user, code=form.cleaned_data["code"], address=client_address(request)
+            )
+        except DomainError as exc:
             form.add_error("code", exc.detail)
-            status = 429 if exc.code == "mfa_throttled" else 400
+            status = exc.http_status
         else:
             services.second_factor_login(request, device)
             return redirect(_next_url(request) or "accounts:home")

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-from brands import conf, encryption
+from brands import conf, encryption, keyset
 
 
 @register(Tags.security)
@@ -84,3 +84,27 @@ def check_key_encryption_keys(app_configs=None, **kwargs):
         Error(problem, hint="Generate one with Fernet.generate_key().", id="brands.E010")
         for problem in encryption.validate_keys(getattr(settings, "KEY_ENCRYPTION_KEYS", None))
     ]
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_state(app_configs=None, **kwargs):
+    """Outside DEBUG, throttles and one-time marks need a cache every process shares.
+
+    A deployment check (``check --deploy``), also enforced when ``config.wsgi`` loads, so a
+    gunicorn server refuses to start; one-off ``manage.py`` commands still run."""
+    if settings.DEBUG or not keyset.cache_is_process_local():
+        return []
+    return [
+        Error(
+            "The cache is process-local (REDIS_URL is empty) while DEBUG is off: login "
+            "throttles, one-time codes and replay marks would not be shared between "
+            "server processes, so each worker would allow its own full quota.",
+            hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0).",
+            id="brands.E020",
+        )
+    ]
+
+
+def startup_errors() -> list[str]:
+    """The errors ``config.wsgi`` refuses to start with (gunicorn runs no system checks)."""
+    return [f"{e.id}: {e.msg}" for e in check_shared_state() if e.is_serious()]

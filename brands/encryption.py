@@ -6,10 +6,16 @@ re-encrypted (``reencrypt_signing_keys``) and the old key removed. Each plaintex
 its ``kid`` so a ciphertext copied onto another key row does not decrypt.
 """
 
+import base64
 import hmac
+import os
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 from brands.errors import KeyDecryptionFailed
@@ -75,3 +81,70 @@ def validate_keys(keys) -> list[str]:
                 "(32 bytes, url-safe base64)."
             )
     return problems
+
+
+# --- compact sealing for short secrets kept in fixed-width columns -------------------------
+#
+# A Fernet token of a 20-byte secret is about 120 characters; django-otp's TOTPDevice.key is
+# a CharField(max_length=80) of a third-party app we do not migrate. ``seal`` therefore uses
+# AES-256-GCM (96-bit random nonce, 128-bit tag) under a key derived with HKDF-SHA256 from
+# each key-encryption key, and binds the plaintext to ``context`` as associated data: a
+# 20-byte secret becomes "enc1:" + 64 characters. The same KEKs, newest first, the same
+# rotation (``reseal`` after putting a new KEK first).
+
+SEALED_PREFIX = "enc1:"
+_NONCE_BYTES = 12
+
+
+@lru_cache(maxsize=4)
+def _seal_keys(keys: tuple[str, ...]) -> tuple[bytes, ...]:
+    if not keys:
+        raise KeyDecryptionFailed("KEY_ENCRYPTION_KEYS is empty.")
+    derived = []
+    for key in keys:
+        try:
+            raw = base64.urlsafe_b64decode(key.encode() if isinstance(key, str) else key)
+        except (ValueError, TypeError) as exc:
+            raise KeyDecryptionFailed(
+                "KEY_ENCRYPTION_KEYS holds a value that is not a key."
+            ) from exc
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"portal:seal:v1")
+        derived.append(hkdf.derive(raw))
+    return tuple(derived)
+
+
+def is_sealed(value: str) -> bool:
+    return isinstance(value, str) and value.startswith(SEALED_PREFIX)
+
+
+def seal(plaintext: bytes, *, context: str) -> str:
+    """``plaintext`` encrypted under the newest KEK, bound to ``context`` (e.g. "totp:12")."""
+    key = _seal_keys(tuple(settings.KEY_ENCRYPTION_KEYS))[0]
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = nonce + AESGCM(key).encrypt(nonce, plaintext, context.encode())
+    return SEALED_PREFIX + base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
+
+
+def unseal(token: str, *, context: str) -> bytes:
+    """The plaintext of ``seal``; ``KeyDecryptionFailed`` if no KEK opens it for ``context``."""
+    if not is_sealed(token):
+        raise KeyDecryptionFailed("The value is not sealed.")
+    body = token[len(SEALED_PREFIX) :]
+    try:
+        data = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except ValueError as exc:
+        raise KeyDecryptionFailed("The sealed value is damaged.") from exc
+    nonce, ciphertext = data[:_NONCE_BYTES], data[_NONCE_BYTES:]
+    for key in _seal_keys(tuple(settings.KEY_ENCRYPTION_KEYS)):
+        try:
+            return AESGCM(key).decrypt(nonce, ciphertext, context.encode())
+        except InvalidTag:
+            continue
+    raise KeyDecryptionFailed(
+        "The sealed value does not open under any configured key-encryption key."
+    )
+
+
+def reseal(token: str, *, context: str) -> str:
+    """The same plaintext sealed under the newest key-encryption key."""
+    return seal(unseal(token, context=context), context=context)

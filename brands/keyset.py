@@ -1,4 +1,10 @@
-"""The key-set version: one value in the shared cache that every life-cycle change replaces.
+"""The key-set version: one shared value that every life-cycle change replaces.
+
+Where it lives (``store()``): the shared cache (Redis) when one is configured; otherwise the
+database (``brands.models.KeySetVersion``), because an in-process cache is not shared and a
+change made by a command or another worker would go unseen (issue 10: a revoked key kept
+signing for up to ``MAX_STALENESS_SECONDS``). ``BRANDS_KEYSET_STORE`` ("cache" or
+"database") overrides the choice. Reading it is one Redis GET or one primary-key SELECT.
 
 Each process keeps derived data (decrypted keys, JWKS documents) keyed by this version, so a
 change committed by any server is seen by all of them at their next read. The value is random,
@@ -12,8 +18,9 @@ per-process caches (``changed_in_transaction``) instead of caching state that ma
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -25,22 +32,84 @@ CACHE_KEY = "brands:keyset-version"
 MAX_STALENESS_SECONDS = 60
 
 
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+def cache_is_process_local() -> bool:
+    """True when the default cache is not shared between processes."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    return backend in PROCESS_LOCAL_CACHES
+
+
+class _CacheStore:
+    def get(self) -> str | None:
+        return cache.get(CACHE_KEY)
+
+    def add(self, value: str) -> None:
+        cache.add(CACHE_KEY, value, timeout=None)
+
+    def set(self, value: str) -> None:
+        cache.set(CACHE_KEY, value, timeout=None)
+
+    def delete(self) -> None:
+        cache.delete(CACHE_KEY)
+
+
+class _DatabaseStore:
+    def get(self) -> str | None:
+        from brands.models import KeySetVersion
+
+        return KeySetVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+
+    def add(self, value: str) -> None:
+        from brands.models import KeySetVersion
+
+        try:
+            with transaction.atomic():
+                KeySetVersion.objects.create(pk=1, version=value)
+        except IntegrityError:  # another process added it first: theirs stands
+            pass
+
+    def set(self, value: str) -> None:
+        from brands.models import KeySetVersion
+
+        if not KeySetVersion.objects.filter(pk=1).update(version=value):
+            self.add(value)
+
+    def delete(self) -> None:
+        from brands.models import KeySetVersion
+
+        KeySetVersion.objects.filter(pk=1).delete()
+
+
+def store() -> _CacheStore | _DatabaseStore:
+    """Where the version lives now (read lazily, so ``override_settings`` works)."""
+    choice = getattr(settings, "BRANDS_KEYSET_STORE", None)
+    if choice is None:
+        choice = "database" if cache_is_process_local() else "cache"
+    return _DatabaseStore() if choice == "database" else _CacheStore()
+
+
 def current() -> str | None:
-    """The current key-set version (one shared-cache read), or ``None`` when the shared cache
-    is unreachable: callers then read the database and cache nothing."""
+    """The current key-set version (one read), or ``None`` when its store is unreachable:
+    callers then read the database and cache nothing."""
+    where = store()
     try:
-        version = cache.get(CACHE_KEY)
+        version = where.get()
         if version is None:
-            cache.add(CACHE_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(CACHE_KEY)
-    except Exception:  # Redis down: degrade to uncached reads, never to a 500
-        logger.warning("Shared cache unavailable: key caches bypassed", exc_info=True)
+            where.add(uuid.uuid4().hex)
+            version = where.get()
+    except Exception:  # Redis or database down: degrade to uncached reads, never to a 500
+        logger.warning("Key-set version unavailable: key caches bypassed", exc_info=True)
         return None
     return version
 
 
 def _bump() -> None:
-    cache.set(CACHE_KEY, uuid.uuid4().hex, timeout=None)
+    store().set(uuid.uuid4().hex)
 
 
 def bump_on_commit(using: str | None = None) -> None:

@@ -562,3 +562,25 @@ class ClientSecret(models.Model):
 
     def __str__(self) -> str:
         return f"client secret {self.fingerprint} of {self.messenger_id}"
+
+
+class KeySetVersion(models.Model):
+    """The key-set version (``brands.keyset``) when no shared cache is configured.
+
+    One row. On the embedded default (no ``REDIS_URL``, an in-process cache) the version must
+    still be seen by every process of the deployment (``manage.py`` commands, cron, other
+    workers) at once, so it lives in the database they share.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.CharField(max_length=32, help_text="Random; replaced on every key change.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="brands_keysetversion_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return "key-set version"

@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from brands import conf, encryption, keymaterial, keyset
 from brands.errors import BrandsError, InvalidKeyMaterial, InvalidTransition, KeyDecryptionFailed
-from brands.models import Brand, ClientSecret, Messenger, SigningKey, client_secret_hash
+from brands.models import (
+    Brand,
+    ClientSecret,
+    Messenger,
+    SigningKey,
+    client_secret_hash,
+    default_attributes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +97,8 @@ def messenger_create(
         audience=(audience or "").strip(),
         algorithm=algorithm,
         token_ttl=token_ttl,
-        attributes=attributes if attributes is not None else [],
+        # None means "the default selection" (brands.models.DEFAULT_ATTRIBUTES), as in the admin
+        attributes=list(attributes) if attributes is not None else default_attributes(),
         allowed_origins=allowed_origins if allowed_origins is not None else [],
         vendor_settings=vendor_settings if vendor_settings is not None else {},
         redirect_uris=redirect_uris if redirect_uris is not None else [],

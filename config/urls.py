@@ -9,6 +9,8 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+handler500 = "config.api_guard.server_error"
+
 admin.site.site_header = "Verified Chat Portal administration"
 admin.site.site_title = "Verified Chat Portal admin"
 admin.site.index_title = "Brands, keys, messengers and customers"

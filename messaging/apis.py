@@ -10,7 +10,6 @@ from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsVerifiedUser
@@ -19,13 +18,14 @@ from accounts.services import second_factor_time
 from brands.selectors import messenger_get, oidc_client_authenticate
 from config.errors import DomainError
 from config.security import client_address
+from config.throttling import AtomicRateThrottle
 from messaging import conf, profiles, selectors, services
 from messaging.oidc import services as oidc
 from messaging.oidc.views import basic_credentials
 
 
-class _ConfiguredRateThrottle(SimpleRateThrottle):
-    """A DRF throttle in the shared cache whose rate is read lazily from messaging settings."""
+class _ConfiguredRateThrottle(AtomicRateThrottle):
+    """An atomic throttle in the shared cache whose rate is read lazily from messaging settings."""
 
     setting = ""
 
@@ -38,7 +38,7 @@ class TokenPerCustomerThrottle(_ConfiguredRateThrottle):
     setting = "TOKEN_RATE_PER_CUSTOMER"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return str(request.user.pk)
 
 
 class TokenPerAddressThrottle(_ConfiguredRateThrottle):
@@ -46,7 +46,7 @@ class TokenPerAddressThrottle(_ConfiguredRateThrottle):
     setting = "TOKEN_RATE_PER_ADDRESS"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+        return client_address(request)
 
 
 @extend_schema_serializer(component_name="MessengerRequest")
@@ -211,7 +211,7 @@ class AttributesPerClientThrottle(_ConfiguredRateThrottle):
     setting = "OIDC_RATE_PER_CLIENT"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": request.user.messenger.pk}
+        return str(request.user.messenger.pk)
 
 
 class CustomerAttributesApi(APIView):

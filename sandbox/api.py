@@ -13,10 +13,10 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from config.security import client_address
+from config.throttling import AtomicRateThrottle
 
 from .models import Conversation, Message
 from .platform import UnknownMessenger
@@ -31,12 +31,12 @@ def _error(code: str, detail: str, http_status: int, **extra) -> Response:
     return response
 
 
-class SessionThrottle(AnonRateThrottle):
+class SessionThrottle(AtomicRateThrottle):
     scope = "sandbox_sessions"
     rate = "60/min"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+        return client_address(request)
 
 
 class SessionsView(APIView):

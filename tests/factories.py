@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 import factory
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts.models import AccountTier, Customer, Membership, User
+from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membership, User
+from accounts.services import backup_codes_store
 from brands.models import Brand
 
 PASSWORD = "a-long-test-password-42"
@@ -69,7 +69,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = TOTPDevice
+        model = AuthenticatorDevice
 
     user = factory.SubFactory(UserFactory)
     name = "authenticator"
@@ -77,7 +77,7 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
 
 
 def backup_device(user, codes=("backup01", "backup02")) -> StaticDevice:
+    """A confirmed backup-code device holding ``codes``, stored as the portal stores them."""
     device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    for code in codes:
-        StaticToken.objects.create(device=device, token=code)
+    backup_codes_store(device=device, codes=list(codes))
     return device

@@ -9,13 +9,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables of the test process that must not leak into a "production" start-up.
-NOT_INHERITED = {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "SANDBOX_ENABLED"}
+NOT_INHERITED = {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "SANDBOX_ENABLED", "REDIS_URL"}
 REQUIRED = {
     "SECRET_KEY": "k3J9-vQ2x_Lw8ZrT5nB1yH6cF0dM4pA7sE9uG2iK8oR3tW6zX1qV5bN0mC4jY7hD",
     "ALLOWED_HOSTS": "portal.example.com",
     "PUBLIC_BASE_URL": "https://portal.example.com",
     "KEY_ENCRYPTION_KEYS": "p6Rz0lRW2hB1bqbWzX0Vv6wXr3Xw8CkN3Wcq5sQe3mE=",
 }
+
+# A production start-up also names its shared cache (checked, never connected to here).
+SHARED_CACHE = {"REDIS_URL": "redis://127.0.0.1:6379/15"}
 
 
 def _check(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -39,8 +42,44 @@ def test_start_up_refuses_a_missing_secret_when_debug_is_off(missing):
 
 
 def test_start_up_with_every_secret_succeeds():
-    result = _check({**REQUIRED, "DEBUG": "false"})
+    result = _check({**REQUIRED, **SHARED_CACHE, "DEBUG": "false"})
     assert result.returncode == 0, result.stderr
+
+
+def test_a_production_server_refuses_a_process_local_cache():
+    clean = {k: v for k, v in os.environ.items() if k not in REQUIRED and k not in NOT_INHERITED}
+    env = {**clean, **REQUIRED, "DEBUG": "false"}
+    # check --deploy reports it
+    deploy = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert deploy.returncode != 0
+    assert "brands.E020" in deploy.stderr and "REDIS_URL" in deploy.stderr
+    # and the WSGI application (what gunicorn loads) refuses to start
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert wsgi.returncode != 0 and "brands.E020" in wsgi.stderr
+    # with a shared cache it starts
+    shared = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env={**env, **SHARED_CACHE},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shared.returncode == 0, shared.stderr
 
 
 def test_debug_derives_development_values_with_a_loud_warning():
@@ -54,7 +93,7 @@ def test_check_deploy_is_clean_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**clean, **REQUIRED, "DEBUG": "false"},
+        env={**clean, **REQUIRED, **SHARED_CACHE, "DEBUG": "false"},
         capture_output=True,
         text=True,
         check=False,

@@ -15,7 +15,6 @@ import re
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,7 +26,9 @@ from accounts.services import second_factor_time
 from brands.errors import UnknownBrand
 from brands.models import OIDC_PLATFORMS, Brand, Messenger
 from brands.selectors import brand_get, oidc_client_authenticate
+from config import throttling
 from config.security import client_address
+from config.throttling import Bucket
 from messaging import conf
 from messaging.models import AuthorizationCode
 from messaging.oidc import services
@@ -130,20 +131,6 @@ def _form(request: HttpRequest) -> dict[str, str]:
     return form
 
 
-def _rate_limited(key: str, rate: str) -> bool:
-    """A fixed-window counter in the shared cache; ``cache.add`` + ``incr`` are atomic."""
-    count, _, period = rate.partition("/")
-    seconds = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600}.get(period, 60)
-    key = f"oidc-rate:{key}"
-    if cache.add(key, 1, seconds):
-        return False
-    try:
-        return cache.incr(key) > int(count)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, seconds)
-        return False
-
-
 def basic_credentials(header: str) -> tuple[str, str] | None:
     """``(client_id, secret)`` of an ``Authorization: Basic`` header, or None when malformed.
 
@@ -179,8 +166,17 @@ def _authenticate_client(request: HttpRequest, form: dict[str, str], brand: Bran
     else:
         raise invalid_client("Client authentication is required.")
     address = client_address(request)
-    if _rate_limited(f"client:{client_id[:300]}", conf.get("OIDC_RATE_PER_CLIENT")):
-        raise OAuthError("slow_down", "Too many requests for this client.", status=429)
+    limit, window = throttling.parse_rate(conf.get("OIDC_RATE_PER_CLIENT"))
+    try:
+        throttling.reserve(
+            [Bucket(key=f"throttle:oidc-client:{client_id[:300]}", limit=limit, window=window)]
+        )
+    except throttling.Throttled as exc:
+        raise OAuthError(
+            "slow_down",
+            f"Too many requests for this client. {throttling.wait_text(exc.retry_after)}",
+            status=429,
+        ) from None
     messenger = oidc_client_authenticate(client_id=client_id, secret=secret)
     if messenger is None or messenger.brand_id != brand.pk:
         logger.info("client authentication failed brand=%s address=%s", brand.slug, address)

@@ -117,7 +117,8 @@ def test_create_customer_refuses_a_duplicate_username(setup):
     assert Customer.objects.count() == 1
 
 
-def test_seed_demo_twice_gives_the_same_data(db):
+def test_seed_demo_twice_gives_the_same_data(db, settings):
+    settings.DEBUG = True
     first = io.StringIO()
     call_command("seed_demo", stdout=first)
 

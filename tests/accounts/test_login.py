@@ -173,7 +173,7 @@ def test_totp_failures_are_throttled(customer, totp_device):
     response = client.post(VERIFY, {"code": _totp_now(totp_device)})
     # django-otp's exponential back-off refuses even the right code for a while
     assert response.status_code == 429
-    assert "Too many wrong codes" in response.content.decode()
+    assert "Too many attempts. Try again in" in response.content.decode()
 
 
 @pytest.mark.django_db

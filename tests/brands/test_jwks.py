@@ -213,15 +213,24 @@ def test_an_unexpected_failure_is_a_json_503_not_a_500(client, brand, monkeypatc
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_document_is_served_from_memory_until_the_key_set_changes(
-    client, brand, django_assert_num_queries
-):
+def test_the_document_is_served_from_memory_until_the_key_set_changes(client, brand):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from brands import keyset
+
     services.signing_key_generate(brand=brand)
     client.get(brand_jwks("acme"))
     client.get(JWKS)
-    with django_assert_num_queries(0):
+    with CaptureQueriesContext(connection) as queries:
         assert client.get(brand_jwks("acme")).status_code == 200
         assert client.get(JWKS).status_code == 200
+    # no key is read; without Redis each request reads only the one-row key-set version
+    expected = ["brands_keysetversion"] * 2 if keyset.cache_is_process_local() else []
+    assert [
+        "brands_keysetversion" if "brands_keysetversion" in q["sql"] else q["sql"]
+        for q in queries.captured_queries
+    ] == expected
 
 
 def test_discovery_publishes_issuer_and_jwks_uri(client, brand):
@@ -253,15 +262,13 @@ def test_discovery_uses_a_configured_issuer(client, db):
 
 
 def test_a_cached_document_is_dropped_when_another_process_bumps_the_version(client, brand):
-    """Every process reads the version from the shared cache: a bump elsewhere is seen here."""
-    from django.core.cache import cache
-
+    """Every process reads the version from the shared store: a bump elsewhere is seen here."""
     from brands import keyset
 
     before = client.get(JWKS)["ETag"]
     key = services.signing_key_generate(brand=brand)
     # simulate: the write happened in another process and only the shared version moved
-    cache.set(keyset.CACHE_KEY, "from-another-process")
+    keyset.store().set("from-another-process")
     after = client.get(JWKS)
     assert after["ETag"] != before and key.kid in after.content.decode()
     assert SigningKey.objects.count() == 1

@@ -21,7 +21,7 @@ def test_defaults(brand):
     assert messenger.issuer == "http://testserver/brands/acme"
     assert messenger.jwks_url == "http://testserver/brands/acme/.well-known/jwks.json"
     assert (messenger.attributes, messenger.allowed_origins, messenger.vendor_settings) == (
-        [],
+        ["names", "tier", "vip", "balance"],
         [],
         {},
     )

@@ -681,3 +681,26 @@ def test_a_stranger_logs_in_with_mfa_and_lands_back_at_the_client_with_a_code(
     body = exchange(Client(), messenger, secret, code).json()
     claims = verify_id_token(Client(), messenger.brand, body["id_token"], messenger.client_id)
     assert claims["sub"] == customer.customer_id and claims["nonce"] == "n-1"
+
+
+def test_the_token_endpoint_is_throttled_per_client(settings, genesys_client):
+    settings.MESSAGING_OIDC_RATE_PER_CLIENT = "3/min"
+    messenger, secret = genesys_client
+    form = {"grant_type": "refresh_token", "refresh_token": "x"}
+    answers = [
+        token_request(Client(), "acme", form, auth=(messenger.client_id, secret)).status_code
+        for _ in range(5)
+    ]
+    assert answers == [400, 400, 400, 429, 429]
+    response = token_request(Client(), "acme", form, auth=(messenger.client_id, secret))
+    assert response.json()["error"] == "slow_down"
+    assert "Try again in" in response.json()["error_description"]
+
+
+def test_an_oversized_token_request_is_refused_before_parsing(genesys_client):
+    response = Client().post(
+        reverse("messaging:oidc-token", args=["acme"]),
+        "grant_type=authorization_code&code=" + "a" * 70_000,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413

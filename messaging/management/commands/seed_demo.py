@@ -7,17 +7,22 @@ uses both). Running it twice leaves the same data; it prints the demo logins and
 only, one unused backup code per account.
 """
 
+import base64
+import hmac
 import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts.models import AccountTier, Customer, Membership, User
+from accounts import otp_secrets
+from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membership, User
+from accounts.services import backup_codes_store
 from brands import services as brand_services
 from brands.models import Brand, Messenger, SigningKey
 
@@ -89,10 +94,28 @@ DEMO_REDIRECT_URI = "https://www.northwind.example/support"
 
 
 class Command(BaseCommand):
-    help = "Load demo tiers, brands, keys, messengers, customers and a staff user (idempotent)."
+    help = (
+        "Load demo tiers, brands, keys, messengers, customers and a staff user (idempotent). "
+        "Refused outside DEBUG (it prints backup codes and a shared password) unless "
+        "--allow-production-demo is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production-demo",
+            action="store_true",
+            help="Run even though DEBUG is off (a demo server reachable by others).",
+        )
 
     @transaction.atomic
     def handle(self, *args, **opts):
+        if not settings.DEBUG and not opts["allow_production_demo"]:
+            raise CommandError(
+                "seed_demo creates logins with a shared password and prints backup codes; "
+                "it refuses to run with DEBUG off. Pass --allow-production-demo to run it "
+                "on a demo server anyway.",
+                returncode=2,
+            )
         for code, name, rank, vip, default in TIERS:
             AccountTier.objects.update_or_create(
                 code=code,
@@ -150,7 +173,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
         self.stdout.write("DEMO ONLY - backup codes printed so you can log in without an app:")
         for username, ident, where, code in logins:
-            second = f"backup code {code}" if code else "no device yet: enrolls an authenticator"
+            second = self._second_factor(username, code)
             self.stdout.write(f"  {username:<6} {ident:<40} {where:<24} {second}")
 
     def _brand_setup(self, brands: dict[str, Brand]) -> None:
@@ -212,10 +235,25 @@ class Command(BaseCommand):
         return user
 
     def _backup_code(self, user: User) -> str:
+        """The login's demo backup code: derived from SECRET_KEY, so every run prints the same
+        one, and stored as a digest like any backup code (re-added if it was used)."""
+        mac = hmac.new(settings.SECRET_KEY.encode(), f"demo:{user.username}".encode(), "sha256")
+        code = base64.b32encode(mac.digest()[:5]).decode().lower()
         device, _ = StaticDevice.objects.get_or_create(
             user=user, name="demo backup", defaults={"confirmed": True}
         )
-        token = device.token_set.order_by("id").first()
-        if token is None:
-            token = StaticToken.objects.create(device=device, token=StaticToken.random_token())
-        return token.token
+        digest = otp_secrets.backup_code_digest(code, device_id=device.pk)
+        if not device.token_set.filter(token=digest).exists():
+            backup_codes_store(device=device, codes=[code])
+        return code
+
+    def _second_factor(self, username: str, code: str | None) -> str:
+        """What this login's second step really is now (read back, not assumed)."""
+        parts = []
+        if AuthenticatorDevice.objects.filter(user__username=username, confirmed=True).exists():
+            parts.append("authenticator app enrolled")
+        if code:
+            parts.append(f"backup code {code}")
+        if not parts:
+            return "no device yet: enrolls an authenticator"
+        return "; ".join(parts)

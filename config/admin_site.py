@@ -1,0 +1,31 @@
+"""The admin site: django-otp's ``OTPAdminSite`` without its own login form.
+
+Staff log in like customers, through the portal's two steps (``accounts.views``), so they
+share its throttle, its session rotation and its second step, and never see django-otp's
+"OTP device" drop-down or type their password twice. ``/admin/login/`` only redirects there,
+keeping ``next`` (issue 10, point 1).
+"""
+
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp.admin import OTPAdminSite
+
+
+class PortalAdminSite(OTPAdminSite):
+    """Staff need a verified second factor (``OTPAdminSite.has_permission``)."""
+
+    def login(self, request, extra_context=None):
+        target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("admin:index", current_app=self.name)
+        user = request.user
+        if user.is_authenticated and not user.is_verified():
+            step = "accounts:verify"  # the password is done: only the second step is missing
+        else:
+            step = "accounts:login"
+        return redirect(f"{reverse(step)}?{urlencode({'next': target})}")

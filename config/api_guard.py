@@ -1,0 +1,149 @@
+"""Request-level guards for every API path (issue 10, point 4).
+
+``ApiGuardMiddleware``, first in the chain for API paths (``API_PATH_PREFIXES``: the JSON APIs,
+the sandbox platform's API, and everything under ``/brands/``, where the JWKS, discovery and
+the form-encoded OIDC endpoints live):
+
+- a body above ``API_MAX_BODY_BYTES`` (64 KiB) is refused with 413 ``request_too_large``
+  from its ``Content-Length``, before anything reads it (WSGI servers hand Django no body
+  without a Content-Length, so the header is the whole story);
+- an exception no view handled becomes a JSON 500 ``server_error`` (503 ``unavailable`` when
+  the database or the cache is down), never Django's HTML error page.
+
+``BoundedJSONParser`` is the DRF JSON parser with a nesting limit (``API_MAX_JSON_DEPTH``,
+default 5 levels): deeper documents are 400 ``invalid_request`` instead of a RecursionError.
+``server_error`` is the ``handler500`` for failures outside any view (a middleware).
+"""
+
+import io
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+
+logger = logging.getLogger(__name__)
+
+API_PATH_PREFIXES = ("/api/", "/sandbox/api/", "/brands/", "/.well-known/")
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+DEFAULT_MAX_JSON_DEPTH = 5
+
+
+def max_body_bytes() -> int:
+    return int(getattr(settings, "API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+
+
+def max_json_depth() -> int:
+    return int(getattr(settings, "API_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH))
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PATH_PREFIXES)
+
+
+def error_response(code: str, detail: str, status: int) -> JsonResponse:
+    response = JsonResponse({"error": code, "detail": detail}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, DatabaseError):
+        return True
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - redis is a dependency
+        return False
+    return isinstance(exc, RedisConnectionError | RedisTimeoutError)
+
+
+def exception_response(exc: BaseException) -> JsonResponse:
+    if _unavailable(exc):
+        return error_response(
+            "unavailable", "The service is temporarily unavailable. Try again shortly.", 503
+        )
+    return error_response("server_error", "An unexpected error occurred.", 500)
+
+
+class ApiGuardMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_api_path(request.path_info):
+            refused = self._check_length(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    @staticmethod
+    def _check_length(request: HttpRequest) -> HttpResponse | None:
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            return error_response("invalid_request", "Content-Length is not a number.", 400)
+        if length < 0:
+            return error_response("invalid_request", "Content-Length is negative.", 400)
+        limit = max_body_bytes()
+        if length > limit:
+            return error_response(
+                "request_too_large",
+                f"The request body is {length} bytes; the limit is {limit} bytes.",
+                413,
+            )
+        return None
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not is_api_path(request.path_info):
+            return None
+        logger.exception("Unhandled error on %s %s", request.method, request.path_info)
+        return exception_response(exc)
+
+
+def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """``handler500``: JSON on API paths, Django's plain page elsewhere."""
+    if is_api_path(request.path_info):
+        return error_response("server_error", "An unexpected error occurred.", 500)
+    return defaults.server_error(request, *args, **kwargs)
+
+
+def json_depth_exceeds(data: bytes, limit: int) -> bool:
+    """True when arrays/objects nest deeper than ``limit`` (strings and escapes respected).
+
+    A linear scan before ``json.loads``, whose recursion would otherwise fail with a
+    RecursionError on documents nested a few thousand levels deep.
+    """
+    depth, in_string, escaped = 0, False, False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
+class BoundedJSONParser(JSONParser):
+    """DRF's JSON parser, refusing documents nested deeper than ``API_MAX_JSON_DEPTH``."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = stream.read() if stream is not None else b""
+        limit = max_json_depth()
+        if json_depth_exceeds(data, limit):
+            raise ValidationError(f"The JSON body is nested deeper than {limit} levels.")
+        return super().parse(io.BytesIO(data), media_type, parser_context)
