@@ -23,13 +23,14 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> SafeString:
 
 
 def _nice_max(value: int) -> int:
-    if value <= 5:
-        return 5
+    """The axis top: a round number >= value that splits into 4 whole ticks."""
+    if value <= 4:
+        return 4
     magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
+    for step in (1, 2, 4, 8, 10):
+        if value <= step * magnitude and (step * magnitude) % 4 == 0:
             return step * magnitude
-    return value
+    return -(-value // 4) * 4
 
 
 def series_chart(series, *, title: str, hourly: bool) -> SafeString:

@@ -70,12 +70,14 @@ class ReportForm(forms.Form):
     )
     period = forms.ChoiceField(choices=list(PERIODS.items()), initial="7d", required=False)
     since = forms.CharField(
+        label="Since (custom)",
         required=False,
         max_length=40,
         help_text="Custom period: ISO 8601 date or date-time (UTC).",
         widget=forms.TextInput(attrs={"placeholder": "2026-11-01"}),
     )
     until = forms.CharField(
+        label="Until (custom)",
         required=False,
         max_length=40,
         help_text="Inclusive when a date.",

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from messaging.models import AuthEvent
 from reports import charts, selectors
-from reports.forms import PERIODS, ReportForm
+from reports.forms import ReportForm
 
 
 def _form(request) -> ReportForm:
@@ -76,7 +76,7 @@ def _figure_rows(figures: selectors.Figures):
 @require_GET
 def report_view(request):
     form = _form(request)
-    context = {"form": form, "periods": PERIODS, "title": "Authentication report"}
+    context = {**admin.site.each_context(request), "form": form, "title": "Authentication report"}
     if not form.is_valid():
         return render(request, "reports/report.html", context, status=400)
     figures = selectors.report_figures(form.scope())
@@ -118,7 +118,7 @@ def events_view(request):
     form = _form(request)
     kind = request.GET.get("kind", "")
     reason = request.GET.get("reason", "")[:40]
-    context = {"form": form, "periods": PERIODS, "title": "Authentication events"}
+    context = {**admin.site.each_context(request), "form": form, "title": "Authentication events"}
     if kind and kind not in AuthEvent.Kind.values:
         form.is_valid()
         form.add_error(None, f"Unknown event kind {kind!r}.")

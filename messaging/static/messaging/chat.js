@@ -10,6 +10,8 @@
 //   getToken() -> Promise<string>: always a fresh token from the portal
 //   onStatus(state, text): state is "connecting" | "verified" | "error"
 
+import { beacon } from "./beacons.js";
+
 const READY_TIMEOUT_MS = 10000;
 const VERDICT_TIMEOUT_MS = 15000;
 const MAX_EXPIRY_REFRESHES_PER_MINUTE = 3;
@@ -128,6 +130,7 @@ export class SandboxAdapter {
           break;
         case "sandbox:rejected":
           clearTimeout(verdictTimer);
+          beacon("platform_rejected", { messenger, reason: data.reason || "rejected" });
           if (!autoRetried) {
             autoRetried = true; // one fresh token, one retry, then a visible error
             sendFreshToken();
@@ -217,13 +220,18 @@ function boot() {
     }
     if (session) session.close();
     container.hidden = false;
+    const clickedAt = Date.now();
+    beacon("chat_opened", { messenger: slug, clickedAt });
     session = adapter.open({
       container,
       messenger: slug,
-      clickedAt: Date.now(),
+      clickedAt,
       getToken: async () => (await fetchToken(slug)).token,
       getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(slug) : null,
-      onStatus,
+      onStatus: (state, text) => {
+        if (state === "verified") beacon("platform_verified", { messenger: slug, clickedAt });
+        onStatus(state, text);
+      },
     });
   };
 
