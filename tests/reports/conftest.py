@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from messaging.models import AuthEvent
-from tests.browser.conftest import browser, customer_page, portal  # noqa: F401 -- reused
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -1,5 +1,8 @@
 """Issue 11's "done when", in Chromium: a customer clicks Chat twice in the sandbox, a forged
-token is rejected on the way, and the report page and ``report --json`` show it all."""
+token is rejected on the way, and the report page and ``report --json`` show it all.
+
+Lives with the other browser tests so it shares their one Playwright session (the other
+report tests are in tests/reports/)."""
 
 import io
 import json
@@ -11,15 +14,11 @@ from django.core.management import call_command
 
 from messaging.models import AuthEvent
 from tests import factories
-from tests.browser.conftest import CHROMIUM, session_context
+from tests.browser.conftest import session_context
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parents[2] / "tests" / "reports" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "reports" / "screenshots"
 
 
 @pytest.fixture
