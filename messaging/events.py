@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Customer
-from brands.models import Messenger
+from brands.models import Brand, Messenger
 from config.errors import DomainError
 from messaging.models import AuthEvent
 
@@ -56,6 +56,7 @@ def event_record(
     *,
     kind: str,
     messenger: Messenger | None = None,
+    brand: Brand | None = None,
     customer: Customer | None = None,
     session_key: str | None = None,
     reason: str = "",
@@ -63,13 +64,17 @@ def event_record(
     gap_ms: int | None = None,
     client_address: str | None = None,
 ) -> AuthEvent:
-    """Append one event (one INSERT). Call it inside the caller's own transaction."""
+    """Append one event (one INSERT). Call it inside the caller's own transaction.
+
+    The brand is the messenger's; ``brand`` is for events without a messenger (a refused
+    OIDC client that has not authenticated yet).
+    """
     from messaging.services import _ip_or_none  # the one address normaliser of messaging
 
     return AuthEvent.objects.create(
         kind=kind,
         occurred_at=timezone.now(),
-        brand_id=messenger.brand_id if messenger else None,
+        brand_id=messenger.brand_id if messenger else (brand.pk if brand else None),
         messenger=messenger,
         customer=customer,
         session_hash=session_hash(session_key),

@@ -1,6 +1,7 @@
 """The services record their events in the same transaction as their own audit rows."""
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from messaging.events import session_hash
@@ -70,3 +71,15 @@ def test_an_auth_code_and_its_exchange_are_recorded(genesys_client, customer):
     assert AuthEvent.objects.get(kind="auth_code_issued").session_hash == session_hash("s" * 32)
     jtis = set(TokenIssue.objects.values_list("jti", flat=True))
     assert set(AuthEvent.objects.exclude(jti="").values_list("jti", flat=True)) == jtis
+
+
+def test_a_throttled_oidc_client_is_recorded_for_its_brand(settings, genesys_client, brand):
+    from tests.messaging.test_oidc_provider import token_request
+
+    settings.MESSAGING_OIDC_RATE_PER_CLIENT = "1/min"
+    messenger, secret = genesys_client
+    form = {"grant_type": "refresh_token", "refresh_token": "x"}
+    for _ in range(2):
+        token_request(Client(), "acme", form, auth=(messenger.client_id, secret))
+    event = AuthEvent.objects.get(kind="throttled")
+    assert (event.reason, event.brand_id) == ("oidc-client", brand.pk)
