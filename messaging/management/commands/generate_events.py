@@ -1,6 +1,7 @@
 """``manage.py generate_events --count 10000000``: synthetic authentication events (benchmarks).
 
-A realistic mix, chat by chat, spread evenly over ``--days`` up to now, across every active
+A realistic mix, chat by chat, in time order (as an append-only table fills: rows of one day
+sit together on disk) spread evenly over ``--days`` up to now, across every active
 messenger and up to 500 of their brands' customers: each chat is a click, a token (or, for
 OpenID Connect messengers, an auth code and its exchange), then mostly a verification
 (log-normal click-to-verified time, median about 1.6 s, a tail past 5 s), sometimes a
@@ -130,15 +131,18 @@ class Command(BaseCommand):
         rng = random.Random(o["seed"])
         now = timezone.now()
         span_ms = o["days"] * 86400 * 1000
+        start = now - timedelta(milliseconds=span_ms)
+        step_ms = span_ms / max(1, o["count"] / 4.3)  # about 4.3 events per chat
         addresses = [f"10.{i // 250}.{i % 250}.{rng.randrange(1, 250)}" for i in range(5000)]
         copy = connection.vendor == "postgresql"
-        written = 0
+        written = chats = 0
         stream = io.StringIO() if o["no_progress"] else None  # None: the process's stderr
         with ProgressBar(o["count"], "generating", stream=stream) as bar:
             while written < o["count"]:
                 batch: list[tuple] = []
                 while len(batch) < o["batch"] and written + len(batch) < o["count"]:
-                    at = now - timedelta(milliseconds=rng.randrange(span_ms))
+                    chats += 1
+                    at = start + timedelta(milliseconds=min(span_ms - 1_200_000, chats * step_ms))
                     messenger = rng.choice(messengers)
                     customer_id = rng.choice(customers[messenger.pk])
                     batch.extend(_chat(rng, at, messenger, customer_id, rng.choice(addresses)))
