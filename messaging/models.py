@@ -241,7 +241,11 @@ class AuthEvent(models.Model):
                 include=["kind", "reason", "gap_ms"],
                 name="authevent_msgr_time",
             ),
-            models.Index(fields=["kind", "reason", "occurred_at"], name="authevent_kind_time"),
+            models.Index(
+                fields=["kind", "reason", "occurred_at"],
+                include=["client_address", "customer"],
+                name="authevent_kind_time",
+            ),
             models.Index(
                 fields=["session_hash", "messenger", "kind", "occurred_at"],
                 name="authevent_session",
