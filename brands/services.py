@@ -17,6 +17,7 @@ from django.utils import timezone
 from brands import conf, encryption, keymaterial, keyset
 from brands.errors import BrandsError, InvalidKeyMaterial, InvalidTransition, KeyDecryptionFailed
 from brands.models import Brand, Messenger, SigningKey
+from brands.platforms import platform_get
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +63,9 @@ def messenger_create(
     *,
     brand: Brand,
     slug: str,
-    platform: str = Messenger.Platform.GENERIC,
+    platform: str = "generic",
     audience: str = "",
-    algorithm: str = Algorithm.RS256,
+    algorithm: str = "",
     token_ttl: timedelta = timedelta(minutes=5),
     attributes: list[str] | None = None,
     allowed_origins: list[str] | None = None,
@@ -72,17 +73,23 @@ def messenger_create(
     is_active: bool = True,
 ) -> Messenger:
     """Create a messenger of ``brand``. The audience defaults to
-    ``<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>``.
+    ``<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>``, the algorithm to the platform's
+    first (HS256 for Zendesk and Intercom, RS256 otherwise). ``vendor_settings`` are validated
+    by the platform's declarations (``brands.platforms``). A shared-secret platform's secret
+    is set afterwards with ``messenger_secret_set`` (in the same transaction when wanted).
 
     Raises ``BrandsError`` ``invalid_messenger`` (duplicate slug or audience, lifetime out of
-    bounds, unknown attribute, non-https origin, vendor settings not an object...).
+    bounds, unknown attribute, non-https origin, unknown platform, bad vendor settings...).
     """
+    spec = platform_get(platform)
+    if not algorithm and spec is not None:
+        algorithm = spec.algorithms[0]
     messenger = Messenger(
         brand=brand,
         slug=(slug or "").strip(),
         platform=platform,
         audience=(audience or "").strip(),
-        algorithm=algorithm,
+        algorithm=algorithm or Algorithm.RS256,
         token_ttl=token_ttl,
         attributes=attributes if attributes is not None else [],
         allowed_origins=allowed_origins if allowed_origins is not None else [],
@@ -101,6 +108,79 @@ def messenger_create(
             "A messenger with this slug or audience already exists.",
             code="invalid_messenger",
         ) from exc
+    return messenger
+
+
+MIN_SHARED_SECRET_CHARS = 32
+MAX_SHARED_SECRET_CHARS = 512
+
+
+def messenger_secret_set(
+    *, messenger: Messenger, secret: str, key_id: str = "", now: datetime | None = None
+) -> Messenger:
+    """Set or replace the vendor-issued shared secret of ``messenger`` (Zendesk, Intercom).
+
+    The secret is at least 32 characters (what the vendors issue; 256 bits for HS256, RFC 7518
+    3.2), is stored encrypted with the key-encryption keys, and only its fingerprint and date
+    are ever shown. ``key_id`` is the vendor's id of the key (Zendesk ``app_...``), sent as the
+    header ``kid``; required where the platform says so, otherwise a random kid is made.
+    Raises ``BrandsError`` ``invalid_secret`` (wrong platform, too short or long, bad key id).
+    The secret never appears in a message.
+    """
+    spec = platform_get(messenger.platform)
+    if spec is None or not spec.shared_secret:
+        raise BrandsError(
+            f"Messenger {messenger.slug} ({messenger.platform}) signs with the brand's keys; "
+            "only shared-secret platforms (Zendesk, Intercom) take a secret.",
+            code="invalid_secret",
+        )
+    if not isinstance(secret, str) or secret != secret.strip() or not secret:
+        raise BrandsError(
+            "The shared secret is empty or has surrounding spaces.", code="invalid_secret"
+        )
+    if len(secret) < MIN_SHARED_SECRET_CHARS:
+        raise BrandsError(
+            f"The shared secret must be at least {MIN_SHARED_SECRET_CHARS} characters "
+            f"(got {len(secret)}).",
+            code="invalid_secret",
+        )
+    if len(secret) > MAX_SHARED_SECRET_CHARS:
+        raise BrandsError("The shared secret is too long.", code="invalid_secret")
+    key_id = (key_id or "").strip()
+    if spec.key_id_required and not key_id:
+        raise BrandsError(
+            f"{spec.label} needs the key id of its signing key (--key-id).", code="invalid_secret"
+        )
+    try:
+        if key_id:
+            keymaterial.check_kid(key_id)
+    except InvalidKeyMaterial as exc:
+        raise BrandsError(f"Key id: {exc.detail}", code="invalid_secret") from exc
+    now = now or timezone.now()
+    data = secret.encode()
+    with transaction.atomic():
+        row = Messenger.objects.select_for_update().get(pk=messenger.pk)
+        row.shared_secret_key_id = key_id or keymaterial.random_kid()
+        row.shared_secret_ciphertext = encryption.encrypt(data, kid=row.shared_secret_binding)
+        row.shared_secret_fingerprint = keymaterial.fingerprint(data)
+        row.shared_secret_set_at = now
+        row.save(
+            update_fields=[
+                "shared_secret_key_id",
+                "shared_secret_ciphertext",
+                "shared_secret_fingerprint",
+                "shared_secret_set_at",
+                "updated_at",
+            ]
+        )
+    for name in (
+        "shared_secret_key_id",
+        "shared_secret_ciphertext",
+        "shared_secret_fingerprint",
+        "shared_secret_set_at",
+    ):
+        setattr(messenger, name, getattr(row, name))
+    logger.info("Shared secret of messenger %s set (kid %s)", row.slug, row.shared_secret_key_id)
     return messenger
 
 

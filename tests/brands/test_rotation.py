@@ -12,6 +12,7 @@ from django.test import Client
 
 from brands import conf, keycache, services
 from brands.models import SigningKey
+from brands.platforms import vendor_settings_example
 
 pytestmark = pytest.mark.django_db
 State = SigningKey.State
@@ -112,7 +113,13 @@ def test_an_unusable_active_key_is_replaced_at_once(brand):
 
 def test_messenger_algorithms_get_their_own_keys(brand):
     services.messenger_create(brand=brand, slug="web", algorithm="ES256")
-    services.messenger_create(brand=brand, slug="zen", platform="zendesk", algorithm="HS256")
+    services.messenger_create(
+        brand=brand,
+        slug="zen",
+        platform="zendesk",
+        algorithm="HS256",
+        vendor_settings=vendor_settings_example("zendesk"),
+    )
     _rotate()
     active = set(
         SigningKey.objects.filter(brand=brand, state=State.ACTIVE).values_list(
