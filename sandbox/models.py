@@ -127,3 +127,29 @@ class Rejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} ({self.brand}/{self.messenger})"
+
+
+class VendorCredential(models.Model):
+    """What a platform administrator types into the vendor's console for one messenger.
+
+    Genesys: the OIDC client id and client secret the portal printed at creation; Zendesk:
+    the key id and shared secret; Intercom: the Messenger security secret. The sandbox keeps
+    them in its own table (a vendor's cloud never reads the portal's database); the secret is
+    encrypted with a key derived from ``SECRET_KEY`` (see ``sandbox.credentials``).
+    """
+
+    messenger = models.CharField(max_length=100, unique=True, help_text="Messenger slug.")
+    client_id = models.CharField(max_length=300, blank=True, help_text="OIDC client id.")
+    key_id = models.CharField(max_length=255, blank=True, help_text="Shared-secret key id.")
+    secret_ciphertext = models.TextField(editable=False)
+    secret_fingerprint = models.CharField(
+        max_length=16, editable=False, help_text="First hex digits of SHA-256(secret)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["messenger"]
+
+    def __str__(self) -> str:
+        return f"credential for {self.messenger}"
