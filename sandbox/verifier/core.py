@@ -159,6 +159,8 @@ class Verifier:
                 leeway=self.leeway,
                 now=self.clock(),
             )
+            for rule in self.profile.claim_checks:
+                rule(claims)
             if self.one_time:
                 self._check_replay(claims)
             return VerificationResult(
@@ -196,7 +198,24 @@ class Verifier:
             raise Rejected(Reason.JWKS_UNAVAILABLE, f"no key set: {exc}") from None
         if key is None:
             raise Rejected(Reason.UNKNOWN_KEY, "no usable key with this 'kid'")
+        self._check_certificate(key)
         check_signature(parsed, key)
+
+    def _check_certificate(self, key: VerificationKey) -> None:
+        """Salesforce-style: the key's x5c must remain valid for the profile's minimum."""
+        minimum = self.profile.x5c_min_validity
+        if minimum is None:
+            return
+        if key.x5c_not_after is None:
+            why = key.x5c_problem or "the key has no 'x5c' certificate"
+            raise Rejected(Reason.UNKNOWN_KEY, f"unusable key: {why}")
+        remaining = key.x5c_not_after - self.clock()
+        if remaining < minimum:
+            raise Rejected(
+                Reason.UNKNOWN_KEY,
+                f"unusable key: its 'x5c' certificate is valid for {max(remaining, 0) / 86400:.1f}"
+                f" more days, fewer than {minimum / 86400:g}",
+            )
 
     @staticmethod
     def _rejected(exc: Rejected, parsed: ParsedJWS | None) -> VerificationResult:

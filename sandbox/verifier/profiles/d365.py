@@ -1,0 +1,20 @@
+"""Dynamics 365 Contact Center authenticated chat: RS256 from the configured public key URL.
+
+``iss`` exact; ``sub``, ``iat``, ``exp`` and ``nbf`` required (Microsoft's payload has all
+four); no ``aud``. ``lwicontexts``, when present, must be a STRING holding a JSON object of
+primitive values (the serialized custom context), else ``invalid_claim``.
+Sources:
+https://learn.microsoft.com/dynamics365/customer-service/develop/send-auth-token-starting-chat
+https://learn.microsoft.com/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
+"""
+
+from .base import Profile
+from .rules import json_object_string
+
+PROFILE = Profile(
+    name="d365",
+    algorithms=("RS256",),
+    typ="JWT",
+    required_claims=("iss", "sub", "iat", "exp", "nbf"),
+    claim_checks=(json_object_string("lwicontexts"),),
+)

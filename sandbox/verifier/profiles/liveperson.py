@@ -1,0 +1,54 @@
+"""LivePerson authenticated messaging: RS256 from the brand's JWKS, ``aud`` required.
+
+``iss`` exact, ``aud`` must contain ours, ``sub``, ``iat``, ``exp`` required; ``lp_sdes``,
+when present, must be a list of SDE objects: ``{"type": "ctmrinfo", "info": {...}}`` or
+``{"type": "personal", "personal": {...}}`` (other documented types pass through), with
+``customerId``/``ctype``/``balance`` strings when present and ``contacts`` a list of objects.
+Sources: https://developers.liveperson.com/messaging-window-api-tutorials-authentication.html ,
+https://developers.liveperson.com/engagement-attributes-types-of-engagement-attributes.html
+"""
+
+from ..reasons import Reason, Rejected
+from .base import Profile
+
+
+def _bad(why: str) -> Rejected:
+    return Rejected(Reason.INVALID_CLAIM, f"'lp_sdes': {why}")
+
+
+def lp_sdes_shape(claims: dict) -> None:
+    if "lp_sdes" not in claims:
+        return
+    sdes = claims["lp_sdes"]
+    if not isinstance(sdes, list) or not sdes or len(sdes) > 20:
+        raise _bad("must be a non-empty list of SDE objects")
+    for entry in sdes:
+        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
+            raise _bad("each entry must be an object with a 'type'")
+        if entry["type"] == "ctmrinfo":
+            info = entry.get("info")
+            if not isinstance(info, dict):
+                raise _bad("ctmrinfo needs an 'info' object")
+            for name in ("customerId", "ctype", "cstatus", "balance", "currency"):
+                if name in info and not isinstance(info[name], str):
+                    raise _bad(f"ctmrinfo.{name} must be a string")
+        elif entry["type"] == "personal":
+            personal = entry.get("personal")
+            if not isinstance(personal, dict):
+                raise _bad("personal needs a 'personal' object")
+            for name in ("firstname", "lastname"):
+                if name in personal and not isinstance(personal[name], str):
+                    raise _bad(f"personal.{name} must be a string")
+            contacts = personal.get("contacts", [])
+            if not isinstance(contacts, list) or not all(isinstance(c, dict) for c in contacts):
+                raise _bad("personal.contacts must be a list of objects")
+
+
+PROFILE = Profile(
+    name="liveperson",
+    algorithms=("RS256",),
+    typ="JWT",
+    required_claims=("iss", "sub", "aud", "iat", "exp"),
+    audience_mode="contains",
+    claim_checks=(lp_sdes_shape,),
+)
