@@ -3,7 +3,8 @@
 ``iss`` exact, ``aud`` must contain ours, ``sub``, ``iat``, ``exp`` required; ``lp_sdes``,
 when present, must be a list of SDE objects: ``{"type": "ctmrinfo", "info": {...}}`` or
 ``{"type": "personal", "personal": {...}}`` (other documented types pass through), with
-``customerId``/``ctype``/``balance`` strings when present and ``contacts`` a list of objects.
+``customerId``/``ctype``/``currency`` strings when present, ``balance`` a number (LivePerson
+types it double) or a decimal string (what this portal sends), ``contacts`` a list of objects.
 Sources: https://developers.liveperson.com/messaging-window-api-tutorials-authentication.html ,
 https://developers.liveperson.com/engagement-attributes-types-of-engagement-attributes.html
 """
@@ -29,9 +30,12 @@ def lp_sdes_shape(claims: dict) -> None:
             info = entry.get("info")
             if not isinstance(info, dict):
                 raise _bad("ctmrinfo needs an 'info' object")
-            for name in ("customerId", "ctype", "cstatus", "balance", "currency"):
+            for name in ("customerId", "ctype", "cstatus", "currency"):
                 if name in info and not isinstance(info[name], str):
                     raise _bad(f"ctmrinfo.{name} must be a string")
+            balance = info.get("balance", "0")
+            if isinstance(balance, bool) or not isinstance(balance, str | int | float):
+                raise _bad("ctmrinfo.balance must be a number or a decimal string")
         elif entry["type"] == "personal":
             personal = entry.get("personal")
             if not isinstance(personal, dict):
