@@ -144,7 +144,9 @@ def test_rotation_of_an_unknown_brand_exits_2(db):
 
 
 def test_a_certificate_about_to_expire_triggers_a_rotation(brand, settings):
+    """The backstop when certificates are not renewed in time (renewal set to 0 here)."""
     settings.BRANDS_CERTIFICATE_VALIDITY = timedelta(days=30)
+    settings.BRANDS_CERTIFICATE_RENEWAL = timedelta(0)
     with time_machine.travel(T0, tick=False) as clock:
         _rotate()
         first = SigningKey.objects.get(brand=brand, state=State.ACTIVE)
