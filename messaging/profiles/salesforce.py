@@ -32,6 +32,8 @@ Sources:
   {scrt2URL})`` and the bootstrap script URL)
 """
 
+from brands import conf as brands_conf
+from brands.models import SigningKey
 from brands.platforms import VendorField, https_url, origin_of, text_matching
 from messaging.profiles.base import ClaimProfile, register, setting
 
@@ -111,7 +113,7 @@ class SalesforceProfile(ClaimProfile):
         return found
 
     def setup_rows(self, messenger) -> list[tuple[str, str]]:
-        return [
+        rows = [
             ("Keyset issuer (must equal the token's iss)", messenger.issuer),
             ("Keyset type", "JWKS endpoint (recommended) or uploaded JWK with x5c"),
             ("JWKS endpoint URL", messenger.jwks_url),
@@ -119,6 +121,24 @@ class SalesforceProfile(ClaimProfile):
             ("Audience", "none: Salesforce checks no aud (brands are told apart by the issuer)"),
             ("Token lifetime", f"{int(messenger.token_ttl.total_seconds())} seconds"),
         ]
+        # for an upload: each published key's JWK (from the JWKS URL), one key per upload
+        keys = messenger.brand.signing_keys.filter(
+            state__in=list(SigningKey.PUBLISHED_STATES), algorithm=messenger.algorithm
+        ).order_by("created_at", "id")
+        renewal = brands_conf.certificate_renewal().days
+        for key in keys:
+            label = f"Key {key.kid} ({key.state})"
+            if key.certificate_not_after:
+                rows.append(
+                    (
+                        label,
+                        f"x5c certificate valid until {key.certificate_not_after:%Y-%m-%d} UTC; "
+                        f"rotate_signing_keys renews it {renewal} days before",
+                    )
+                )
+            else:
+                rows.append((label, "NO x5c certificate: Salesforce refuses this key"))
+        return rows
 
 
 register(SalesforceProfile())

@@ -1,0 +1,56 @@
+"""Done-when of issue 9: each vendor platform's demo messenger (seed_demo) issues a token
+through POST /api/v1/messaging/token that the sandbox's profile for that platform accepts."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import User
+from brands.models import Messenger
+from sandbox.platform import resolve_messenger
+from tests import factories
+from tests.conftest import login_verified
+
+PLATFORMS = ("salesforce", "zendesk", "liveperson", "d365", "intercom")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_demo_platform_messenger_issues_a_token_its_sandbox_profile_accepts(
+    live_server, settings
+):
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SANDBOX_PORTAL_URL = live_server.url
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "northwind-zendesk: shared secret entered into the sandbox" in out.getvalue()
+    alice = User.objects.get(username="alice")
+    client = login_verified(Client(), alice, factories.TOTPDeviceFactory(user=alice))
+    for platform in PLATFORMS:
+        messenger = Messenger.objects.get(slug=f"northwind-{platform}")
+        assert messenger.platform == platform
+        assert messenger.vendor_settings["sandbox"] is True
+        response = client.post(
+            "/api/v1/messaging/token",
+            json.dumps({"messenger": messenger.slug}),
+            content_type="application/json",
+        )
+        assert response.status_code == 200, (platform, response.content)
+        verdict = resolve_messenger(messenger.slug).verifier().verify(response.json()["token"])
+        assert verdict.valid, (platform, verdict.reason, verdict.detail)
+        assert verdict.claims  # what the sandbox shows the agent
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_no_shared_secret(settings):
+    from brands import keycache
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    for slug in ("northwind-zendesk", "northwind-intercom"):
+        secret = keycache.messenger_secret(messenger=Messenger.objects.get(slug=slug)).key
+        assert len(secret) >= 32
+        assert secret.decode() not in out.getvalue()
