@@ -80,6 +80,10 @@ class PlatformConfig:
             token_lifetime=lifetime,
         )
 
+    def verifier_profile(self):
+        """The verification profile of this messenger's platform (generic if not simulated)."""
+        return PROFILES.get(self.platform) or PROFILES["generic"]
+
     def verifier(self, **overrides) -> Verifier:
         """A verifier for this messenger; raises PlatformUnavailable for an unknown platform.
 

@@ -39,9 +39,30 @@ def test_every_demo_platform_messenger_issues_a_token_its_sandbox_profile_accept
             content_type="application/json",
         )
         assert response.status_code == 200, (platform, response.content)
-        verdict = resolve_messenger(messenger.slug).verifier().verify(response.json()["token"])
+        token = response.json()["token"]
+        verdict = resolve_messenger(messenger.slug).verifier().verify(token)
         assert verdict.valid, (platform, verdict.reason, verdict.detail)
-        assert verdict.claims  # what the sandbox shows the agent
+        # the sandbox chat window opens a verified conversation; the agent sees who it is
+        session = Client().post(
+            "/sandbox/api/sessions",
+            json.dumps({"messenger": messenger.slug, "token": token}),
+            content_type="application/json",
+        )
+        assert session.status_code == 201, (platform, session.content)
+        identity = session.json()["identity"]
+        assert identity["sub"] == alice.customer.customer_id, platform
+        if platform != "salesforce":  # Salesforce's token is identity only
+            assert (identity["firstName"], identity["lastName"]) == ("Alice", "Martin"), platform
+        if platform in ("liveperson", "d365"):
+            assert identity["accountTier"] == "gold", platform
+            assert identity["accountBalance"] == "2450.75", platform
+        # and the same token cannot open a second conversation (one-time, even without jti)
+        again = Client().post(
+            "/sandbox/api/sessions",
+            json.dumps({"messenger": messenger.slug, "token": token}),
+            content_type="application/json",
+        )
+        assert (again.status_code, again.json()["reason"]) == (401, "replayed"), platform
 
 
 @pytest.mark.django_db

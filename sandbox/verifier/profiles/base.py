@@ -33,3 +33,14 @@ class Profile:
     x5c_min_validity: int | None = None
     # Platform rules on the claims, after the registered-claim checks; each raises Rejected.
     claim_checks: tuple[Callable[[dict], None], ...] = ()
+    # Where this platform puts the customer id and certified attributes: verified claims ->
+    # the generic names (sub, firstName, lastName, accountTier, isVip, accountBalance,
+    # currency) the agent console shows. None: the claims already use them.
+    certified_view: Callable[[dict], dict] | None = None
+    # Tokens without a jti (Intercom documents none): a one-time check keys on the token's
+    # SHA-256 instead of refusing the token.
+    jti_optional: bool = False
+
+    def certified(self, claims: dict) -> dict:
+        """The customer id and certified attributes in the generic names."""
+        return self.certified_view(claims) if self.certified_view else dict(claims)

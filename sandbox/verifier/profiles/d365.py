@@ -8,8 +8,30 @@ https://learn.microsoft.com/dynamics365/customer-service/develop/send-auth-token
 https://learn.microsoft.com/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
 """
 
+import json
+
 from .base import Profile
 from .rules import json_object_string
+
+
+def certified_view(claims: dict) -> dict:
+    """sub, and the custom context (msdyn_isvip, tier, balance, ...) of lwicontexts."""
+    try:
+        context = json.loads(claims.get("lwicontexts") or "{}")
+    except ValueError:
+        context = {}
+    vip = context.get("msdyn_isvip")
+    return {
+        "sub": claims.get("sub"),
+        "iss": claims.get("iss"),
+        "firstName": context.get("firstname"),
+        "lastName": context.get("lastname"),
+        "accountTier": context.get("tier"),
+        "isVip": {"true": True, "false": False, True: True, False: False}.get(vip),
+        "accountBalance": context.get("balance"),
+        "currency": context.get("currency"),
+    }
+
 
 PROFILE = Profile(
     name="d365",
@@ -17,4 +39,5 @@ PROFILE = Profile(
     typ="JWT",
     required_claims=("iss", "sub", "iat", "exp", "nbf"),
     claim_checks=(json_object_string("lwicontexts"),),
+    certified_view=certified_view,
 )

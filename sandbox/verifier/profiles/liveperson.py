@@ -48,6 +48,27 @@ def lp_sdes_shape(claims: dict) -> None:
                 raise _bad("personal.contacts must be a list of objects")
 
 
+def certified_view(claims: dict) -> dict:
+    """sub; ctmrinfo (ctype "vip" or a tier, balance, currency); personal names."""
+    view: dict = {"sub": claims.get("sub"), "iss": claims.get("iss")}
+    for entry in claims.get("lp_sdes") or []:
+        if entry.get("type") == "ctmrinfo":
+            info = entry.get("info", {})
+            ctype = info.get("ctype")
+            if ctype == "vip":
+                view["isVip"] = True
+            elif isinstance(ctype, str):
+                view["accountTier"] = ctype
+            if "balance" in info:
+                view["accountBalance"] = str(info["balance"])
+                view["currency"] = info.get("currency")
+        elif entry.get("type") == "personal":
+            personal = entry.get("personal", {})
+            view["firstName"] = personal.get("firstname")
+            view["lastName"] = personal.get("lastname")
+    return view
+
+
 PROFILE = Profile(
     name="liveperson",
     algorithms=("RS256",),
@@ -55,4 +76,5 @@ PROFILE = Profile(
     required_claims=("iss", "sub", "aud", "iat", "exp"),
     audience_mode="contains",
     claim_checks=(lp_sdes_shape,),
+    certified_view=certified_view,
 )

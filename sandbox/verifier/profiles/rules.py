@@ -57,3 +57,34 @@ def json_object_string(name: str) -> Callable[[dict], None]:
             )
 
     return rule
+
+
+# --- certified views: a platform's claims in the generic names the agent console shows ------
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def split_name(name: object) -> tuple[str | None, str | None]:
+    """ "Ada King Lovelace" -> ("Ada", "King Lovelace"); vendors with one name claim."""
+    if not isinstance(name, str) or not name.strip():
+        return None, None
+    first, _, last = name.strip().partition(" ")
+    return first, last or None
+
+
+def named_view(id_claim: str) -> Callable[[dict], dict]:
+    """Zendesk / Intercom: the customer id in ``id_claim``, a single ``name``."""
+
+    def view(claims: dict) -> dict:
+        first, last = split_name(claims.get("name"))
+        return {
+            "sub": _text(claims.get(id_claim)),
+            "iss": _text(claims.get("iss")),
+            "firstName": first,
+            "lastName": last,
+            "email": _text(claims.get("email")),
+        }
+
+    return view

@@ -11,7 +11,7 @@ https://support.zendesk.com/hc/en-us/articles/4411666638746
 """
 
 from .base import Profile
-from .rules import exact_claim, string_claim
+from .rules import exact_claim, named_view, string_claim
 
 PROFILE = Profile(
     name="zendesk",
@@ -26,4 +26,5 @@ PROFILE = Profile(
         string_claim("name"),
         string_claim("email"),
     ),
+    certified_view=named_view("external_id"),
 )
