@@ -5,9 +5,10 @@ Renders the brand/messenger choice, the chat container and the widget glue's con
 vendor widget asks). Each messenger names the browser adapter chat.js loads:
 
 - ``"sandbox"`` while the sandbox platform is served (``SANDBOX_ENABLED``) and the messenger's
-  vendor setting ``"sandbox"`` is on (``profile.sandbox_requested``). A ``generic`` messenger
-  without the setting also uses the sandbox while it is served: the generic platform has no
-  vendor widget of its own to fall back on in a demo or test run.
+  vendor setting ``"sandbox"`` is not ``false``. Decision: a messenger that does not say is
+  verified locally while the sandbox is served (the demo and the tests verify everything
+  locally; a messenger created before it had vendor settings still works); ``"sandbox":
+  false`` tries the real vendor widget even then. With the sandbox off the setting is ignored.
 - otherwise the profile's own ``adapter`` (messaging/static/messaging/adapters/<name>.js) with
   ``vendor`` = ``profile.vendor_config(m)``, the public settings its snippet needs.
 
@@ -44,13 +45,10 @@ def _auth_code_url() -> str:
         return AUTH_CODE_URL
 
 
-def _uses_sandbox(profile, messenger) -> bool:
+def _uses_sandbox(messenger) -> bool:
     if not settings.SANDBOX_ENABLED:
         return False  # production: the flag is ignored, the vendor widget is used
-    flag = (messenger.vendor_settings or {}).get("sandbox")
-    if flag is None and profile.adapter == "generic":
-        return True
-    return profile.sandbox_requested(messenger)
+    return (messenger.vendor_settings or {}).get("sandbox") is not False
 
 
 def messenger_entry(messenger) -> tuple[dict, list[str]]:
@@ -66,7 +64,7 @@ def messenger_entry(messenger) -> tuple[dict, list[str]]:
     except UnknownProfile:
         logger.warning("Messenger %s: no profile for %r", messenger.slug, messenger.platform)
         return {**entry, "adapter": "unsupported", "vendor": {}}, []
-    if _uses_sandbox(profile, messenger):
+    if _uses_sandbox(messenger):
         return {**entry, "adapter": "sandbox", "vendor": {}}, []
     entry.update(adapter=profile.adapter, vendor=profile.vendor_config(messenger))
     return entry, list(profile.origins(messenger))

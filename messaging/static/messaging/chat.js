@@ -35,12 +35,14 @@ const LOGOUT_TIMEOUT_MS = 3000;
 const OPEN_MARK = "portalChat.open";
 const VENDOR_ADAPTERS = new Set(["salesforce", "zendesk", "liveperson", "d365", "intercom", "genesys", "generic"]);
 
-export function makeTokenSource({ tokenUrl, csrfToken, fetchImpl = window.fetch.bind(window) }) {
-  return makePortalSource({ url: tokenUrl, csrfToken, field: "token", fetchImpl });
-}
-
-export function makeAuthCodeSource({ authCodeUrl, csrfToken, fetchImpl = window.fetch.bind(window) }) {
-  return makePortalSource({ url: authCodeUrl, csrfToken, field: "authCode", fetchImpl });
+// The portal's token API, or (field "authCode") its auth-code API: same request, same errors.
+export function makeTokenSource({
+  tokenUrl,
+  csrfToken,
+  field = "token",
+  fetchImpl = window.fetch.bind(window),
+}) {
+  return makePortalSource({ url: tokenUrl, csrfToken, field, fetchImpl });
 }
 
 // --- the sandbox adapter: an iframe chat window speaking postMessage -----------------------
@@ -50,7 +52,9 @@ export class SandboxAdapter {
     this.chatUrl = chatUrl;
   }
 
-  open({ container, messenger, clickedAt, getToken, onStatus }) {
+  // OpenID Connect messengers (Genesys) pass getAuthCode: the window gets a fresh one-time
+  // code ({authCode, redirectUri, nonce, codeVerifier?}) instead of a token, every time.
+  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus }) {
     const frame = document.createElement("iframe");
     frame.title = "Chat with support";
     frame.src = `${this.chatUrl}?messenger=${encodeURIComponent(messenger)}`;
@@ -67,15 +71,19 @@ export class SandboxAdapter {
     const sendFreshToken = async () => {
       clearTimeout(verdictTimer);
       onStatus("connecting", "Connecting you to an agent…");
-      let token;
+      let proof;
       try {
-        token = await getToken();
+        proof = getAuthCode ? await getAuthCode() : await getToken();
       } catch (err) {
         fail(err.code || "network");
         return;
       }
       if (closed) return;
-      post({ type: "sandbox:token", token, clickedAt });
+      if (getAuthCode) {
+        post({ type: "sandbox:authcode", authCode: proof, clickedAt });
+      } else {
+        post({ type: "sandbox:token", token: proof, clickedAt });
+      }
       verdictTimer = setTimeout(() => fail("timeout"), VERDICT_TIMEOUT_MS);
     };
     const readyTimer = setTimeout(() => fail("timeout"), READY_TIMEOUT_MS);
@@ -161,7 +169,7 @@ function boot() {
   const config = JSON.parse(configElement.textContent);
   const csrfToken = form.querySelector("[name=csrfmiddlewaretoken]").value;
   const fetchToken = makeTokenSource({ tokenUrl: config.tokenUrl, csrfToken });
-  const fetchAuthCode = makeAuthCodeSource({ authCodeUrl: config.authCodeUrl, csrfToken });
+  const fetchAuthCode = makeTokenSource({ tokenUrl: config.authCodeUrl, csrfToken, field: "authCode" });
   const sandbox = config.sandboxChatUrl ? new SandboxAdapter({ chatUrl: config.sandboxChatUrl }) : null;
   const vendorSessions = new Map(); // slug -> vendor adapter instance (widgets are page-global)
   const status = document.getElementById("chat-status");
@@ -222,6 +230,7 @@ function boot() {
         messenger: chosen,
         clickedAt: Date.now(),
         getToken: async () => (await fetchToken(chosen)).token,
+        getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(chosen) : null,
         onStatus,
       });
       return;
