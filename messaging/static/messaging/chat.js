@@ -223,7 +223,7 @@ function boot() {
         onStatus("error", describe("unsupported"));
         return;
       }
-      if (session) session.close();
+      if (session && session.close) session.close();
       container.hidden = false;
       session = sandbox.open({
         container,
@@ -245,7 +245,7 @@ function boot() {
     }
     if (session && session !== adapter && session.close) session.close();
     session = adapter;
-    container.hidden = false;
+    container.hidden = true; // vendor widgets draw their own window
     writeMark(chosen);
     try {
       await adapter.open({ resumed });
