@@ -275,6 +275,7 @@ function boot() {
     event.preventDefault();
     start();
   });
+  button.disabled = false; // the template renders it disabled until the glue listens
 
   // A vendor chat that was open before this page load is restored: its widget asks for a token.
   const mark = readMark();
