@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from brands import conf, selectors, services
 from brands.errors import BrandsError
@@ -610,8 +611,8 @@ class MessengerAdmin(admin.ModelAdmin):
             spec.label,
             console,
             spec.label,
-            declared or format_html("<tr><td>none</td></tr>"),
-            format_html(
+            declared or mark_safe("<tr><td>none</td></tr>"),
+            mark_safe(
                 '<p class="help">"sandbox": true - while the sandbox is served, the Chat button '
                 "opens the sandbox chat window for this messenger instead of the vendor "
                 "widget.</p>"
