@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from brands import conf, selectors, services
+from brands import conf, keymaterial, selectors, services
 from brands.errors import BrandsError
 from brands.models import Brand, Messenger, SigningKey
 from brands.platforms import SANDBOX_FLAG, platform_get
@@ -158,7 +158,7 @@ class SigningKeyAddForm(forms.ModelForm):
         coerce=int,
         initial=3072,
         required=False,
-        help_text="RSA only (RS256, PS256).",
+        help_text="RSA only (RS256, RS512, PS256).",
     )
     pem = forms.CharField(
         label="PEM private key",
@@ -227,7 +227,7 @@ class SigningKeyAddForm(forms.ModelForm):
                     raise forms.ValidationError(
                         {"source": "Choose 'Import' to use the pasted PEM."}
                     )
-                rsa = data["algorithm"] in ("RS256", "PS256")
+                rsa = data["algorithm"] in keymaterial.RSA_ALGORITHMS
                 self.created = services.signing_key_generate(
                     brand=data["brand"],
                     algorithm=data["algorithm"],
@@ -420,7 +420,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
                 continue
             seen.add((key.brand_id, key.algorithm))
             try:
-                rsa_size = key.key_size if key.algorithm in ("RS256", "PS256") else None
+                rsa_size = key.key_size if key.algorithm in keymaterial.RSA_ALGORITHMS else None
                 new = services.signing_key_generate(
                     brand=key.brand,
                     algorithm=key.algorithm,

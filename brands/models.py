@@ -66,6 +66,7 @@ class SigningKey(models.Model):
 
     class Algorithm(models.TextChoices):
         RS256 = "RS256", "RS256 (RSA PKCS#1 v1.5, SHA-256)"
+        RS512 = "RS512", "RS512 (RSA PKCS#1 v1.5, SHA-512)"
         PS256 = "PS256", "PS256 (RSA-PSS, SHA-256)"
         ES256 = "ES256", "ES256 (ECDSA P-256, SHA-256)"
         EDDSA = "EdDSA", "EdDSA (Ed25519)"
@@ -158,7 +159,7 @@ class SigningKey(models.Model):
                 name="brands_signingkey_state_has_timestamp",
             ),
             models.CheckConstraint(
-                condition=Q(algorithm__in=["RS256", "PS256", "ES256", "EdDSA", "HS256"]),
+                condition=Q(algorithm__in=["RS256", "RS512", "PS256", "ES256", "EdDSA", "HS256"]),
                 name="brands_signingkey_algorithm_valid",
             ),
         ]

@@ -708,7 +708,7 @@ def _certificate_steps(brand: Brand, *, now: datetime, skip: set[int]) -> list[R
                         key=key,
                     )
                 )
-        elif key.algorithm in (Algorithm.RS256, Algorithm.PS256):
+        elif key.algorithm in keymaterial.RSA_ALGORITHMS:
             if with_x5c is None:
                 with_x5c = _needs_x5c(brand)
             if with_x5c:
@@ -782,7 +782,7 @@ def signing_keys_rotate(
                 row = signing_key_generate(
                     brand=step.brand,
                     algorithm=step.algorithm,
-                    key_size=key_size if step.algorithm in ("RS256", "PS256") else None,
+                    key_size=key_size if step.algorithm in keymaterial.RSA_ALGORITHMS else None,
                     activate=step.activate,
                     force=True,
                     now=now,

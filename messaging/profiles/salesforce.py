@@ -1,7 +1,8 @@
 """Salesforce Messaging for In-App and Web (MIAW): user verification with a direct JWT.
 
-Token: header ``alg`` RS256 (RS512 accepted by newer Salesforce pages; this product signs
-RS256), ``kid``, ``typ: "JWT"``; claims ``iss`` (the brand's issuer: Salesforce matches it
+Token: header ``alg`` RS256 by default, RS512 as an option (``--alg RS512``: Salesforce's
+setup page supports both; the brand then keeps an RS512 key, one algorithm per key),
+``kid``, ``typ: "JWT"``; claims ``iss`` (the brand's issuer: Salesforce matches it
 against the keyset's issuer), ``sub`` (public customer id), ``iat``, ``exp``, ``jti``.
 No ``aud``: Salesforce sends none in its own sample and checks none, so brands are kept apart
 by a distinct issuer and keyset per brand. No custom claims: Salesforce uses the token for
@@ -55,7 +56,7 @@ class SalesforceProfile(ClaimProfile):
     label = "Salesforce"
     adapter = "salesforce"
     typ = "JWT"
-    algorithms = ("RS256",)
+    algorithms = ("RS256", "RS512")
     registered_claims = ("iss", "sub", "iat", "exp", "jti")
     vendor_fields = (
         VendorField(

@@ -277,3 +277,31 @@ def test_the_sandbox_refuses_a_salesforce_token_of_another_brand_issuer(
     cache.clear()  # the sandbox's cached copy of the setup document
     verdict = _sandbox_verdict(messenger.slug, body["token"])
     assert (verdict["valid"], verdict["reason"]) == (False, "wrong_issuer")
+
+
+@live
+def test_salesforce_rs512_is_an_option_with_its_own_key(portal, client_of, brand, rsa_key):
+    rs512 = brand_services.signing_key_generate(
+        brand=brand, algorithm="RS512", key_size=2048, activate=True
+    )
+    messenger = brand_services.messenger_create(
+        brand=brand,
+        slug="acme-sf512",
+        platform="salesforce",
+        algorithm="RS512",
+        vendor_settings=vendor_settings_example("salesforce"),
+    )
+    body = _issue(client_of, messenger.slug)
+    assert jwt.get_unverified_header(body["token"]) == {
+        "alg": "RS512",
+        "kid": rs512.kid,
+        "typ": "JWT",
+    }
+    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(body["token"])
+    assert signing._jwk_data["alg"] == "RS512" and "x5c" in signing._jwk_data
+    claims = jwt.decode(
+        body["token"], signing.key, algorithms=["RS512"], options={"verify_aud": False}
+    )
+    assert "aud" not in claims
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert verdict["valid"] is True, verdict
