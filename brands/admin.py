@@ -145,7 +145,11 @@ class SigningKeyAddForm(forms.ModelForm):
     SOURCES = (
         ("generate", "Generate a new key"),
         ("import", "Import a PEM private key"),
-        ("secret", "Import a shared secret issued by the platform (HS256)"),
+        (
+            "secret",
+            "Import a brand-level HS256 secret (legacy: Zendesk and Intercom secrets belong "
+            "to their messenger, see Messengers > New shared secret)",
+        ),
     )
 
     brand = forms.ModelChoiceField(queryset=Brand.objects.order_by("name"))
