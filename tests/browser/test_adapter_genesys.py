@@ -7,14 +7,18 @@ is answered here with its documented shape (INTERFACES.md 3), one new code per r
 test sees exactly which code Genesys was handed.
 """
 
+import base64
 import json
 import time
+from urllib.parse import quote, urlencode
 
 import pytest
 import time_machine
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
 
 from brands import services as brand_services
-from tests.browser.vendors import csp_directives, isolate, serve_standin
+from tests.browser.vendors import csp_directives, isolate, serve_standin, verify_rs256
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -171,3 +175,83 @@ def test_logging_out_of_the_portal_logs_out_of_genesys(customer_page, production
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("Auth.logout") == [None]
+
+
+# --- against the portal's real auth-code API and OpenID Connect provider (issue 8) ----------
+
+REDIRECT = "https://contact.acme.example/support"
+
+
+@pytest.fixture
+def genesys_client(brand, signing_key):
+    """A Genesys messenger that is an OIDC client of the brand, and its client secret."""
+    try:
+        reverse("messaging:auth-code")
+    except NoReverseMatch:
+        pytest.skip("the auth-code API (issue 8) is not on this branch yet")
+    messenger = brand_services.messenger_create(
+        brand=brand,
+        slug="acme-genesys",
+        platform="genesys",
+        algorithm="RS256",
+        attributes=["names", "tier", "vip", "balance"],
+        redirect_uris=[REDIRECT],
+        vendor_settings={
+            "deployment_id": DEPLOYMENT,
+            "environment": "prod-euw1",
+            "domain": "mypurecloud.ie",
+        },
+    )
+    return messenger, brand_services.client_secret_rotate(messenger=messenger)
+
+
+def _redeem(messenger, secret: str, answer: dict) -> dict:
+    """What Genesys's servers do with the code: exchange it with the client secret."""
+    form = {"grant_type": "authorization_code", "code": answer["authCode"]}
+    form["redirect_uri"] = answer["redirectUri"]
+    if "codeVerifier" in answer:
+        form["code_verifier"] = answer["codeVerifier"]
+    response = Client().post(
+        reverse("messaging:oidc-token", args=[messenger.brand.slug]),
+        urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION="Basic "
+        + base64.b64encode(
+            f"{quote(messenger.client_id, safe='')}:{quote(secret, safe='')}".encode()
+        ).decode(),
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_code_from_the_real_api_redeems_for_an_id_token_of_the_customer(
+    customer_page, production, genesys_client, customer, portal
+):
+    messenger, secret = genesys_client
+    recorder = isolate(customer_page)
+    serve_standin(customer_page, SCRIPT, "genesys")
+    page = customer_page
+    page.clock.install()
+    page.goto("/")
+    _open_chat(page)
+    (first,) = recorder.named("getAuthCode")
+    assert first["redirectUri"] == REDIRECT
+    tokens = _redeem(messenger, secret, first)
+    claims = verify_rs256(
+        portal, tokens["id_token"], issuer=messenger.brand.issuer_url, audience=messenger.client_id
+    )
+    assert claims["sub"] == customer.customer_id
+    assert claims["nonce"] == first["nonce"]
+    # Genesys asks again an hour later: a new code from the API, redeemable in its turn
+    with time_machine.travel(time.time() + 61 * 60, tick=True):
+        page.clock.fast_forward("01:01:00")
+        page.evaluate("window.__standin.requestCode()")
+        second = recorder.wait_for(page, "getAuthCode", 2)[1]
+        assert second["authCode"] != first["authCode"]
+        later = _redeem(messenger, secret, second)
+        verify_rs256(
+            portal,
+            later["id_token"],
+            issuer=messenger.brand.issuer_url,
+            audience=messenger.client_id,
+        )
