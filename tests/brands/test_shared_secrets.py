@@ -242,3 +242,32 @@ def test_the_vendor_setup_panel_lists_what_to_enter_in_the_console(brand, staff_
     zen, _ = _zendesk(brand)
     text = staff_client.get(reverse("admin:brands_messenger_change", args=[zen.pk])).content
     assert b"Signing key id (JWT header kid)" in text and b"app_42" in text
+
+
+PANELS = {
+    "salesforce": ["Keyset issuer", "JWKS endpoint URL", "x5c", "RS256", "300 seconds"],
+    "zendesk": ["Signing key id (JWT header kid)", "Shared secret", "HS256", "external_id"],
+    "liveperson": ["JS method, method name lpGetAuthenticationToken", "Audience (aud)", "JWKS"],
+    "d365": ["public key URL", "setAuthTokenProvider", "msdyn_isvip", "Issuer (iss)"],
+    "intercom": ["Messenger security secret", "HS256", "user_id"],
+}
+
+
+@pytest.mark.parametrize(("platform", "expected"), PANELS.items(), ids=PANELS.keys())
+def test_each_platform_panel_shows_its_console_values_and_settings(
+    brand, staff_client, platform, expected
+):
+    services.signing_key_generate(brand=brand, key_size=2048, activate=True)
+    messenger = services.messenger_create(
+        brand=brand,
+        slug=f"acme-{platform}",
+        platform=platform,
+        vendor_settings=vendor_settings_example(platform),
+    )
+    page = staff_client.get(reverse("admin:brands_messenger_change", args=[messenger.pk]))
+    text = page.content.decode()
+    assert f"docs/platforms/{platform}.md" in text
+    for value in expected:
+        assert value in text, value
+    for declared in vendor_settings_example(platform).values():
+        assert declared in text  # the vendor settings it keeps, with their labels
