@@ -16,6 +16,7 @@ from brands import keycache
 from brands.models import Messenger
 from messaging import conf, profiles
 from messaging.models import TokenIssue
+from messaging.profiles.base import DirectTokenRefused
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +53,15 @@ def token_issue(
     The key comes from the per-process key cache (no database read or decryption on the hot
     path). Shared-secret platforms (Zendesk, Intercom) sign HS256 with the messenger's own
     secret, never with a brand key. Raises ``brands.errors.NoSigningKey`` (503) when the brand
-    has no usable key, or the messenger no secret.
+    has no usable key, or the messenger no secret; ``DirectTokenRefused`` (400
+    ``unsupported_flow``) for platforms that take no token from the page (Genesys).
     """
     profile = profiles.get(messenger.platform)
+    if not profile.direct_token:
+        raise DirectTokenRefused(
+            f"{profile.label} messengers authenticate with an auth code "
+            "(POST /api/v1/messaging/auth-code), not a token from the page."
+        )
     algorithm = messenger.algorithm or profile.algorithms[0]
     if profile.shared_secret:
         key = keycache.messenger_secret(messenger=messenger)

@@ -30,6 +30,13 @@ class UnknownProfile(DomainError):
     http_status = 503
 
 
+class DirectTokenRefused(DomainError):
+    """The platform does not take a token from the page (Genesys: OpenID Connect codes)."""
+
+    code = "unsupported_flow"
+    http_status = 400
+
+
 class ClaimProfile:
     """What one platform needs. Subclasses set the class attributes and ``attribute_claims``.
 
@@ -43,6 +50,9 @@ class ClaimProfile:
     ``shared_secret``      HS256 with a secret the vendor issued, held by the messenger
     ``key_id_required``    the vendor's key id is the header ``kid`` and must be given
     ``open_vendor_settings`` free-form vendor settings besides the declared ones (generic)
+    ``direct_token``       the page may fetch a token for it from the token API (False for
+                           Genesys: an id_token-shaped token in the page could be replayed
+                           into an implicit flow; Genesys gets auth codes instead)
     ``source``             where the format comes from (vendor documentation), for reviewers
     """
 
@@ -56,6 +66,7 @@ class ClaimProfile:
     shared_secret: bool = False
     key_id_required: bool = False
     open_vendor_settings: bool = False
+    direct_token: bool = True
     source: str = ""
 
     # --- tokens -------------------------------------------------------------------------------

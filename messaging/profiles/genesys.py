@@ -49,6 +49,7 @@ class GenesysProfile(ClaimProfile):
     typ = "JWT"
     algorithms = ("RS256",)
     registered_claims = ("iss", "sub", "aud", "iat", "exp", "jti")
+    direct_token = False  # the token API refuses: Genesys redeems auth codes (issue 8)
     vendor_fields = (
         VendorField(
             "deployment_id",

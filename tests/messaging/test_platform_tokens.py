@@ -305,3 +305,24 @@ def test_salesforce_rs512_is_an_option_with_its_own_key(portal, client_of, brand
     assert "aud" not in claims
     verdict = _sandbox_verdict(messenger.slug, body["token"])
     assert verdict["valid"] is True, verdict
+
+
+@pytest.mark.django_db
+def test_the_token_api_gives_genesys_messengers_no_direct_token(verified_client, brand):
+    from messaging.models import TokenIssue
+
+    messenger = brand_services.messenger_create(
+        brand=brand,
+        slug="acme-genesys",
+        platform="genesys",
+        vendor_settings=vendor_settings_example("genesys"),
+    )
+    response = verified_client.post(
+        "/api/v1/messaging/token",
+        json.dumps({"messenger": messenger.slug}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_flow"
+    assert "auth-code" in response.json()["detail"]
+    assert not TokenIssue.objects.exists()
