@@ -23,11 +23,6 @@ ORG_URL = "https://acme-crm.omnichannelengagementhub.com"
 
 
 @pytest.fixture
-def production(settings):
-    settings.SANDBOX_ENABLED = False
-
-
-@pytest.fixture
 def d365(brand, signing_key):
     return brand_services.messenger_create(
         brand=brand,

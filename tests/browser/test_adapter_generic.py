@@ -11,11 +11,6 @@ from tests.browser.vendors import STANDINS, isolate, token_responses, verify_rs2
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def production(settings):
-    settings.SANDBOX_ENABLED = False
-
-
 def _page(page, config=None, widget=True):
     recorder = isolate(page)
     if config is not None:

@@ -22,11 +22,6 @@ SECRET = "intercom-messenger-secret-0123456789-abcdef"
 
 
 @pytest.fixture
-def production(settings):
-    settings.SANDBOX_ENABLED = False
-
-
-@pytest.fixture
 def intercom(brand):
     messenger = brand_services.messenger_create(
         brand=brand,

@@ -21,11 +21,6 @@ SCRIPT = f"https://lptag.liveperson.net/tag/tag.js?site={ACCOUNT}"
 
 
 @pytest.fixture
-def production(settings):
-    settings.SANDBOX_ENABLED = False
-
-
-@pytest.fixture
 def liveperson(brand, signing_key):
     return brand_services.messenger_create(
         brand=brand,

@@ -27,11 +27,6 @@ SCRIPT = f"{SITE}/assets/js/bootstrap.min.js"
 
 
 @pytest.fixture
-def production(settings):
-    settings.SANDBOX_ENABLED = False
-
-
-@pytest.fixture
 def salesforce(brand, signing_key):
     return brand_services.messenger_create(
         brand=brand,

@@ -30,11 +30,6 @@ KEY_ID = "app_64f0c2a9e5b1d4c8e9a7f2d6"
 
 
 @pytest.fixture
-def production(settings):
-    settings.SANDBOX_ENABLED = False
-
-
-@pytest.fixture
 def zendesk(brand):
     messenger = brand_services.messenger_create(
         brand=brand,

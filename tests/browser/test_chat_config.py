@@ -73,9 +73,8 @@ def test_with_the_sandbox_served_sandbox_false_loads_the_vendor_widget(
 
 
 def test_in_production_the_flag_is_ignored_and_nothing_names_the_sandbox(
-    customer_page, brand, signing_key, settings
+    customer_page, brand, signing_key, production
 ):
-    settings.SANDBOX_ENABLED = False
     _salesforce(brand, sandbox=True)
     config, response = _load(customer_page)
     (entry,) = config["messengers"]
@@ -88,9 +87,8 @@ def test_in_production_the_flag_is_ignored_and_nothing_names_the_sandbox(
 
 
 def test_the_vendor_origins_are_allowed_only_on_pages_of_customers_with_that_messenger(
-    browser, portal, customer_page, brand, signing_key, other_brand, settings
+    browser, portal, customer_page, brand, signing_key, other_brand, production
 ):
-    settings.SANDBOX_ENABLED = False
     _salesforce(brand)
     brand_services.messenger_create(brand=other_brand, slug="globex-web", platform="generic")
     # a customer of Acme (Salesforce) and one of Globex only (generic messenger)
