@@ -12,7 +12,13 @@ import pytest
 import time_machine
 
 from brands import services as brand_services
-from tests.browser.vendors import csp_directives, isolate, serve_standin, verify_hs256
+from tests.browser.vendors import (
+    STANDINS,
+    csp_directives,
+    isolate,
+    serve_standin,
+    verify_hs256,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,3 +114,49 @@ def test_logging_out_of_the_portal_shuts_intercom_down(customer_page, production
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("shutdown") == [None]
+
+
+# --- the stand-in against Intercom's own client package --------------------------------------
+
+NPM_SDK = STANDINS / "npm" / "intercom-messenger-js-sdk"
+MODULES = ("constants", "instance-manager", "index")
+
+
+def _official_sdk() -> str:
+    """@intercom/messenger-js-sdk's CommonJS dist files as one page script (window.IntercomSDK)."""
+    sources = {name: (NPM_SDK / f"{name}.js").read_text() for name in MODULES}
+    modules = ",".join(
+        f'"./{name}": function (exports, require, module) {{\n{source}\n}}'
+        for name, source in sources.items()
+    )
+    return (
+        "(function () { const sources = {" + modules + "}; const cache = {};"
+        " function require(name) { if (cache[name]) return cache[name].exports;"
+        " const module = { exports: {} }; cache[name] = module;"
+        " sources[name].call(module.exports, module.exports, require, module);"
+        " return module.exports; }"
+        " window.IntercomSDK = require('./index'); })();"
+    )
+
+
+def test_the_stand_in_answers_intercoms_own_client_package(customer_page, production, intercom):
+    """The npm SDK's loader and command functions drive the stand-in exactly as the adapter
+    does: the same queue, the same boot/update/show/shutdown calls."""
+    page, recorder = _page(customer_page)
+    page.add_init_script(_official_sdk())
+    page.goto("/")
+    page.evaluate(
+        """(appId) => {
+            IntercomSDK.Intercom({ app_id: appId, region: "eu" });   // installs the loader
+            IntercomSDK.update({ intercom_user_jwt: "a.b.c" });      // queued until it loads
+        }""",
+        APP_ID,
+    )
+    (boot,) = recorder.wait_for(page, "boot", 1)  # the widget boots from intercomSettings
+    assert boot["app_id"] == APP_ID
+    assert boot["api_base"] == "https://api-iam.eu.intercom.io"
+    assert recorder.wait_for(page, "update", 1) == [{"intercom_user_jwt": "a.b.c"}]
+    page.evaluate("IntercomSDK.show(); IntercomSDK.shutdown();")
+    assert recorder.named("show") == [None] and recorder.named("shutdown") == [None]
+    # the script the official loader inserted is the one the adapter loads
+    assert page.evaluate("document.getElementById('_intercom_npm_loader').src") == SCRIPT

@@ -41,5 +41,11 @@
   log.hide = () => Intercom("hide");
   log.visible = () => visible;
   window.Intercom = Intercom;
+  // The widget boots itself from window.intercomSettings (set by the snippet or the npm
+  // loader) unless the queue already holds an explicit boot.
+  const explicitBoot = queued.some((args) => args[0] === "boot");
+  if (!explicitBoot && window.intercomSettings && window.intercomSettings.app_id) {
+    Intercom("boot", window.intercomSettings);
+  }
   queued.forEach((args) => Intercom(...args));
 })();
