@@ -156,3 +156,18 @@ def test_logging_out_of_the_portal_clears_the_salesforce_session(
     assert recorder.named("clearSession") == [[True]]
     # a later visit does not restore a widget for nobody
     assert page.evaluate("window.localStorage.getItem('portalChat.open')") is None
+
+
+def test_an_unreachable_widget_is_shown_and_retry_loads_it(customer_page, production, salesforce):
+    page = customer_page
+    recorder = isolate(page)  # the bootstrap script cannot be fetched at first
+    tokens = token_responses(page)
+    page.goto("/")
+    _open_chat(page, state="error")
+    assert "could not be loaded" in page.inner_text("#chat-status")
+    assert tokens == []  # no token for a widget that is not there
+    serve_standin(page, SCRIPT, "salesforce")
+    page.click("#chat-retry")
+    page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
+    assert len(recorder.named("init")) == 1
+    assert len(recorder.named("setIdentityToken")) == 1 and len(tokens) == 1

@@ -187,7 +187,11 @@ function boot() {
       retry.type = "button";
       retry.id = "chat-retry";
       retry.textContent = "Retry";
-      retry.addEventListener("click", () => (session ? session.retry() : start()));
+      retry.addEventListener("click", () =>
+        Promise.resolve()
+          .then(() => (session ? session.retry() : start()))
+          .catch((err) => onStatus("error", describe(err.code || "widget_unavailable"))),
+      );
       status.append(" ", retry);
     }
   };
@@ -250,6 +254,7 @@ function boot() {
     try {
       await adapter.open({ resumed });
     } catch (err) {
+      writeMark(null); // a widget that could not open is not restored at the next page load
       onStatus("error", describe(err.code || "widget_unavailable"));
     }
   };

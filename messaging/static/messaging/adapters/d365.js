@@ -71,9 +71,13 @@ export default class D365Adapter {
   }
 
   boot() {
-    return new Promise((resolve, reject) => {
-      window.addEventListener("lcw:ready", () => resolve(), { once: true });
+    if (!this.listening) {
+      this.listening = true;
+      window.addEventListener("lcw:ready", () => this.resolveReady && this.resolveReady());
       window.addEventListener("lcw:error", (event) => this.onError(event));
+    }
+    return new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
       loadScript(this.vendor.scriptUrl, {
         id: "Microsoft_Omnichannel_LCWidget",
         attributes: {

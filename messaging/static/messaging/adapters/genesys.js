@@ -89,6 +89,14 @@ export default class GenesysAdapter {
   boot() {
     return new Promise((resolve, reject) => {
       installQueue(this.vendor);
+      if (this.pluginQueued) {
+        // an earlier attempt queued the plugin already: only the script is missing
+        this.resolveRegistered = resolve;
+        loadScript(this.vendor.scriptUrl, { attributes: { charset: "utf-8" } }).catch(reject);
+        return;
+      }
+      this.pluginQueued = true;
+      this.resolveRegistered = resolve;
       window.Genesys("registerPlugin", "AuthProvider", (AuthProvider) => {
         this.provider = AuthProvider;
         AuthProvider.registerCommand("getAuthCode", (e) => this.answerGetAuthCode(e));
@@ -103,7 +111,7 @@ export default class GenesysAdapter {
           if (!this.loggedOut) this.fail("not_authenticated");
         });
         AuthProvider.ready();
-        resolve();
+        this.resolveRegistered();
       });
       loadScript(this.vendor.scriptUrl, { attributes: { charset: "utf-8" } }).catch(reject);
     });

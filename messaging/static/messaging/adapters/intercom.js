@@ -63,15 +63,18 @@ export default class IntercomAdapter {
     if (!token) return;
     if (!this.booted) {
       installQueue();
+      await loadScript(this.vendor.scriptUrl); // a failed load queues nothing twice
       window.Intercom("boot", {
         api_base: this.vendor.apiBase,
         app_id: this.vendor.appId,
         intercom_user_jwt: token,
       });
-      window.Intercom("onShow", () => this.onShow());
-      window.Intercom("onHide", () => this.onHide());
+      if (!this.listening) {
+        this.listening = true;
+        window.Intercom("onShow", () => this.onShow());
+        window.Intercom("onHide", () => this.onHide());
+      }
       this.booted = true;
-      await loadScript(this.vendor.scriptUrl);
     } else {
       window.Intercom("update", { intercom_user_jwt: token });
     }

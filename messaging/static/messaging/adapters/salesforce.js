@@ -65,18 +65,22 @@ export default class SalesforceAdapter {
     if (this.identitySet) await this.launch();
   }
 
-  // Loads the snippet and calls init once; resolves at the first onEmbeddedMessagingReady.
+  // Loads the snippet and calls init; resolves at the first onEmbeddedMessagingReady.
   boot() {
-    return new Promise((resolve, reject) => {
+    if (!this.listening) {
+      this.listening = true;
       window.addEventListener("onEmbeddedMessagingReady", () => {
         // Every ready event (page load, after clearSession) wants the identity again,
         // except after the customer logged out of the portal.
         this.identitySet = false;
         if (this.loggedOut) return;
-        resolve();
+        if (this.resolveReady) this.resolveReady();
         if (this.launched) this.sendFreshToken();
       });
       window.addEventListener("onEmbeddedMessagingIdentityTokenExpired", () => this.onExpired());
+    }
+    return new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
       loadScript(this.vendor.scriptUrl)
         .then(() => {
           const api = this.api();
