@@ -7,11 +7,15 @@
 //
 // Adapters. Each messenger of the chat config names one (messaging_tags.py):
 //   "sandbox"  the sandbox chat window (below; only while the sandbox is served and the
-//              messenger's vendor setting "sandbox" is on);
+//              messenger's vendor setting "sandbox" is not false); Genesys messengers get a
+//              fresh auth code instead of a token;
 //   anything else: the ES module adapters/<name>.js, imported on the first Chat click. It
 //              loads the vendor's documented snippet from vendor.scriptUrl and hands the
 //              identity over exactly as that vendor documents (see each module's header).
-// Sandbox adapter:  adapter.open({container, messenger, clickedAt, getToken, onStatus}) -> {retry, close}
+//   "generic" in production: the documented portalchat:open / portalchat:logout DOM hook that
+//              the brand's own widget consumes (adapters/generic.js).
+// Sandbox adapter:  adapter.open({container, messenger, clickedAt, getToken, getAuthCode,
+//                   onStatus}) -> {retry, close}
 // Vendor adapters:  new Adapter({messenger, vendor, container, getToken, getAuthCode, onStatus})
 //                   .open({resumed}) -> Promise, .retry(), .logout() -> Promise
 //   getToken() -> Promise<string>: always a fresh token from the portal
@@ -23,6 +27,9 @@
 // (never a token); a page load with that mark restores the widget, which then asks for a fresh
 // token itself. A fresh page without the mark mints nothing. Logging out of the portal logs out
 // of the vendor widget first (adapter.logout(), at most LOGOUT_TIMEOUT_MS) and clears the mark.
+// Limits: a portal session that simply expires (no Log out click) cannot log out of the vendor
+// widget; pages without the chat panel do not load chat.js, so their Log out posts directly
+// (the vendor widget is not loaded on those pages either).
 
 import { TokenError, describe, makePortalSource, withTimeout } from "./adapters/common.js";
 
