@@ -16,7 +16,7 @@ profile with ``brands.platforms``.
 from datetime import datetime
 from decimal import Decimal
 
-from brands.platforms import SANDBOX_FLAG, PlatformSpec, VendorField, vendor_settings_clean
+from brands.platforms import PlatformSpec, VendorField, vendor_settings_clean
 from config.errors import DomainError
 
 # Claims the issuer sets itself; a profile's attributes can never overwrite them.
@@ -133,10 +133,6 @@ class ClaimProfile:
     def origins(self, messenger) -> list[str]:
         """https origins the vendor's script, frames and XHR need (CSP), for this messenger."""
         return []
-
-    def sandbox_requested(self, messenger) -> bool:
-        """The messenger's ``"sandbox": true`` flag (applies only while the sandbox is served)."""
-        return (messenger.vendor_settings or {}).get(SANDBOX_FLAG) is True
 
     def setup_rows(self, messenger) -> list[tuple[str, str]]:
         """What an administrator types into the vendor's console, as (label, value) rows."""
