@@ -62,6 +62,24 @@ def messenger_entry(messenger) -> tuple[dict, list[str]]:
     return entry, list(profile.origins(messenger))
 
 
+def choice_labels(messengers) -> list[tuple[str, str]]:
+    """(slug, label) for the chat picker: the brand's name, and the chat's platform when the
+    brand has several (a customer must be able to tell them apart)."""
+    per_brand: dict[int, int] = {}
+    for messenger in messengers:
+        per_brand[messenger.brand_id] = per_brand.get(messenger.brand_id, 0) + 1
+    choices = []
+    for messenger in messengers:
+        label = messenger.brand.name
+        if per_brand[messenger.brand_id] > 1:
+            kind = (
+                "web chat" if messenger.platform == "generic" else messenger.get_platform_display()
+            )
+            label = f"{label} · {kind}"
+        choices.append((messenger.slug, label))
+    return choices
+
+
 @register.inclusion_tag("messaging/chat_launcher.html", takes_context=True)
 def chat_launcher(context, customer):
     request = context["request"]
@@ -83,6 +101,7 @@ def chat_launcher(context, customer):
         config["sandboxChatUrl"] = SANDBOX_CHAT_URL
     return {
         "messengers": messengers,
+        "choices": choice_labels(messengers),
         "chat_config": config,
         "csrf_token": context.get("csrf_token"),
     }
