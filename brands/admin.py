@@ -8,17 +8,18 @@ is an action that calls a service and reports success or the domain error.
 import json
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
-from brands import conf, selectors, services
+from brands import conf, keymaterial, selectors, services
 from brands.errors import BrandsError
 from brands.models import Brand, Messenger, SigningKey
+from brands.platforms import SANDBOX_FLAG, platform_get
 
 
 class MessengerInline(admin.StackedInline):
@@ -145,7 +146,11 @@ class SigningKeyAddForm(forms.ModelForm):
     SOURCES = (
         ("generate", "Generate a new key"),
         ("import", "Import a PEM private key"),
-        ("secret", "Import a shared secret issued by the platform (HS256)"),
+        (
+            "secret",
+            "Import a brand-level HS256 secret (legacy: Zendesk and Intercom secrets belong "
+            "to their messenger, see Messengers > New shared secret)",
+        ),
     )
 
     brand = forms.ModelChoiceField(queryset=Brand.objects.order_by("name"))
@@ -158,7 +163,7 @@ class SigningKeyAddForm(forms.ModelForm):
         coerce=int,
         initial=3072,
         required=False,
-        help_text="RSA only (RS256, PS256).",
+        help_text="RSA only (RS256, RS512, PS256).",
     )
     pem = forms.CharField(
         label="PEM private key",
@@ -227,7 +232,7 @@ class SigningKeyAddForm(forms.ModelForm):
                     raise forms.ValidationError(
                         {"source": "Choose 'Import' to use the pasted PEM."}
                     )
-                rsa = data["algorithm"] in ("RS256", "PS256")
+                rsa = data["algorithm"] in keymaterial.RSA_ALGORITHMS
                 self.created = services.signing_key_generate(
                     brand=data["brand"],
                     algorithm=data["algorithm"],
@@ -420,7 +425,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
                 continue
             seen.add((key.brand_id, key.algorithm))
             try:
-                rsa_size = key.key_size if key.algorithm in ("RS256", "PS256") else None
+                rsa_size = key.key_size if key.algorithm in keymaterial.RSA_ALGORITHMS else None
                 new = services.signing_key_generate(
                     brand=key.brand,
                     algorithm=key.algorithm,
@@ -432,6 +437,70 @@ class SigningKeyAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, f"{key.brand.slug}: generated pending {new.algorithm} key {new.kid}."
                 )
+
+
+class MessengerAdminForm(forms.ModelForm):
+    """The messenger form, with the vendor's shared secret as a write-only field.
+
+    The secret is validated here (no side effect) and stored by ``messenger_secret_set`` in
+    ``MessengerAdmin.save_model``; it is never rendered back, not even after an error.
+    """
+
+    new_shared_secret = forms.CharField(
+        label="New shared secret",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Zendesk and Intercom only: paste the secret the vendor's console issued (at "
+        "least 32 characters) to set or replace it. Stored encrypted; never shown again.",
+    )
+    new_key_id = forms.CharField(
+        label="Key id of the secret",
+        required=False,
+        max_length=64,
+        help_text="Zendesk: the signing key's id (app_...), sent as the JWT header kid. "
+        "Empty keeps the current one.",
+    )
+
+    class Meta:
+        model = Messenger
+        fields = [
+            "brand",
+            "slug",
+            "platform",
+            "is_active",
+            "audience",
+            "algorithm",
+            "token_ttl",
+            "attributes",
+            "allowed_origins",
+            "vendor_settings",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        secret = data.get("new_shared_secret") or ""
+        key_id = (data.get("new_key_id") or "").strip()
+        try:
+            if secret:
+                platform = data.get("platform") or self.instance.platform
+                services.messenger_secret_check(
+                    platform=platform,
+                    secret=secret,
+                    key_id=key_id or self.instance.shared_secret_key_id,
+                )
+            elif key_id:
+                raise forms.ValidationError(
+                    {"new_key_id": "A key id is changed together with its secret."}
+                )
+        except BrandsError as exc:
+            raise forms.ValidationError(
+                {"new_shared_secret": f"{exc.detail} ({exc.code})"}, code=exc.code
+            ) from exc
+        finally:
+            self.data = self.data.copy()
+            self.data.pop("new_shared_secret", None)
+        return data
 
 
 @admin.register(Messenger)
@@ -448,8 +517,10 @@ class MessengerAdmin(admin.ModelAdmin):
     list_filter = ("platform", "is_active", "algorithm", "brand")
     list_select_related = ("brand",)
     search_fields = ("slug", "audience", "brand__slug", "brand__name")
+    form = MessengerAdminForm
     readonly_fields = (
         "vendor_setup",
+        "shared_secret_display",
         "issuer_display",
         "jwks_url_display",
         "client_secret_status",
@@ -486,6 +557,10 @@ class MessengerAdmin(admin.ModelAdmin):
             },
         ),
         ("Widget", {"fields": ("allowed_origins", "vendor_settings")}),
+        (
+            "Shared secret (Zendesk, Intercom; write-only)",
+            {"fields": ("shared_secret_display", "new_shared_secret", "new_key_id")},
+        ),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
 
@@ -494,44 +569,73 @@ class MessengerAdmin(admin.ModelAdmin):
         # messenger to another issuer
         return (*self.readonly_fields, "slug", "brand") if obj else self.readonly_fields
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        secret = form.cleaned_data.get("new_shared_secret")
+        if secret:
+            key_id = (form.cleaned_data.get("new_key_id") or "").strip()
+            services.messenger_secret_set(
+                messenger=obj, secret=secret, key_id=key_id or obj.shared_secret_key_id
+            )
+            self.message_user(
+                request, f"{obj.slug}: shared secret {obj.shared_secret_status()}.", messages.INFO
+            )
+
+    @admin.display(description="Current shared secret")
+    def shared_secret_display(self, obj: Messenger) -> str:
+        spec = platform_get(obj.platform) if obj.pk else None
+        if spec is None or not spec.shared_secret:
+            return "not used: this platform verifies the brand's published keys"
+        kid = f", key id {obj.shared_secret_key_id}" if obj.shared_secret_key_id else ""
+        return f"{obj.shared_secret_status()}{kid}"
+
     @admin.display(description="Platform settings")
     def vendor_setup(self, obj: Messenger) -> str:
-        """The values a platform administrator types into the vendor's console; public only."""
+        """What a platform administrator types into the vendor's console (public values only)
+        and the vendor settings this messenger declares, with the platform's guide."""
         if not obj.pk:
             return "Save the messenger to see its vendor setup."
-        rows = [
-            ("Issuer (iss)", obj.issuer),
-            ("Audience (aud)", obj.audience),
-            ("JWKS URL", obj.jwks_url),
-            ("Discovery URL", obj.brand.discovery_url),
-            ("Signing algorithm", obj.algorithm),
-            ("Token lifetime", f"{int(obj.token_ttl.total_seconds())} seconds"),
-        ]
-        if obj.algorithm == SigningKey.Algorithm.HS256:
-            rows[2] = ("Shared secret", "the secret the platform issued (never shown here)")
-        if obj.is_oidc_client:
-            attributes = reverse("messaging:customer-attributes", args=[obj.brand.slug, "SUB"])
-            rows = [
-                ("Discovery URI", obj.brand.discovery_url),
-                ("Client ID", obj.client_id),
-                ("Client secret", "shown once at creation or rotation; never again"),
-                ("Scopes", "openid email profile offline_access"),
-                ("Redirect URI(s) the page uses", ", ".join(obj.redirect_uris)),
-                ("PKCE", "required (S256)" if obj.require_pkce else "optional (S256)"),
-                ("Token endpoint authentication", "client_secret_basic or client_secret_post"),
-                ("Max Refresh Token Lifetime", "15 minutes to the portal's refresh lifetime"),
-                (
-                    "Data action (certified attributes)",
-                    f"GET {settings.PUBLIC_BASE_URL}{attributes.replace('SUB', '${sub}')} "
-                    "with HTTP Basic client id and secret",
-                ),
-                ("Signing algorithm", obj.algorithm),
-                ("id_token lifetime", f"{int(obj.token_ttl.total_seconds())} seconds"),
-            ]
-        body = format_html_join(
+        spec = platform_get(obj.platform)
+        if spec is None:
+            return f"No claim profile is registered for {obj.platform!r}."
+        rows = spec.setup_rows(obj) if spec.setup_rows else []
+        console = format_html_join(
             "", '<tr><th scope="row">{}</th><td><code>{}</code></td></tr>', rows
         )
-        return format_html('<table class="vendor-setup">{}</table>', body)
+        declared = format_html_join(
+            "",
+            '<tr><th scope="row">{} <small>({})</small></th><td><code>{}</code>'
+            '<div class="help">{}</div></td></tr>',
+            (
+                (
+                    f.label,
+                    f.name,
+                    (obj.vendor_settings or {}).get(f.name)
+                    or ("(missing)" if f.required else "(default)"),
+                    f.help,
+                )
+                for f in spec.vendor_fields
+            ),
+        )
+        sandbox = (obj.vendor_settings or {}).get(SANDBOX_FLAG) is True
+        return format_html(
+            '<p class="vendor-guide">Step by step: <code>docs/platforms/{}.md</code></p>'
+            '<table class="vendor-setup"><caption>Enter in the {} console</caption>{}</table>'
+            '<table class="vendor-settings"><caption>From the {} console, kept here '
+            "(vendor settings)</caption>{}</table>{}",
+            spec.name,
+            spec.label,
+            console,
+            spec.label,
+            declared or mark_safe("<tr><td>none</td></tr>"),
+            mark_safe(
+                '<p class="help">"sandbox": true - while the sandbox is served, the Chat button '
+                "opens the sandbox chat window for this messenger instead of the vendor "
+                "widget.</p>"
+            )
+            if sandbox
+            else "",
+        )
 
     @admin.display(description="Client secret")
     def client_secret_status(self, obj: Messenger) -> str:

@@ -71,6 +71,25 @@ def check_key_policy(app_configs=None, **kwargs):
                 id="brands.W002",
             )
         )
+    renewal_floor = timedelta(days=10) + max_age + margin
+    if values["CERTIFICATE_RENEWAL"] < renewal_floor:
+        errors.append(
+            Error(
+                "BRANDS_CERTIFICATE_RENEWAL is shorter than 10 days + BRANDS_JWKS_MAX_AGE + "
+                "BRANDS_PUBLICATION_MARGIN: Salesforce could see a certificate with fewer than "
+                "10 days left before the renewed one reaches it.",
+                hint=f"Set it to at least {renewal_floor} (default 30 days).",
+                id="brands.E007",
+            )
+        )
+    if values["CERTIFICATE_RENEWAL"] >= values["CERTIFICATE_VALIDITY"]:
+        errors.append(
+            Error(
+                "BRANDS_CERTIFICATE_RENEWAL must be shorter than BRANDS_CERTIFICATE_VALIDITY, "
+                "or every rotation run renews every certificate.",
+                id="brands.E008",
+            )
+        )
     if conf.rsa_key_size() not in conf.RSA_KEY_SIZES:
         errors.append(
             Error(f"BRANDS_RSA_KEY_SIZE must be one of {conf.RSA_KEY_SIZES}.", id="brands.E006")

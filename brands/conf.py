@@ -18,6 +18,10 @@ BRANDS_ROTATION_PERIOD         how long a key signs before ``rotate_signing_keys
 BRANDS_RSA_KEY_SIZE            size of generated RSA keys when none is given; default 3072
 BRANDS_CERTIFICATE_VALIDITY    validity of the self-signed certificate published as ``x5c``;
                                default 365 days
+BRANDS_CERTIFICATE_RENEWAL     ``rotate_signing_keys`` renews a published key's certificate
+                               once it has less than this left (Salesforce refuses keys whose
+                               certificate has under 10 days; more than 10 days plus the JWKS
+                               max-age, so platforms see the new one in time); default 30 days
 """
 
 from datetime import timedelta
@@ -38,6 +42,7 @@ DEFAULTS = {
     "ROTATION_PERIOD": timedelta(days=90),
     "RSA_KEY_SIZE": 3072,
     "CERTIFICATE_VALIDITY": timedelta(days=365),
+    "CERTIFICATE_RENEWAL": timedelta(days=30),
 }
 DURATIONS = (
     "JWKS_MAX_AGE",
@@ -48,6 +53,7 @@ DURATIONS = (
     "RETENTION",
     "ROTATION_PERIOD",
     "CERTIFICATE_VALIDITY",
+    "CERTIFICATE_RENEWAL",
 )
 
 
@@ -96,3 +102,7 @@ def rsa_key_size() -> int:
 
 def certificate_validity() -> timedelta:
     return duration("CERTIFICATE_VALIDITY")
+
+
+def certificate_renewal() -> timedelta:
+    return duration("CERTIFICATE_RENEWAL")

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from brands import encryption, keymaterial, keyset
 from brands.errors import KeyDecryptionFailed, NoSigningKey
-from brands.models import Brand, SigningKey
+from brands.models import Brand, Messenger, SigningKey
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ def clear() -> None:
     with _lock:
         _active.clear()
         _loaded.clear()
+        _secrets.clear()
         _version = None
 
 
@@ -142,3 +143,38 @@ def mark_unusable(*, key_id: int, reason: str) -> None:
             unusable_reason=reason, updated_at=timezone.now()
         )
         keyset.bump_on_commit()
+
+
+# (messenger id, secret fingerprint) -> key. The fingerprint names one exact secret, so a
+# replaced secret is a new entry and the old one is never used again.
+_secrets: dict[tuple[int, str], LoadedSigningKey] = {}
+
+
+def messenger_secret(*, messenger: Messenger) -> LoadedSigningKey:
+    """The HS256 key of a shared-secret messenger (Zendesk, Intercom): its own secret.
+
+    ``kid`` is the vendor's key id (Zendesk) or the one generated when the secret was set.
+    Raises ``NoSigningKey`` (503 ``no_signing_key``) when no secret is set or it no longer
+    decrypts. Decrypting costs microseconds; the cache only avoids repeating it.
+    """
+    if not messenger.shared_secret_ciphertext:
+        raise NoSigningKey(f"Messenger {messenger.slug!r} has no shared secret set.")
+    identity = (messenger.pk, messenger.shared_secret_fingerprint)
+    loaded = _secrets.get(identity)
+    if loaded is not None:
+        return loaded
+    try:
+        secret = encryption.decrypt(
+            messenger.shared_secret_ciphertext, kid=messenger.shared_secret_binding
+        )
+    except KeyDecryptionFailed:
+        logger.error("Shared secret of messenger %s does not decrypt", messenger.slug)
+        raise NoSigningKey(
+            f"The shared secret of messenger {messenger.slug!r} is unusable."
+        ) from None
+    loaded = LoadedSigningKey(kid=messenger.shared_secret_key_id, algorithm="HS256", key=secret)
+    with _lock:
+        if len(_secrets) > 1000:
+            _secrets.clear()
+        _secrets[identity] = loaded
+    return loaded

@@ -20,8 +20,9 @@ from cryptography.x509.oid import NameOID
 from brands import conf
 from brands.errors import InvalidKeyMaterial
 
-RS256, PS256, ES256, EDDSA, HS256 = "RS256", "PS256", "ES256", "EdDSA", "HS256"
-ASYMMETRIC = frozenset({RS256, PS256, ES256, EDDSA})
+RS256, RS512, PS256, ES256, EDDSA, HS256 = "RS256", "RS512", "PS256", "ES256", "EdDSA", "HS256"
+RSA_ALGORITHMS = frozenset({RS256, RS512, PS256})
+ASYMMETRIC = frozenset({RS256, RS512, PS256, ES256, EDDSA})
 SYMMETRIC = frozenset({HS256})
 HS256_SECRET_BYTES = 32
 MAX_PEM_BYTES = 64 * 1024
@@ -40,7 +41,7 @@ def _int_b64(value: int, length: int | None = None) -> str:
 
 def generate_private_key(algorithm: str, key_size: int | None = None) -> PrivateKey | bytes:
     """A fresh key for ``algorithm``; RSA uses ``key_size`` bits (default BRANDS_RSA_KEY_SIZE)."""
-    if algorithm in (RS256, PS256):
+    if algorithm in RSA_ALGORITHMS:
         size = key_size or conf.rsa_key_size()
         if size not in conf.RSA_KEY_SIZES:
             raise InvalidKeyMaterial(
@@ -68,7 +69,7 @@ def check_key(key: object, algorithm: str) -> None:
         raise InvalidKeyMaterial(
             f"{algorithm} keys cannot be imported from PEM.", code="unsupported_algorithm"
         )
-    if algorithm in (RS256, PS256):
+    if algorithm in RSA_ALGORITHMS:
         if not isinstance(key, rsa.RSAPrivateKey):
             raise InvalidKeyMaterial(
                 f"{algorithm} needs an RSA private key, not {_kind(key)}.", code="wrong_key_type"

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from brands import conf
 from brands.keymaterial import certificate_x5c, certificate_x5t_s256
+from brands.platforms import platform_choices, platform_get, vendor_settings_clean
 
 
 class Brand(models.Model):
@@ -66,6 +67,7 @@ class SigningKey(models.Model):
 
     class Algorithm(models.TextChoices):
         RS256 = "RS256", "RS256 (RSA PKCS#1 v1.5, SHA-256)"
+        RS512 = "RS512", "RS512 (RSA PKCS#1 v1.5, SHA-512)"
         PS256 = "PS256", "PS256 (RSA-PSS, SHA-256)"
         ES256 = "ES256", "ES256 (ECDSA P-256, SHA-256)"
         EDDSA = "EdDSA", "EdDSA (Ed25519)"
@@ -158,7 +160,7 @@ class SigningKey(models.Model):
                 name="brands_signingkey_state_has_timestamp",
             ),
             models.CheckConstraint(
-                condition=Q(algorithm__in=["RS256", "PS256", "ES256", "EdDSA", "HS256"]),
+                condition=Q(algorithm__in=["RS256", "RS512", "PS256", "ES256", "EdDSA", "HS256"]),
                 name="brands_signingkey_algorithm_valid",
             ),
         ]
@@ -361,9 +363,6 @@ def validate_redirect_uris(value) -> None:
 # an OIDC client with a client secret and redirect URIs).
 OIDC_PLATFORMS = frozenset({"genesys"})
 
-# Platforms whose verification uses a shared secret (HS256) rather than a published key.
-SHARED_SECRET_PLATFORMS = frozenset({"zendesk", "intercom"})
-
 
 def default_audience(brand_slug: str, slug: str) -> str:
     """The audience a messenger gets when none is given: a URL under the public base URL."""
@@ -377,21 +376,17 @@ class Messenger(models.Model):
     ``token_ttl`` and are signed with the brand's active key for ``algorithm``.
     """
 
-    class Platform(models.TextChoices):
-        GENERIC = "generic", "Generic JWT"
-        GENESYS = "genesys", "Genesys Cloud"
-        SALESFORCE = "salesforce", "Salesforce"
-        ZENDESK = "zendesk", "Zendesk"
-        LIVEPERSON = "liveperson", "LivePerson"
-        D365 = "d365", "Dynamics 365"
-        INTERCOM = "intercom", "Intercom"
-
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="messengers")
     slug = models.SlugField(
         max_length=50,
         help_text="Globally unique: the token API is called with this slug only.",
     )
-    platform = models.CharField(max_length=16, choices=Platform.choices, default=Platform.GENERIC)
+    platform = models.CharField(
+        max_length=16,
+        choices=platform_choices,
+        default="generic",
+        help_text="The chat platform; only platforms with a registered claim profile.",
+    )
     audience = models.CharField(
         max_length=300,
         blank=True,
@@ -440,6 +435,27 @@ class Messenger(models.Model):
         help_text="OpenID Connect clients: every code must carry a PKCE S256 challenge; the "
         "auth-code API then also returns the code verifier for the platform.",
     )
+
+    shared_secret_ciphertext = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The vendor-issued HS256 secret (Zendesk, Intercom) encrypted with "
+        "KEY_ENCRYPTION_KEYS. Write-only: set and replaced through messenger_secret_set.",
+    )
+    shared_secret_key_id = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="The key id that goes with the secret, sent as the JWT header kid (Zendesk: "
+        "the signing key's id, app_...; otherwise generated).",
+    )
+    shared_secret_fingerprint = models.CharField(
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the shared secret: identifies it, never reveals it.",
+    )
+    shared_secret_set_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True, help_text="Inactive messengers get no tokens.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -487,17 +503,36 @@ class Messenger(models.Model):
                     code="invalid",
                 )
         self._fill_default_audience()
-        if (
-            self.algorithm == SigningKey.Algorithm.HS256
-            and self.platform not in SHARED_SECRET_PLATFORMS
-        ):
+        spec = platform_get(self.platform)
+        if spec is None:
+            raise ValidationError(
+                {"platform": f"No claim profile is registered for platform {self.platform!r}."},
+                code="invalid",
+            )
+        if not self.algorithm:
+            self.algorithm = spec.algorithms[0]
+        if self.algorithm not in spec.algorithms:
+            hint = (
+                " HS256 (a shared secret) is only for platforms that demand one."
+                if self.algorithm == SigningKey.Algorithm.HS256
+                else ""
+            )
             raise ValidationError(
                 {
-                    "algorithm": "HS256 (a shared secret) is only for platforms that demand "
-                    f"one: {', '.join(sorted(SHARED_SECRET_PLATFORMS))}."
+                    "algorithm": f"{spec.label} tokens are signed with "
+                    f"{' or '.join(spec.algorithms)}, not {self.algorithm}.{hint}"
                 },
                 code="invalid",
             )
+
+        if isinstance(self.vendor_settings, dict):
+            try:
+                self.vendor_settings = vendor_settings_clean(spec, self.vendor_settings)
+            except ValidationError as exc:
+                raise ValidationError(
+                    {"vendor_settings": [m for ms in exc.message_dict.values() for m in ms]},
+                    code="invalid_vendor_settings",
+                ) from exc
         if self.platform in OIDC_PLATFORMS and not self.redirect_uris:
             raise ValidationError(
                 {"redirect_uris": "An OpenID Connect client needs at least one redirect URI."},
@@ -506,6 +541,24 @@ class Messenger(models.Model):
         if isinstance(self.allowed_origins, list):
             with contextlib.suppress(ValidationError):  # reported by the field validator
                 self.allowed_origins = [normalize_origin(o) for o in self.allowed_origins]
+
+    @property
+    def shared_secret_binding(self) -> str:
+        """What the secret's ciphertext is bound to: a copy on another row does not decrypt."""
+        return f"messenger:{self.pk}:{self.slug}"
+
+    @property
+    def has_shared_secret(self) -> bool:
+        return bool(self.shared_secret_ciphertext)
+
+    def shared_secret_status(self) -> str:
+        """What may be shown about the secret: when it was set and its fingerprint."""
+        if not self.shared_secret_ciphertext or self.shared_secret_set_at is None:
+            return "not set"
+        return (
+            f"set on {self.shared_secret_set_at:%Y-%m-%d %H:%M} UTC, "
+            f"fingerprint {self.shared_secret_fingerprint[:23]}"
+        )
 
     def _fill_default_audience(self) -> None:
         brand = self.brand if (self.brand_id or Messenger.brand.is_cached(self)) else None

@@ -26,6 +26,7 @@ from brands.models import (
     client_secret_hash,
     default_attributes,
 )
+from brands.platforms import platform_get
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +74,9 @@ def messenger_create(
     *,
     brand: Brand,
     slug: str,
-    platform: str = Messenger.Platform.GENERIC,
+    platform: str = "generic",
     audience: str = "",
-    algorithm: str = Algorithm.RS256,
+    algorithm: str = "",
     token_ttl: timedelta = timedelta(minutes=5),
     attributes: list[str] | None = None,
     allowed_origins: list[str] | None = None,
@@ -85,17 +86,23 @@ def messenger_create(
     is_active: bool = True,
 ) -> Messenger:
     """Create a messenger of ``brand``. The audience defaults to
-    ``<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>``.
+    ``<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>``, the algorithm to the platform's
+    first (HS256 for Zendesk and Intercom, RS256 otherwise). ``vendor_settings`` are validated
+    by the platform's declarations (``brands.platforms``). A shared-secret platform's secret
+    is set afterwards with ``messenger_secret_set`` (in the same transaction when wanted).
 
     Raises ``BrandsError`` ``invalid_messenger`` (duplicate slug or audience, lifetime out of
-    bounds, unknown attribute, non-https origin, vendor settings not an object...).
+    bounds, unknown attribute, non-https origin, unknown platform, bad vendor settings...).
     """
+    spec = platform_get(platform)
+    if not algorithm and spec is not None:
+        algorithm = spec.algorithms[0]
     messenger = Messenger(
         brand=brand,
         slug=(slug or "").strip(),
         platform=platform,
         audience=(audience or "").strip(),
-        algorithm=algorithm,
+        algorithm=algorithm or Algorithm.RS256,
         token_ttl=token_ttl,
         # None means "the default selection" (brands.models.DEFAULT_ATTRIBUTES), as in the admin
         attributes=list(attributes) if attributes is not None else default_attributes(),
@@ -154,6 +161,85 @@ def client_secret_rotate(*, messenger: Messenger, grace: timedelta | None = None
         grace,
     )
     return secret
+
+
+MIN_SHARED_SECRET_CHARS = 32
+MAX_SHARED_SECRET_CHARS = 512
+
+
+def messenger_secret_check(*, platform: str, secret: str, key_id: str = "") -> None:
+    """Refuse a shared secret (or key id) that ``messenger_secret_set`` would refuse.
+
+    No side effect: forms call it while validating. Raises ``BrandsError`` ``invalid_secret``
+    (wrong platform, empty, surrounding spaces, under 32 or over 512 characters, bad or missing
+    key id). The secret never appears in a message.
+    """
+    spec = platform_get(platform)
+    if spec is None or not spec.shared_secret:
+        raise BrandsError(
+            f"Platform {platform!r} verifies the brand's published keys; only shared-secret "
+            "platforms (Zendesk, Intercom) take a secret.",
+            code="invalid_secret",
+        )
+    if not isinstance(secret, str) or secret != secret.strip() or not secret:
+        raise BrandsError(
+            "The shared secret is empty or has surrounding spaces.", code="invalid_secret"
+        )
+    if len(secret) < MIN_SHARED_SECRET_CHARS:
+        raise BrandsError(
+            f"The shared secret must be at least {MIN_SHARED_SECRET_CHARS} characters "
+            f"(got {len(secret)}).",
+            code="invalid_secret",
+        )
+    if len(secret) > MAX_SHARED_SECRET_CHARS:
+        raise BrandsError("The shared secret is too long.", code="invalid_secret")
+    key_id = (key_id or "").strip()
+    if spec.key_id_required and not key_id:
+        raise BrandsError(
+            f"{spec.label} needs the key id of its signing key (--key-id).", code="invalid_secret"
+        )
+    try:
+        if key_id:
+            keymaterial.check_kid(key_id)
+    except InvalidKeyMaterial as exc:
+        raise BrandsError(f"Key id: {exc.detail}", code="invalid_secret") from exc
+
+
+def messenger_secret_set(
+    *, messenger: Messenger, secret: str, key_id: str = "", now: datetime | None = None
+) -> Messenger:
+    """Set or replace the vendor-issued shared secret of ``messenger`` (Zendesk, Intercom).
+
+    The secret is at least 32 characters (what the vendors issue; 256 bits for HS256, RFC 7518
+    3.2), is stored encrypted with the key-encryption keys (bound to this messenger), and only
+    its fingerprint and date are ever shown. ``key_id`` is the vendor's id of the key (Zendesk
+    ``app_...``), sent as the header ``kid``; required where the platform says so, otherwise a
+    random kid is made. The old secret stops signing at once. Raises ``BrandsError``
+    ``invalid_secret`` (see ``messenger_secret_check``).
+    """
+    messenger_secret_check(platform=messenger.platform, secret=secret, key_id=key_id)
+    key_id = (key_id or "").strip()
+    now = now or timezone.now()
+    data = secret.encode()
+    with transaction.atomic():
+        row = Messenger.objects.select_for_update().get(pk=messenger.pk)
+        row.shared_secret_key_id = key_id or keymaterial.random_kid()
+        row.shared_secret_ciphertext = encryption.encrypt(data, kid=row.shared_secret_binding)
+        row.shared_secret_fingerprint = keymaterial.fingerprint(data)
+        row.shared_secret_set_at = now
+        row.save(update_fields=[*_SECRET_FIELDS, "updated_at"])
+    for name in _SECRET_FIELDS:
+        setattr(messenger, name, getattr(row, name))
+    logger.info("Shared secret of messenger %s set (kid %s)", row.slug, row.shared_secret_key_id)
+    return messenger
+
+
+_SECRET_FIELDS = (
+    "shared_secret_key_id",
+    "shared_secret_ciphertext",
+    "shared_secret_fingerprint",
+    "shared_secret_set_at",
+)
 
 
 # --- signing keys -----------------------------------------------------------------------------
@@ -476,17 +562,23 @@ _DECRYPTION_REASONS = (
 
 @dataclass
 class ReencryptResult:
-    """Kids re-encrypted under the newest key-encryption key, and kids that did not decrypt."""
+    """Kids re-encrypted under the newest key-encryption key, and kids that did not decrypt;
+    the same for messengers' shared secrets (by messenger slug)."""
 
     reencrypted: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    secrets_reencrypted: list[str] = field(default_factory=list)
+    secrets_failed: list[str] = field(default_factory=list)
 
 
 def signing_keys_reencrypt() -> ReencryptResult:
-    """Re-encrypt every stored private key under the first KEY_ENCRYPTION_KEYS entry.
+    """Re-encrypt every stored private key and every messenger's shared secret under the
+    first KEY_ENCRYPTION_KEYS entry.
 
     Keys that no longer decrypt are marked unusable (and counted), never raised. A key marked
     unusable only because it did not decrypt becomes usable again when it now decrypts.
+    A shared secret that no longer decrypts is counted (the token API answers 503 for its
+    messenger until the secret is set again).
     """
     result = ReencryptResult()
     ids = list(
@@ -516,6 +608,25 @@ def signing_keys_reencrypt() -> ReencryptResult:
                 row.save(update_fields=fields)
                 result.reencrypted.append(row.kid)
             keyset.bump_on_commit()
+    messenger_ids = list(
+        Messenger.objects.exclude(shared_secret_ciphertext="")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for messenger_id in messenger_ids:
+        with transaction.atomic():
+            row = Messenger.objects.select_for_update().filter(pk=messenger_id).first()
+            if row is None or not row.shared_secret_ciphertext:
+                continue
+            try:
+                row.shared_secret_ciphertext = encryption.reencrypt(
+                    row.shared_secret_ciphertext, kid=row.shared_secret_binding
+                )
+            except KeyDecryptionFailed:
+                result.secrets_failed.append(row.slug)
+            else:
+                row.save(update_fields=["shared_secret_ciphertext", "updated_at"])
+                result.secrets_reencrypted.append(row.slug)
     return result
 
 
@@ -524,7 +635,8 @@ def signing_keys_reencrypt() -> ReencryptResult:
 
 @dataclass
 class RotationStep:
-    """One step of a rotation plan. ``action`` is generate, activate or purge."""
+    """One step of a rotation plan. ``action`` is generate, activate, purge or
+    renew_certificate."""
 
     brand: Brand
     algorithm: str
@@ -569,7 +681,10 @@ def signing_keys_plan(
     Per active brand and asymmetric algorithm in use (RS256 always): keep one pending "next"
     key published; promote it once it has been published for the pre-publication period and
     the active key has signed for BRANDS_ROTATION_PERIOD (at once when nothing usable is
-    active); purge retired keys past BRANDS_RETENTION.
+    active); purge retired keys past BRANDS_RETENTION; renew the certificate (``x5c``) of every
+    published key whose certificate has less than BRANDS_CERTIFICATE_RENEWAL left, and certify
+    uncertified published RSA keys of brands with an active Salesforce messenger (Salesforce
+    refuses a key whose certificate has fewer than 10 days left).
     """
     now = now or timezone.now()
     brands = [brand] if brand else list(Brand.objects.filter(is_active=True).order_by("slug"))
@@ -608,11 +723,94 @@ def signing_keys_plan(
                 steps.append(RotationStep(b, algorithm, "activate", why, key=pending))
                 steps.append(RotationStep(b, algorithm, "generate", "publish the next key"))
         cutoff = now - conf.retention()
+        purged = set()
         for key in b.signing_keys.filter(state=State.RETIRED, retired_at__lte=cutoff).order_by(
             "retired_at", "id"
         ):
             steps.append(RotationStep(b, key.algorithm, "purge", "retention over", key=key))
+            purged.add(key.pk)
+        steps.extend(_certificate_steps(b, now=now, skip=purged))
     return steps
+
+
+def _needs_x5c(brand: Brand) -> bool:
+    """Brands with an active Salesforce messenger must publish x5c on every RSA key."""
+    return brand.messengers.filter(is_active=True, platform="salesforce").exists()
+
+
+def _certificate_steps(brand: Brand, *, now: datetime, skip: set[int]) -> list[RotationStep]:
+    """Renew certificates of published keys that expire within BRANDS_CERTIFICATE_RENEWAL;
+    certify uncertified published RSA keys of brands that serve Salesforce."""
+    steps = []
+    horizon = now + conf.certificate_renewal()
+    with_x5c = None
+    for key in brand.signing_keys.filter(state__in=list(SigningKey.PUBLISHED_STATES)).order_by(
+        "created_at", "id"
+    ):
+        if key.is_symmetric or key.pk in skip or not key.is_usable:
+            continue
+        if key.certificate_pem:
+            if key.certificate_not_after is not None and key.certificate_not_after <= horizon:
+                steps.append(
+                    RotationStep(
+                        brand,
+                        key.algorithm,
+                        "renew_certificate",
+                        f"certificate expires {key.certificate_not_after:%Y-%m-%d %H:%M} UTC",
+                        key=key,
+                    )
+                )
+        elif key.algorithm in keymaterial.RSA_ALGORITHMS:
+            if with_x5c is None:
+                with_x5c = _needs_x5c(brand)
+            if with_x5c:
+                steps.append(
+                    RotationStep(
+                        brand,
+                        key.algorithm,
+                        "renew_certificate",
+                        "no certificate (x5c) and the brand serves Salesforce",
+                        key=key,
+                    )
+                )
+    return steps
+
+
+def signing_key_certificate_renew(*, key: SigningKey, now: datetime | None = None) -> SigningKey:
+    """Give a published asymmetric ``key`` a fresh self-signed certificate (``x5c``) valid for
+    BRANDS_CERTIFICATE_VALIDITY. Same key, same ``kid``: only the certificate changes, and the
+    JWKS publishes it at once. Raises ``InvalidTransition`` ``key_revoked`` /
+    ``key_unusable`` or ``InvalidKeyMaterial`` ``unsupported_algorithm`` (HS256).
+    """
+    now = now or timezone.now()
+    if key.algorithm not in keymaterial.ASYMMETRIC:
+        raise InvalidKeyMaterial(
+            "Shared secrets have no certificate.", code="unsupported_algorithm"
+        )
+    with transaction.atomic():
+        row = _locked(_lock_brand_keys(key.brand_id, key.algorithm), key)
+        if row.state == State.REVOKED:
+            raise InvalidTransition(f"Key {row.kid} is revoked.", code="key_revoked")
+        try:
+            private = keymaterial.load_private_bytes(
+                encryption.decrypt(row.private_key_ciphertext, kid=row.kid), row.algorithm
+            )
+        except KeyDecryptionFailed as exc:
+            raise InvalidTransition(
+                f"Key {row.kid} is unusable: {exc.detail}", code="key_unusable"
+            ) from exc
+        cert = keymaterial.self_signed_certificate(
+            private,
+            common_name=f"{row.brand.slug} signing key {row.kid[:16]}",
+            now=now,
+            validity=conf.certificate_validity(),
+        )
+        row.certificate_pem = keymaterial.certificate_pem(cert)
+        row.certificate_not_after = cert.not_valid_after_utc
+        row.save(update_fields=["certificate_pem", "certificate_not_after", "updated_at"])
+        keyset.bump_on_commit()
+    logger.info("Renewed the certificate of key %s until %s", row.kid, row.certificate_not_after)
+    return row
 
 
 def signing_keys_rotate(
@@ -636,7 +834,7 @@ def signing_keys_rotate(
                 row = signing_key_generate(
                     brand=step.brand,
                     algorithm=step.algorithm,
-                    key_size=key_size if step.algorithm in ("RS256", "PS256") else None,
+                    key_size=key_size if step.algorithm in keymaterial.RSA_ALGORITHMS else None,
                     activate=step.activate,
                     force=True,
                     now=now,
@@ -650,6 +848,9 @@ def signing_keys_rotate(
                     key=step.key, force=step.reason == "no usable active key", now=now
                 )
                 step.result = "active"
+            elif step.action == "renew_certificate":
+                row = signing_key_certificate_renew(key=step.key, now=now)
+                step.result = f"certificate valid until {row.certificate_not_after:%Y-%m-%d}"
             elif step.action == "purge":
                 with transaction.atomic():
                     rows = _lock_brand_keys(step.brand.pk, step.algorithm)

@@ -94,12 +94,6 @@ class TokenIssueApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request):
         customer, messenger = _customer_and_messenger(request)
-        if messenger.is_oidc_client:
-            raise DomainError(
-                "This messenger signs customers in with OpenID Connect: ask "
-                "POST /api/v1/messaging/auth-code for a code instead.",
-                code="use_auth_code",
-            )
         issued = services.token_issue(
             customer=customer,
             messenger=messenger,

@@ -22,3 +22,10 @@ class MessagingConfig(AppConfig):
         user_logged_out.connect(
             _revoke_at_logout, weak=False, dispatch_uid="messaging.oidc.logout"
         )
+
+        # brands must not import messaging: hand it the platforms that have a claim profile
+        from brands.platforms import platform_register
+        from messaging import profiles
+
+        for profile in profiles.all_profiles():
+            platform_register(profile.platform_spec())

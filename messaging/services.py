@@ -16,6 +16,7 @@ from brands import keycache
 from brands.models import Messenger
 from messaging import conf, events, profiles
 from messaging.models import TokenIssue
+from messaging.profiles.base import DirectTokenRefused
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,22 @@ def token_issue(
     """Sign a fresh token for ``customer`` on ``messenger`` and audit it, together or not at all.
 
     The key comes from the per-process key cache (no database read or decryption on the hot
-    path). Raises ``brands.errors.NoSigningKey`` (503) when the brand has no usable key.
+    path). Shared-secret platforms (Zendesk, Intercom) sign HS256 with the messenger's own
+    secret, never with a brand key. Raises ``brands.errors.NoSigningKey`` (503) when the brand
+    has no usable key, or the messenger no secret; ``DirectTokenRefused`` (400
+    ``use_auth_code``) for platforms that take no token from the page (Genesys).
     """
     profile = profiles.get(messenger.platform)
+    if not profile.direct_token:
+        raise DirectTokenRefused(
+            f"{profile.label} messengers authenticate with an auth code "
+            "(POST /api/v1/messaging/auth-code), not a token from the page."
+        )
     algorithm = messenger.algorithm or profile.algorithms[0]
-    key = keycache.signing_key(brand=messenger.brand, algorithm=algorithm)
+    if profile.shared_secret:
+        key = keycache.messenger_secret(messenger=messenger)
+    else:
+        key = keycache.signing_key(brand=messenger.brand, algorithm=algorithm)
     now = timezone.now().replace(microsecond=0)
     expires_at = now + messenger.token_ttl
     jti = secrets.token_urlsafe(24)  # 192 random bits

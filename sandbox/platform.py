@@ -14,9 +14,11 @@ from urllib.parse import quote
 from django.core.cache import cache
 
 from . import conf
+from .credentials import credential_get
 from .fetch import FetchError, http_get
 from .verifier import PROFILES, Verifier
 from .verifier.encoding import DecodeError, strict_json_object
+from .verifier.keys import ALGORITHMS, VerificationKey
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _CACHE_PREFIX = "sandbox:setup:"
@@ -86,10 +88,23 @@ class PlatformConfig:
             ),
         )
 
+    def verifier_profile(self):
+        """The verification profile of this messenger's platform (generic if not simulated)."""
+        return PROFILES.get(self.platform) or PROFILES["generic"]
+
     def verifier(self, **overrides) -> Verifier:
-        """A verifier for this messenger; raises PlatformUnavailable for an unknown platform."""
-        if self.platform not in PROFILES:
+        """A verifier for this messenger; raises PlatformUnavailable for an unknown platform.
+
+        Shared-secret platforms (Zendesk, Intercom) verify with the secret an administrator
+        entered into the sandbox (``sandbox_credential``), never with anything from the portal.
+        """
+        profile_name = overrides.get("profile") or self.platform
+        if profile_name not in PROFILES:
             raise PlatformUnavailable(f"platform {self.platform[:32]!r} is not simulated")
+        if PROFILES[profile_name].shared_secret and overrides.get("keys") is None:
+            overrides["keys"] = SharedSecretKeys.for_messenger(
+                self.messenger, kid_must_match=PROFILES[profile_name].kid_must_match
+            )
         options = {
             "issuer": self.issuer,
             "audience": self.audience,
@@ -103,6 +118,41 @@ class PlatformConfig:
             return Verifier(**options)
         except ValueError as exc:
             raise PlatformUnavailable(f"unusable messenger setup: {exc}") from None
+
+
+class SharedSecretKeys:
+    """The one HS256 secret entered for a messenger in the sandbox's credential store.
+
+    With ``kid_must_match`` (Zendesk) the token's ``kid`` must equal the stored key id;
+    otherwise (Intercom) the secret verifies whatever the ``kid``.
+    """
+
+    def __init__(self, secret: bytes, *, key_id: str = "", kid_must_match: bool = True):
+        spec = ALGORITHMS["HS256"]
+        if len(secret) < spec.min_secret_bytes:
+            raise PlatformUnavailable("the stored shared secret is shorter than 32 bytes")
+        self._key = VerificationKey(key_id or None, "HS256", "oct", secret)
+        self._key_id = key_id
+        self._kid_must_match = kid_must_match
+
+    @classmethod
+    def for_messenger(cls, slug: str, *, kid_must_match: bool) -> SharedSecretKeys:
+        credential = credential_get(slug)
+        if credential is None:
+            raise PlatformUnavailable(
+                f"no shared secret entered for {slug!r}: run sandbox_credential {slug} "
+                "--secret-stdin (as the vendor's admin console would hold it)"
+            )
+        if kid_must_match and not credential.key_id:
+            raise PlatformUnavailable(f"the sandbox credential of {slug!r} has no key id")
+        return cls(
+            credential.secret.encode(), key_id=credential.key_id, kid_must_match=kid_must_match
+        )
+
+    def get_key(self, kid: str | None) -> VerificationKey | None:
+        if self._kid_must_match and kid != self._key_id:
+            return None
+        return self._key
 
 
 def setup_url(slug: str) -> str:

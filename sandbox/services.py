@@ -166,17 +166,19 @@ def open_session(
         return SessionOutcome(None, None, result, rejection)
 
     claims = result.claims
+    # where this platform puts the customer id and attributes (Zendesk: external_id, ...)
+    view = config.verifier_profile().certified(claims)
     verified_at = timezone.now()
     secret = Conversation.new_secret()
-    certified = {field: claims.get(claim) for claim, field in CERTIFIED.items()}
+    certified = {field: view.get(claim) for claim, field in CERTIFIED.items()}
     with transaction.atomic():
         conversation = Conversation.objects.create(
             secret_hash=hash_secret(secret),
             messenger=messenger,
             brand=config.brand,
             platform=config.platform,
-            subject=_text(claims.get("sub"), 255),
-            issuer=_text(claims.get("iss"), 512),
+            subject=_text(view.get("sub"), 255),
+            issuer=_text(view.get("iss"), 512),
             kid=_text(result.kid, 255),
             alg=_text(result.header.get("alg"), 16),
             jti=_text(claims.get("jti"), 256),
@@ -186,7 +188,10 @@ def open_session(
             is_vip=certified["is_vip"] if isinstance(certified["is_vip"], bool) else None,
             account_balance=_text(certified["account_balance"], 64),
             currency=_text(certified["currency"], 8),
-            identity={k: claims[k] for k in IDENTITY_CLAIMS if k in claims},
+            identity={
+                **{k: claims[k] for k in IDENTITY_CLAIMS if k in claims},
+                **{k: view[k] for k in IDENTITY_CLAIMS if view.get(k) is not None},
+            },
             token_issued_at=_timestamp(claims.get("iat")),
             token_expires_at=_timestamp(claims.get("exp")),
             page_attributes=attributes,

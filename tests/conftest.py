@@ -1,6 +1,7 @@
 """Shared fixtures: nouns built on the factories of ``tests/factories.py``."""
 
 import io
+import json
 
 import pytest
 from django.core.cache import cache
@@ -127,6 +128,12 @@ def messenger_without_key(brand):
 # --- OpenID Connect (Genesys) ---
 
 GENESYS_REDIRECT = "https://contact.acme.example/support"
+# What a Genesys messenger must declare (its Messenger deployment), as the admin would copy it.
+GENESYS_SETTINGS = {
+    "deployment_id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+    "environment": "prod-euw1",
+    "domain": "mypurecloud.ie",
+}
 
 
 @pytest.fixture
@@ -138,6 +145,7 @@ def genesys_client(brand, signing_key):
         platform="genesys",
         attributes=["names", "tier", "vip", "balance"],
         redirect_uris=[GENESYS_REDIRECT],
+        vendor_settings=GENESYS_SETTINGS,
     )
     return messenger, brand_services.client_secret_rotate(messenger=messenger)
 
@@ -156,6 +164,7 @@ def genesys_in_sandbox(settings, live_server, brand, signing_key) -> dict[str, s
         "--platform=genesys",
         f"--redirect-uri={GENESYS_REDIRECT}",
         "--attributes=names,tier,vip,balance",
+        f"--vendor-settings={json.dumps(GENESYS_SETTINGS)}",
         stdout=out,
     )
     printed = dict(line.split("=", 1) for line in out.getvalue().splitlines() if "=" in line)

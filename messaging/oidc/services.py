@@ -457,6 +457,16 @@ def refresh_exchange(
     return response
 
 
+def grants_revoke(*, grants, reason: str) -> int:
+    """Revoke ``grants`` (a queryset) that are still live; their tokens stop at once."""
+    revoked = grants.filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason[:40]
+    )
+    if revoked:
+        logger.info("oidc grants revoked count=%s reason=%s", revoked, reason)
+    return revoked
+
+
 def grants_revoke_for_session(*, session_key: str | None) -> int:
     """Revoke the grants that came from codes of this portal session (at logout).
 
@@ -465,12 +475,9 @@ def grants_revoke_for_session(*, session_key: str | None) -> int:
     """
     if not session_key:
         return 0
-    revoked = OidcGrant.objects.filter(
-        session_hash=_hash(session_key), revoked_at__isnull=True
-    ).update(revoked_at=timezone.now(), revoked_reason="logout")
-    if revoked:
-        logger.info("oidc grants revoked at logout count=%s", revoked)
-    return revoked
+    return grants_revoke(
+        grants=OidcGrant.objects.filter(session_hash=_hash(session_key)), reason="logout"
+    )
 
 
 # --- userinfo and attributes ------------------------------------------------------------------

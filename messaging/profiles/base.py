@@ -1,8 +1,22 @@
-"""The profile interface and its registry."""
+"""The profile interface and its registry.
+
+A claim profile says, for one platform: which registered claims a token carries
+(``registered_claims``: Salesforce sends no ``aud``, Zendesk no ``iss``...), which custom claims
+come from the customer record (``attribute_claims``), which algorithms and ``typ`` apply, which
+browser adapter drives the vendor widget (``adapter``), which vendor settings a messenger must
+declare (``vendor_fields``, validated by ``vendor_validate``), what of them the browser may see
+(``vendor_config``) and which origins its script and frames need (``origins``, for the CSP).
+
+The vendor-field declarations are plain ``brands.platforms.VendorField`` data so that brands
+(which must not import messaging) can validate ``Messenger.vendor_settings`` and list the
+platforms: ``messaging.apps.MessagingConfig.ready`` registers ``platform_spec()`` of every
+profile with ``brands.platforms``.
+"""
 
 from datetime import datetime
 from decimal import Decimal
 
+from brands.platforms import PlatformSpec, VendorField, vendor_settings_clean
 from config.errors import DomainError
 
 # Claims the issuer sets itself; a profile's attributes can never overwrite them.
@@ -16,19 +30,46 @@ class UnknownProfile(DomainError):
     http_status = 503
 
 
+class DirectTokenRefused(DomainError):
+    """The platform does not take a token from the page (Genesys: OpenID Connect codes)."""
+
+    code = "use_auth_code"
+    http_status = 400
+
+
 class ClaimProfile:
     """What one platform needs. Subclasses set the class attributes and ``attribute_claims``.
 
-    ``platform``     the ``Messenger.platform`` value it serves
-    ``typ``          the JOSE header ``typ``
-    ``algorithms``   algorithms the platform accepts, the first is the default
-    ``source``       where the format comes from (vendor documentation), for reviewers
+    ``platform``           the ``Messenger.platform`` value it serves
+    ``label``              its name for people (admin, commands)
+    ``adapter``            the browser adapter (messaging/static/messaging/adapters/<name>.js)
+    ``typ``                the JOSE header ``typ``
+    ``algorithms``         algorithms the platform accepts, the first is the default
+    ``registered_claims``  which registered claims the issuer puts in, in this order
+    ``vendor_fields``      declared ``Messenger.vendor_settings`` (brands.platforms.VendorField)
+    ``shared_secret``      HS256 with a secret the vendor issued, held by the messenger
+    ``key_id_required``    the vendor's key id is the header ``kid`` and must be given
+    ``open_vendor_settings`` free-form vendor settings besides the declared ones (generic)
+    ``direct_token``       the page may fetch a token for it from the token API (False for
+                           Genesys: an id_token-shaped token in the page could be replayed
+                           into an implicit flow; Genesys gets auth codes instead)
+    ``source``             where the format comes from (vendor documentation), for reviewers
     """
 
     platform: str = ""
+    label: str = ""
+    adapter: str = "generic"
     typ: str = "JWT"
     algorithms: tuple[str, ...] = ("RS256",)
+    registered_claims: tuple[str, ...] = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti")
+    vendor_fields: tuple[VendorField, ...] = ()
+    shared_secret: bool = False
+    key_id_required: bool = False
+    open_vendor_settings: bool = False
+    direct_token: bool = True
     source: str = ""
+
+    # --- tokens -------------------------------------------------------------------------------
 
     def attribute_claims(self, *, customer, attributes: set[str]) -> dict:
         """Custom claims from the customer record; ``attributes`` is the messenger's selection."""
@@ -44,7 +85,7 @@ class ClaimProfile:
         jti: str,
         not_before: datetime,
     ) -> dict:
-        """All claims: registered ones from the issuer, then the profile's attributes."""
+        """All claims: the profile's registered ones from the issuer, then its attributes."""
         custom = self.attribute_claims(customer=customer, attributes=set(messenger.attributes))
         clash = REGISTERED_CLAIMS.intersection(custom)
         if clash:
@@ -55,16 +96,54 @@ class ClaimProfile:
             )
         for value in custom.values():
             _refuse_float(value)
-        return {
-            "iss": messenger.brand.issuer_url,
-            "sub": customer.customer_id,
-            "aud": messenger.audience,
-            "iat": int(issued_at.timestamp()),
-            "nbf": int(not_before.timestamp()),
-            "exp": int(expires_at.timestamp()),
-            "jti": jti,
-            **custom,
+        values = {
+            "iss": lambda: messenger.brand.issuer_url,
+            "sub": lambda: customer.customer_id,
+            "aud": lambda: messenger.audience,
+            "iat": lambda: int(issued_at.timestamp()),
+            "nbf": lambda: int(not_before.timestamp()),
+            "exp": lambda: int(expires_at.timestamp()),
+            "jti": lambda: jti,
         }
+        return {**{name: values[name]() for name in self.registered_claims}, **custom}
+
+    # --- vendor settings and the browser side (INTERFACES.md 1) ---------------------------------
+
+    def platform_spec(self) -> PlatformSpec:
+        """The declarations brands reads (registered by ``MessagingConfig.ready``)."""
+        return PlatformSpec(
+            name=self.platform,
+            label=self.label or self.platform,
+            algorithms=self.algorithms,
+            vendor_fields=self.vendor_fields,
+            shared_secret=self.shared_secret,
+            key_id_required=self.key_id_required,
+            open_settings=self.open_vendor_settings,
+            setup_rows=self.setup_rows,
+        )
+
+    def vendor_validate(self, settings: dict) -> dict:
+        """The cleaned vendor settings; ``ValidationError`` keyed by setting name otherwise."""
+        return vendor_settings_clean(self.platform_spec(), settings)
+
+    def vendor_config(self, messenger) -> dict:
+        """PUBLIC settings the browser adapter needs (camelCase, always with ``scriptUrl``)."""
+        return {"scriptUrl": ""}
+
+    def origins(self, messenger) -> list[str]:
+        """https origins the vendor's script, frames and XHR need (CSP), for this messenger."""
+        return []
+
+    def setup_rows(self, messenger) -> list[tuple[str, str]]:
+        """What an administrator types into the vendor's console, as (label, value) rows."""
+        return [
+            ("Issuer (iss)", messenger.issuer),
+            ("Audience (aud)", messenger.audience),
+            ("JWKS URL", messenger.jwks_url),
+            ("Discovery URL", messenger.brand.discovery_url),
+            ("Signing algorithm", messenger.algorithm),
+            ("Token lifetime", f"{int(messenger.token_ttl.total_seconds())} seconds"),
+        ]
 
 
 def _refuse_float(value) -> None:
@@ -83,6 +162,12 @@ def money(amount: Decimal) -> str:
     return f"{amount.quantize(Decimal('0.01'))}"
 
 
+def setting(messenger, name: str, default: str = "") -> str:
+    """One vendor setting of ``messenger`` as a string (validated when the messenger was saved)."""
+    value = (messenger.vendor_settings or {}).get(name, default)
+    return value if isinstance(value, str) else default
+
+
 def register(profile: ClaimProfile) -> ClaimProfile:
     _REGISTRY[profile.platform] = profile
     return profile
@@ -93,3 +178,7 @@ def get(platform: str) -> ClaimProfile:
         return _REGISTRY[platform]
     except KeyError:
         raise UnknownProfile(f"No claim profile for platform {platform!r}.") from None
+
+
+def all_profiles() -> list[ClaimProfile]:
+    return list(_REGISTRY.values())

@@ -7,6 +7,9 @@ a messenger's default selection is names, tier, VIP and balance): ``firstName`` 
 ``lastName`` ("names"), ``accountTier`` ("tier"), ``isVip`` ("vip"), ``accountBalance`` as a
 decimal string with ``currency`` ("balance"), ``email`` ("email"), ``customerSince``
 ("customer_since").
+Vendor settings: free-form (never secrets), plus ``sandbox``. No vendor script: the browser
+adapter ``generic`` has nothing to load, so ``vendor_config`` is ``{"scriptUrl": ""}`` and
+``origins`` is empty.
 Source: ../shared/PLATFORMS.md (summary table) and SECURITY.md issuer checklist 3-4.
 """
 
@@ -15,8 +18,12 @@ from messaging.profiles.base import ClaimProfile, money, register
 
 class GenericProfile(ClaimProfile):
     platform = "generic"
+    label = "Generic JWT"
+    adapter = "generic"
     typ = "JWT"
     algorithms = ("RS256", "PS256", "ES256", "EdDSA")
+    registered_claims = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti")
+    open_vendor_settings = True  # a custom widget may need its own settings
     source = "shared/PLATFORMS.md; RFC 7519; RFC 8725"
 
     def attribute_claims(self, *, customer, attributes: set[str]) -> dict:

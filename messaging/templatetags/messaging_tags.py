@@ -1,48 +1,107 @@
 """``{% chat_launcher customer %}``: the portal's Chat with support panel.
 
 Renders the brand/messenger choice, the chat container and the widget glue's configuration
-(no token: tokens are only ever fetched when the customer clicks Chat). It also widens the
-page's Content-Security-Policy with exactly the widget origins the customer's messengers
-declare (``Messenger.allowed_origins``).
+(INTERFACES.md 2; no token: tokens are only ever fetched when the customer clicks Chat or the
+vendor widget asks). Each messenger names the browser adapter chat.js loads:
+
+- ``"sandbox"`` while the sandbox platform is served (``SANDBOX_ENABLED``) and the messenger's
+  vendor setting ``"sandbox"`` is not ``false``. Decision: a messenger that does not say is
+  verified locally while the sandbox is served (the demo and the tests verify everything
+  locally; a messenger created before it had vendor settings still works); ``"sandbox":
+  false`` tries the real vendor widget even then. With the sandbox off the setting is ignored.
+- otherwise the profile's own ``adapter`` (messaging/static/messaging/adapters/<name>.js) with
+  ``vendor`` = ``profile.vendor_config(m)``, the public settings its snippet needs.
+
+With the sandbox off, nothing on the page names ``/sandbox/``: no ``sandboxChatUrl``, no frame.
+
+It also widens the page's Content-Security-Policy with exactly the origins the customer's own
+messengers need (``profile.origins(m)`` plus ``Messenger.allowed_origins``), for this response
+only; the decision to do that from the panel that embeds the widgets is in docs/decisions.md
+("Settings and start-up": ``csp_allow``).
 """
 
+import logging
+
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from config.security import csp_allow
-from messaging import selectors
+from messaging import profiles, selectors
+from messaging.profiles.base import UnknownProfile
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
-# Which browser adapter the glue uses per platform. Vendor adapters come with their profiles.
-ADAPTERS = {"generic": "sandbox", "genesys": "sandbox"}
+SANDBOX_CHAT_URL = "/sandbox/chat/"
+CSP_DIRECTIVES = ("script-src", "connect-src", "frame-src", "img-src", "style-src", "font-src")
+
+
+def _uses_sandbox(messenger) -> bool:
+    if not settings.SANDBOX_ENABLED:
+        return False  # production: the flag is ignored, the vendor widget is used
+    return (messenger.vendor_settings or {}).get("sandbox") is not False
+
+
+def messenger_entry(messenger) -> tuple[dict, list[str]]:
+    """The chat-config entry of one messenger and the origins its widget needs."""
+    entry = {
+        "slug": messenger.slug,
+        "brand": messenger.brand.slug,
+        "brandName": messenger.brand.name,
+        "platform": messenger.platform,
+    }
+    try:
+        profile = profiles.get(messenger.platform)
+    except UnknownProfile:
+        logger.warning("Messenger %s: no profile for %r", messenger.slug, messenger.platform)
+        return {**entry, "adapter": "unsupported", "vendor": {}}, []
+    if _uses_sandbox(messenger):
+        return {**entry, "adapter": "sandbox", "vendor": {}}, []
+    entry.update(adapter=profile.adapter, vendor=profile.vendor_config(messenger))
+    return entry, list(profile.origins(messenger))
+
+
+def choice_labels(messengers) -> list[tuple[str, str]]:
+    """(slug, label) for the chat picker: the brand's name, and the chat's platform when the
+    brand has several (a customer must be able to tell them apart)."""
+    per_brand: dict[int, int] = {}
+    for messenger in messengers:
+        per_brand[messenger.brand_id] = per_brand.get(messenger.brand_id, 0) + 1
+    choices = []
+    for messenger in messengers:
+        label = messenger.brand.name
+        if per_brand[messenger.brand_id] > 1:
+            kind = (
+                "web chat" if messenger.platform == "generic" else messenger.get_platform_display()
+            )
+            label = f"{label} · {kind}"
+        choices.append((messenger.slug, label))
+    return choices
 
 
 @register.inclusion_tag("messaging/chat_launcher.html", takes_context=True)
 def chat_launcher(context, customer):
     request = context["request"]
     messengers = selectors.messengers_for_customer(customer) if customer else []
+    entries = []
     for messenger in messengers:
-        for origin in messenger.allowed_origins or []:
-            for directive in ("script-src", "connect-src", "frame-src", "img-src", "style-src"):
+        entry, origins = messenger_entry(messenger)
+        entries.append(entry)
+        for origin in [*origins, *(messenger.allowed_origins or [])]:
+            for directive in CSP_DIRECTIVES:
                 csp_allow(request, directive, origin)
     config = {
         "tokenUrl": reverse("messaging:token"),
         "authCodeUrl": reverse("messaging:auth-code"),
-        "sandboxChatUrl": "/sandbox/chat/",
-        "messengers": [
-            {
-                "slug": m.slug,
-                "brand": m.brand.slug,
-                "brandName": m.brand.name,
-                "platform": m.platform,
-                "adapter": ADAPTERS.get(m.platform, "sandbox"),
-            }
-            for m in messengers
-        ],
+        "logoutUrl": reverse("accounts:logout"),
+        "messengers": entries,
     }
+    if settings.SANDBOX_ENABLED:
+        config["sandboxChatUrl"] = SANDBOX_CHAT_URL
     return {
         "messengers": messengers,
+        "choices": choice_labels(messengers),
         "chat_config": config,
         "csrf_token": context.get("csrf_token"),
     }

@@ -8,6 +8,7 @@ escapes ``verify()``: an unexpected one is logged and reported as ``malformed``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -159,8 +160,10 @@ class Verifier:
                 leeway=self.leeway,
                 now=self.clock(),
             )
+            for rule in self.profile.claim_checks:
+                rule(claims)
             if self.one_time:
-                self._check_replay(claims)
+                self._check_replay(claims, parsed)
             return VerificationResult(
                 True,
                 claims=claims,
@@ -175,7 +178,10 @@ class Verifier:
             log.exception("verifier error")
             return self._rejected(Rejected(Reason.MALFORMED, "unverifiable token"), parsed)
 
-    def _check_replay(self, claims: dict) -> None:
+    def _check_replay(self, claims: dict, parsed: ParsedJWS) -> None:
+        if "jti" not in claims and self.profile.jti_optional:
+            # the platform issues no jti: the signed bytes themselves are the one-time mark
+            claims = {**claims, "jti": "sha256:" + hashlib.sha256(parsed.signature).hexdigest()}
         for name in ("jti", "exp"):
             if name not in claims:
                 raise Rejected(Reason.MISSING_CLAIM, f"a one-time token needs '{name}'")
@@ -196,7 +202,24 @@ class Verifier:
             raise Rejected(Reason.JWKS_UNAVAILABLE, f"no key set: {exc}") from None
         if key is None:
             raise Rejected(Reason.UNKNOWN_KEY, "no usable key with this 'kid'")
+        self._check_certificate(key)
         check_signature(parsed, key)
+
+    def _check_certificate(self, key: VerificationKey) -> None:
+        """Salesforce-style: the key's x5c must remain valid for the profile's minimum."""
+        minimum = self.profile.x5c_min_validity
+        if minimum is None:
+            return
+        if key.x5c_not_after is None:
+            why = key.x5c_problem or "the key has no 'x5c' certificate"
+            raise Rejected(Reason.UNKNOWN_KEY, f"unusable key: {why}")
+        remaining = key.x5c_not_after - self.clock()
+        if remaining < minimum:
+            raise Rejected(
+                Reason.UNKNOWN_KEY,
+                f"unusable key: its 'x5c' certificate is valid for {max(remaining, 0) / 86400:.1f}"
+                f" more days, fewer than {minimum / 86400:g}",
+            )
 
     @staticmethod
     def _rejected(exc: Rejected, parsed: ParsedJWS | None) -> VerificationResult:

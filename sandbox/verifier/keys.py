@@ -10,9 +10,13 @@ from a fetched JWKS.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from jwt.algorithms import (
     Algorithm,
@@ -86,6 +90,11 @@ class VerificationKey:
     alg: str
     kty: str
     key: Any = field(repr=False)
+    # The JWK's own x5c (from the trusted JWKS, never a token header): the first
+    # certificate's notAfter (POSIX seconds), or why it is unusable. Salesforce refuses keys
+    # whose certificate is missing or expires within 10 days.
+    x5c_not_after: float | None = None
+    x5c_problem: str = ""
 
     @property
     def spec(self) -> AlgorithmSpec:
@@ -244,7 +253,31 @@ def key_from_jwk(
         raise
     except Exception as exc:  # invalid point, bad length: the library's words vary
         raise KeyRejected(f"invalid {kty} key: {type(exc).__name__}") from None
-    return VerificationKey(kid, alg, kty, key)
+    not_after, problem = _x5c_validity(jwk.get("x5c"), key) if "x5c" in jwk else (None, "")
+    return VerificationKey(kid, alg, kty, key, x5c_not_after=not_after, x5c_problem=problem)
+
+
+def _x5c_validity(x5c: object, key: Any) -> tuple[float | None, str]:
+    """(notAfter of the first certificate, "") or (None, why it is unusable).
+
+    The certificate must parse (standard base64 DER, RFC 7517 4.7) and certify the same public
+    key as the JWK's members; its chain is not checked (Salesforce accepts self-signed ones).
+    """
+    if not isinstance(x5c, list) or not x5c or not isinstance(x5c[0], str):
+        return None, "'x5c' is not a list of certificates"
+    try:
+        der = base64.b64decode(x5c[0], validate=True)
+        cert = x509.load_der_x509_certificate(der)
+    except (binascii.Error, ValueError):
+        return None, "'x5c' certificate does not parse"
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    try:
+        same = cert.public_key().public_bytes(*spki) == key.public_bytes(*spki)
+    except Exception:  # an unsupported certificate key type
+        same = False
+    if not same:
+        return None, "'x5c' certificate is for another key"
+    return cert.not_valid_after_utc.timestamp(), ""
 
 
 @dataclass

@@ -143,7 +143,16 @@ def test_seed_demo_twice_gives_the_same_data(db, settings):
     assert snapshot() == before
     assert sorted(t[0] for t in before[0]) == ["gold", "platinum", "standard"]
     assert len(before[1]) == 2
-    assert [m[0] for m in before[5]] == ["harbor-web", "northwind-genesys", "northwind-web"]
+    assert [m[0] for m in before[5]] == [
+        "harbor-web",
+        "northwind-d365",
+        "northwind-genesys",
+        "northwind-intercom",
+        "northwind-liveperson",
+        "northwind-salesforce",
+        "northwind-web",
+        "northwind-zendesk",
+    ]
     assert [k[1] for k in before[6]] == ["active", "active"]
     # the same logins and the same (unused) backup codes are printed both times; the Genesys
     # client secret only the first time (it is shown once)

@@ -29,6 +29,8 @@ def test_the_defaults_are_consistent():
         ({"BRANDS_JWKS_MAX_AGE": "300"}, "brands.E001"),
         ({"BRANDS_LEEWAY": timedelta(seconds=-1)}, "brands.E001"),
         ({"BRANDS_CERTIFICATE_VALIDITY": timedelta(days=30)}, "brands.W002"),
+        ({"BRANDS_CERTIFICATE_RENEWAL": timedelta(days=10)}, "brands.E007"),
+        ({"BRANDS_CERTIFICATE_RENEWAL": timedelta(days=400)}, "brands.E008"),
     ],
 )
 def test_inconsistent_policies_are_reported(settings, overrides, expected):

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from brands import services
 from brands.errors import BrandsError
 from brands.models import Messenger
+from brands.platforms import vendor_settings_example
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +29,30 @@ def test_defaults(brand):
     assert brand.messengers.get() == messenger
 
 
-def test_the_platform_field_is_open_to_later_platforms(brand):
+def test_every_platform_with_a_profile_is_offered_and_others_are_refused(brand):
     for platform in ("genesys", "salesforce", "zendesk", "liveperson", "d365", "intercom"):
         oidc = {"redirect_uris": ["https://x.example/cb"]} if platform == "genesys" else {}
-        services.messenger_create(brand=brand, slug=f"m-{platform}", platform=platform, **oidc)
+        services.messenger_create(
+            brand=brand,
+            slug=f"m-{platform}",
+            platform=platform,
+            vendor_settings=vendor_settings_example(platform),
+            **oidc,
+        )
     assert Messenger.objects.count() == 6
+    offered = {name for name, _ in Messenger._meta.get_field("platform").choices}
+    assert offered == {
+        "generic",
+        "genesys",
+        "salesforce",
+        "zendesk",
+        "liveperson",
+        "d365",
+        "intercom",
+    }
+    with pytest.raises(BrandsError) as caught:
+        services.messenger_create(brand=brand, slug="fresh", platform="freshchat")
+    assert "platform" in caught.value.detail
 
 
 def test_origins_are_normalised(brand):
@@ -113,9 +133,12 @@ def test_the_database_enforces_unique_audience_and_ttl_bounds(brand):
 
 def test_hs256_is_for_shared_secret_platforms(brand):
     messenger = services.messenger_create(
-        brand=brand, slug="zen", platform="zendesk", algorithm="HS256"
+        brand=brand,
+        slug="zen",
+        platform="zendesk",
+        vendor_settings=vendor_settings_example("zendesk"),
     )
-    assert messenger.algorithm == "HS256"
+    assert messenger.algorithm == "HS256"  # the platform's only algorithm is the default
 
 
 def test_selectors_find_active_messengers_and_brands(brand):

@@ -10,12 +10,14 @@ from django.urls import reverse
 
 from brands.models import ClientSecret, Messenger
 from brands.selectors import oidc_client_authenticate
-from tests.conftest import GENESYS_REDIRECT
+from tests.conftest import GENESYS_REDIRECT, GENESYS_SETTINGS
 
 pytestmark = pytest.mark.django_db
 
 
 def _create(*args) -> str:
+    if "--platform=genesys" in args:
+        args = (*args, f"--vendor-settings={json.dumps(GENESYS_SETTINGS)}")
     out = io.StringIO()
     call_command("create_messenger", "acme", "acme-genesys", *args, stdout=out)
     return out.getvalue()
@@ -107,7 +109,7 @@ def test_the_admin_shows_a_new_secret_once_and_never_again(staff_client, brand):
             "token_ttl": "00:05:00",
             "attributes": '["names", "tier"]',
             "allowed_origins": "",
-            "vendor_settings": "",
+            "vendor_settings": json.dumps(GENESYS_SETTINGS),
             "redirect_uris": json.dumps([GENESYS_REDIRECT]),
         },
     )
@@ -144,7 +146,7 @@ def test_a_genesys_messenger_needs_a_redirect_uri_in_the_admin(staff_client, bra
             "token_ttl": "00:05:00",
             "attributes": "",
             "allowed_origins": "",
-            "vendor_settings": "",
+            "vendor_settings": json.dumps(GENESYS_SETTINGS),
             "redirect_uris": "",
         },
     )

@@ -12,6 +12,7 @@ from django.test import Client
 
 from brands import conf, keycache, services
 from brands.models import SigningKey
+from brands.platforms import vendor_settings_example
 
 pytestmark = pytest.mark.django_db
 State = SigningKey.State
@@ -112,7 +113,13 @@ def test_an_unusable_active_key_is_replaced_at_once(brand):
 
 def test_messenger_algorithms_get_their_own_keys(brand):
     services.messenger_create(brand=brand, slug="web", algorithm="ES256")
-    services.messenger_create(brand=brand, slug="zen", platform="zendesk", algorithm="HS256")
+    services.messenger_create(
+        brand=brand,
+        slug="zen",
+        platform="zendesk",
+        algorithm="HS256",
+        vendor_settings=vendor_settings_example("zendesk"),
+    )
     _rotate()
     active = set(
         SigningKey.objects.filter(brand=brand, state=State.ACTIVE).values_list(
@@ -137,7 +144,9 @@ def test_rotation_of_an_unknown_brand_exits_2(db):
 
 
 def test_a_certificate_about_to_expire_triggers_a_rotation(brand, settings):
+    """The backstop when certificates are not renewed in time (renewal set to 0 here)."""
     settings.BRANDS_CERTIFICATE_VALIDITY = timedelta(days=30)
+    settings.BRANDS_CERTIFICATE_RENEWAL = timedelta(0)
     with time_machine.travel(T0, tick=False) as clock:
         _rotate()
         first = SigningKey.objects.get(brand=brand, state=State.ACTIVE)

@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 from django.test import Client
+from django.urls import get_resolver
 
 from tests.conftest import login_verified
 
@@ -77,3 +78,15 @@ def customer_page(browser, portal, customer, totp_device):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def production(settings):
+    """The sandbox is not served (``SANDBOX_ENABLED`` off), as in a production deployment.
+
+    The URLconf is loaded first: config/urls.py decides at import whether to route /sandbox/,
+    and loading it for the first time with the flag off would take the sandbox away from every
+    later test of the session.
+    """
+    get_resolver().url_patterns  # noqa: B018
+    settings.SANDBOX_ENABLED = False

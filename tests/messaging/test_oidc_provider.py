@@ -15,7 +15,7 @@ from brands.models import ClientSecret
 from messaging.models import AttributeLookup, AuthorizationCode, OidcGrant, TokenIssue
 from messaging.oidc.services import s256
 from tests import factories
-from tests.conftest import GENESYS_REDIRECT, login_verified
+from tests.conftest import GENESYS_REDIRECT, GENESYS_SETTINGS, login_verified
 from tests.messaging.oidc_helpers import (
     auth_code,
     basic,
@@ -120,6 +120,7 @@ def test_auth_code_api_refuses_non_members_and_non_oidc_messengers(
         slug="globex-genesys",
         platform="genesys",
         redirect_uris=[GENESYS_REDIRECT],
+        vendor_settings=GENESYS_SETTINGS,
     )
     response = auth_code(verified_client, foreign.slug)
     assert (response.status_code, response.json()["error"]) == (403, "not_a_member")
@@ -229,7 +230,11 @@ def test_an_expired_code_is_invalid_grant(genesys_client, code):
 
 def test_a_code_minted_for_one_client_cannot_be_redeemed_by_another(brand, genesys_client, code):
     other = brand_services.messenger_create(
-        brand=brand, slug="acme-genesys-2", platform="genesys", redirect_uris=[GENESYS_REDIRECT]
+        brand=brand,
+        slug="acme-genesys-2",
+        platform="genesys",
+        redirect_uris=[GENESYS_REDIRECT],
+        vendor_settings=GENESYS_SETTINGS,
     )
     other_secret = brand_services.client_secret_rotate(messenger=other)
     response = exchange(Client(), other, other_secret, code["authCode"])
@@ -333,6 +338,7 @@ def test_a_client_of_another_brand_is_not_a_client_here(other_brand, genesys_cli
         slug="globex-genesys",
         platform="genesys",
         redirect_uris=[GENESYS_REDIRECT],
+        vendor_settings=GENESYS_SETTINGS,
     )
     secret = brand_services.client_secret_rotate(messenger=foreign)
     form = {"grant_type": "authorization_code", "code": code["authCode"]}
@@ -386,7 +392,11 @@ def test_a_refresh_token_of_another_client_is_invalid_grant(brand, genesys_clien
     messenger, secret = genesys_client
     first = exchange(Client(), messenger, secret, code["authCode"]).json()
     other = brand_services.messenger_create(
-        brand=brand, slug="acme-genesys-2", platform="genesys", redirect_uris=[GENESYS_REDIRECT]
+        brand=brand,
+        slug="acme-genesys-2",
+        platform="genesys",
+        redirect_uris=[GENESYS_REDIRECT],
+        vendor_settings=GENESYS_SETTINGS,
     )
     other_secret = brand_services.client_secret_rotate(messenger=other)
     response = _refresh(Client(), other, other_secret, first["refresh_token"])
@@ -495,6 +505,7 @@ def test_attributes_api_refuses_a_client_of_another_brand(customer, other_brand,
         slug="globex-genesys",
         platform="genesys",
         redirect_uris=[GENESYS_REDIRECT],
+        vendor_settings=GENESYS_SETTINGS,
     )
     secret = brand_services.client_secret_rotate(messenger=foreign)
     response = _attributes(foreign.client_id, secret, customer.customer_id, brand="acme")

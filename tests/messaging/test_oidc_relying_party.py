@@ -3,6 +3,7 @@ server knowing only the discovery URL, a client id and a client secret: issue 8'
 """
 
 import io
+import json
 
 import pytest
 import requests
@@ -11,7 +12,7 @@ from authlib.jose import JsonWebKey, JsonWebToken
 from authlib.oidc.core import CodeIDToken
 from django.core.management import call_command
 
-from tests.conftest import GENESYS_REDIRECT
+from tests.conftest import GENESYS_REDIRECT, GENESYS_SETTINGS
 from tests.messaging.oidc_helpers import auth_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,6 +38,8 @@ def _create_genesys_messenger() -> dict[str, str]:
         GENESYS_REDIRECT,
         "--attributes",
         "names,tier,vip,balance",
+        "--vendor-settings",
+        json.dumps(GENESYS_SETTINGS),
         stdout=out,
     )
     return dict(line.split("=", 1) for line in out.getvalue().splitlines() if "=" in line)

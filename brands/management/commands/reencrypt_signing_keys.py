@@ -5,7 +5,8 @@ from brands import services
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every stored private key under the first KEY_ENCRYPTION_KEYS entry. "
+        "Re-encrypt every stored private key and messenger shared secret under the first "
+        "KEY_ENCRYPTION_KEYS entry. "
         "Rotate the key-encryption key: put the new key first, keep the old one after it, run "
         "this, then remove the old key. Keys that no longer decrypt are marked unusable (exit 1)."
     )
@@ -13,7 +14,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = services.signing_keys_reencrypt()
         self.stdout.write(f"Re-encrypted {len(result.reencrypted)} key(s).")
-        if result.failed:
-            for kid in result.failed:
-                self.stderr.write(f"  does not decrypt, marked unusable: {kid}")
-            raise CommandError(f"{len(result.failed)} key(s) did not decrypt.", returncode=1)
+        self.stdout.write(
+            f"Re-encrypted {len(result.secrets_reencrypted)} messenger shared secret(s)."
+        )
+        for kid in result.failed:
+            self.stderr.write(f"  does not decrypt, marked unusable: {kid}")
+        for slug in result.secrets_failed:
+            self.stderr.write(f"  shared secret of messenger {slug} does not decrypt: set it anew")
+        failed = len(result.failed) + len(result.secrets_failed)
+        if failed:
+            raise CommandError(f"{failed} key(s) or secret(s) did not decrypt.", returncode=1)

@@ -5,11 +5,21 @@ Northwind also runs Genesys Cloud (``northwind-genesys``, an OpenID Connect clie
 Lives in ``messaging`` because it spans accounts and brands (messaging is the only app that
 uses both). Running it twice leaves the same data; it prints the demo logins and, for the demo
 only, one unused backup code per account.
+
+Besides one generic messenger per brand, Northwind Bank gets one demo messenger per vendor
+platform (``northwind-salesforce``, ``-zendesk``, ``-liveperson``, ``-d365``, ``-intercom``)
+with plausible vendor settings and ``"sandbox": true``, so that locally the Chat button opens
+the sandbox chat window, whose platform profile verifies the token as that vendor would.
+Zendesk and Intercom verify a shared secret: seed_demo generates one per messenger (once), and
+when the sandbox app is installed hands it to the sandbox's credential store with
+``call_command("sandbox_credential", ...)``, as a vendor's admin would paste it into its
+console. Secrets are never printed.
 """
 
 import base64
 import hmac
 import io
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,6 +33,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from accounts import otp_secrets
 from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membership, User
 from accounts.services import backup_codes_store
+from brands import keycache
 from brands import services as brand_services
 from brands.models import Brand, Messenger, SigningKey
 
@@ -92,6 +103,37 @@ GENESYS_SLUG = "northwind-genesys"
 # Where Genesys's Messenger would run; the page plugin hands it to Genesys with each code.
 DEMO_REDIRECT_URI = "https://www.northwind.example/support"
 
+PLATFORM_BRAND = "northwind"
+# slug suffix -> (platform, vendor settings as that vendor's console would show them, key id)
+PLATFORM_MESSENGERS = {
+    "salesforce": (
+        "salesforce",
+        {
+            "org_id": "00D5g000004NwBkEAK",
+            "deployment_name": "Northwind_Web_Messaging",
+            "site_url": "https://northwind.my.site.com/ESWNorthwindWebMessag1700000000000",
+            "scrt2_url": "https://northwind.my.salesforce-scrt.com",
+        },
+        "",
+    ),
+    "zendesk": (
+        "zendesk",
+        {"snippet_key": "6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b", "subdomain": "northwind"},
+        "app_64f1c8e2a3b4d4e5f8a9b0c1",
+    ),
+    "liveperson": ("liveperson", {"account_id": "81745632"}, ""),
+    "d365": (
+        "d365",
+        {
+            "app_id": "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+            "org_id": "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091",
+            "org_url": "https://m-2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091.eu.omnichannelengagementhub.com",
+        },
+        "",
+    ),
+    "intercom": ("intercom", {"app_id": "nw4k2x9q"}, ""),
+}
+
 
 class Command(BaseCommand):
     help = (
@@ -132,7 +174,8 @@ class Command(BaseCommand):
                 slug=slug, defaults={"name": name, "is_active": True}
             )
         self._brand_setup(brands)
-        genesys, client_secret = self._genesys_setup(brands["northwind"])
+        genesys, client_secret = self._genesys_setup(brands[PLATFORM_BRAND])
+        handed = self._platform_setup(brands[PLATFORM_BRAND])
 
         logins = []
         for username, first, last, tier, vip, balance, currency, since, slugs, backup in CUSTOMERS:
@@ -170,6 +213,8 @@ class Command(BaseCommand):
             if client_secret
             else f"  client secret: set (rotate_client_secret {genesys.slug} prints a new one)"
         )
+        for line in handed:
+            self.stdout.write(f"  {line}")
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
         self.stdout.write("DEMO ONLY - backup codes printed so you can log in without an app:")
         for username, ident, where, code in logins:
@@ -205,6 +250,12 @@ class Command(BaseCommand):
             brand=brand,
             slug=GENESYS_SLUG,
             platform="genesys",
+            vendor_settings={
+                "deployment_id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+                "environment": "prod-euw1",
+                "domain": "mypurecloud.ie",
+                "sandbox": True,
+            },
             attributes=DEMO_ATTRIBUTES,
             redirect_uris=[DEMO_REDIRECT_URI],
             token_ttl=timedelta(minutes=5),
@@ -220,6 +271,41 @@ class Command(BaseCommand):
                 stdout=io.StringIO(),
             )
         return messenger, secret
+
+    def _platform_setup(self, brand: Brand) -> list[str]:
+        """One demo messenger per vendor platform on ``brand``; returns what was done."""
+        done = []
+        for suffix, (platform, vendor, key_id) in PLATFORM_MESSENGERS.items():
+            slug = f"{brand.slug}-{suffix}"
+            messenger = Messenger.objects.filter(slug=slug).first()
+            if messenger is None:
+                messenger = brand_services.messenger_create(
+                    brand=brand,
+                    slug=slug,
+                    platform=platform,
+                    attributes=[*DEMO_ATTRIBUTES, "email"],
+                    vendor_settings={**vendor, "sandbox": True},
+                )
+            if platform not in ("zendesk", "intercom"):
+                continue
+            if not messenger.has_shared_secret:
+                # what the vendor's console would issue: 256 random bits
+                brand_services.messenger_secret_set(
+                    messenger=messenger, secret=secrets.token_urlsafe(32), key_id=key_id
+                )
+            done.append(self._hand_to_sandbox(messenger))
+        return done
+
+    def _hand_to_sandbox(self, messenger: Messenger) -> str:
+        """Enter the messenger's shared secret into the sandbox platform (when installed)."""
+        if not apps.is_installed("sandbox"):
+            return f"{messenger.slug}: sandbox not installed, secret not handed over"
+        secret = keycache.messenger_secret(messenger=messenger).key.decode()
+        args = [messenger.slug, "--secret-stdin"]
+        if messenger.platform == "zendesk":
+            args += ["--key-id", messenger.shared_secret_key_id]
+        call_command("sandbox_credential", *args, stdin=io.StringIO(secret), stdout=io.StringIO())
+        return f"{messenger.slug}: shared secret entered into the sandbox"
 
     def _user(self, username: str, first: str, last: str, *, staff: bool = False) -> User:
         user, _ = User.objects.get_or_create(

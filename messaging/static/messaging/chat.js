@@ -5,40 +5,43 @@
 // After a rejection it fetches one fresh token and retries once, then shows a clear message
 // with a Retry button. It never waits forever and never falls back to an anonymous chat.
 //
-// Adapter interface (one per platform, the sandbox first):
-//   adapter.open({container, messenger, clickedAt, getToken, onStatus}) -> {close()}
+// Adapters. Each messenger of the chat config names one (messaging_tags.py):
+//   "sandbox"  the sandbox chat window (below; only while the sandbox is served and the
+//              messenger's vendor setting "sandbox" is not false); Genesys messengers get a
+//              fresh auth code instead of a token;
+//   anything else: the ES module adapters/<name>.js, imported on the first Chat click. It
+//              loads the vendor's documented snippet from vendor.scriptUrl and hands the
+//              identity over exactly as that vendor documents (see each module's header).
+//   "generic" in production: the documented portalchat:open / portalchat:logout DOM hook that
+//              the brand's own widget consumes (adapters/generic.js).
+// Sandbox adapter:  adapter.open({container, messenger, clickedAt, getToken, getAuthCode,
+//                   onStatus}) -> {retry, close}
+// Vendor adapters:  new Adapter({messenger, vendor, container, getToken, getAuthCode, onStatus})
+//                   .open({resumed}) -> Promise, .retry(), .logout() -> Promise
 //   getToken() -> Promise<string>: always a fresh token from the portal
-//   onStatus(state, text): state is "connecting" | "verified" | "error"
+//   getAuthCode() -> Promise<{authCode, redirectUri, nonce, codeVerifier?}>: always a fresh code
+//   onStatus(state, text): state is "connecting" | "verified" | "open" | "error"
+//
+// Vendor widgets keep their conversation across page loads (Salesforce asks for the token
+// "after every reload"). So while a vendor chat is open, localStorage holds its messenger slug
+// (never a token); a page load with that mark restores the widget, which then asks for a fresh
+// token itself. A fresh page without the mark mints nothing. Logging out of the portal logs out
+// of the vendor widget first (adapter.logout(), at most LOGOUT_TIMEOUT_MS) and clears the mark.
+// Limits: a portal session that simply expires (no Log out click) cannot log out of the vendor
+// widget; pages without the chat panel do not load chat.js, so their Log out posts directly
+// (the vendor widget is not loaded on those pages either).
 
+import { TokenError, describe, makePortalSource, withTimeout } from "./adapters/common.js";
 import { beacon } from "./beacons.js";
+
+export { TokenError, describe };
 
 const READY_TIMEOUT_MS = 10000;
 const VERDICT_TIMEOUT_MS = 15000;
 const MAX_EXPIRY_REFRESHES_PER_MINUTE = 3;
-
-const MESSAGES = {
-  not_authenticated: "Your session has ended. Please log in again to chat.",
-  mfa_required: "Please complete two-step verification again to chat.",
-  not_a_member: "You cannot chat with this brand from your account.",
-  unknown_messenger: "This chat is not available right now.",
-  throttled: "Too many chat requests. Please wait a minute and try again.",
-  no_signing_key: "Verified chat is temporarily unavailable. Please try again shortly.",
-  network: "We could not reach the portal. Check your connection and try again.",
-  timeout: "The chat did not answer in time.",
-};
-
-export class TokenError extends Error {
-  constructor(code, detail, status) {
-    super(detail || code);
-    this.code = code;
-    this.status = status;
-  }
-}
-
-export function describe(reasonOrCode) {
-  if (MESSAGES[reasonOrCode]) return MESSAGES[reasonOrCode];
-  return `Your identity could not be verified (${reasonOrCode}).`;
-}
+const LOGOUT_TIMEOUT_MS = 3000;
+const OPEN_MARK = "portalChat.open";
+const VENDOR_ADAPTERS = new Set(["salesforce", "zendesk", "liveperson", "d365", "intercom", "genesys", "generic"]);
 
 // The portal's token API, or (field "authCode") its auth-code API: same request, same errors.
 export function makeTokenSource({
@@ -47,30 +50,7 @@ export function makeTokenSource({
   field = "token",
   fetchImpl = window.fetch.bind(window),
 }) {
-  return async function fetchToken(messenger) {
-    let response;
-    try {
-      response = await fetchImpl(tokenUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
-        body: JSON.stringify({ messenger }),
-      });
-    } catch (err) {
-      throw new TokenError("network", String(err), 0);
-    }
-    let body = {};
-    try {
-      body = await response.json();
-    } catch (err) {
-      body = {};
-    }
-    if (!response.ok || !body[field]) {
-      throw new TokenError(body.error || `http_${response.status}`, body.detail, response.status);
-    }
-    return body;
-  };
+  return makePortalSource({ url: tokenUrl, csrfToken, field, fetchImpl });
 }
 
 // --- the sandbox adapter: an iframe chat window speaking postMessage -----------------------
@@ -174,21 +154,33 @@ export class SandboxAdapter {
 
 // --- the page ------------------------------------------------------------------------------
 
+function readMark() {
+  try {
+    return window.localStorage.getItem(OPEN_MARK);
+  } catch (err) {
+    return null;
+  }
+}
+
+function writeMark(slug) {
+  try {
+    if (slug) window.localStorage.setItem(OPEN_MARK, slug);
+    else window.localStorage.removeItem(OPEN_MARK);
+  } catch (err) {
+    // storage disabled: the widget is simply not restored after a reload
+  }
+}
+
 function boot() {
   const configElement = document.getElementById("chat-config");
   const form = document.getElementById("chat-form");
   if (!configElement || !form) return;
   const config = JSON.parse(configElement.textContent);
-  const fetchToken = makeTokenSource({
-    tokenUrl: config.tokenUrl,
-    csrfToken: form.querySelector("[name=csrfmiddlewaretoken]").value,
-  });
-  const fetchAuthCode = makeTokenSource({
-    tokenUrl: config.authCodeUrl,
-    csrfToken: form.querySelector("[name=csrfmiddlewaretoken]").value,
-    field: "authCode",
-  });
-  const adapters = { sandbox: new SandboxAdapter({ chatUrl: config.sandboxChatUrl }) };
+  const csrfToken = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  const fetchToken = makeTokenSource({ tokenUrl: config.tokenUrl, csrfToken });
+  const fetchAuthCode = makeTokenSource({ tokenUrl: config.authCodeUrl, csrfToken, field: "authCode" });
+  const sandbox = config.sandboxChatUrl ? new SandboxAdapter({ chatUrl: config.sandboxChatUrl }) : null;
+  const vendorSessions = new Map(); // slug -> vendor adapter instance (widgets are page-global)
   const status = document.getElementById("chat-status");
   const container = document.getElementById("chat-container");
   const button = document.getElementById("chat-button");
@@ -204,41 +196,120 @@ function boot() {
       retry.type = "button";
       retry.id = "chat-retry";
       retry.textContent = "Retry";
-      retry.addEventListener("click", () => (session ? session.retry() : start()));
+      retry.addEventListener("click", () =>
+        Promise.resolve()
+          .then(() => (session ? session.retry() : start()))
+          .catch((err) => onStatus("error", describe(err.code || "widget_unavailable"))),
+      );
       status.append(" ", retry);
     }
   };
 
-  const start = () => {
-    const slug = document.getElementById("chat-messenger").value;
-    const messenger = config.messengers.find((m) => m.slug === slug);
+  // Report beacons (beacons.js): the platform's verdict, per messenger. An adapter that knows
+  // the verifier's reason passes it as a third argument of an "error" (the sandbox adapter
+  // reports every rejection itself, including the one its automatic retry hides).
+  const reportingStatus = (slug) => (state, text, reason) => {
+    if (state === "verified") beacon("platform_verified", { messenger: slug });
+    if (state === "error" && reason) beacon("platform_rejected", { messenger: slug, reason });
+    onStatus(state, text);
+  };
+
+  const vendorAdapter = async (messenger) => {
+    if (vendorSessions.has(messenger.slug)) return vendorSessions.get(messenger.slug);
+    if (!VENDOR_ADAPTERS.has(messenger.adapter)) throw new TokenError("unsupported");
+    let module;
+    try {
+      module = await import(`./adapters/${messenger.adapter}.js`);
+    } catch (err) {
+      throw new TokenError("widget_unavailable", String(err));
+    }
+    const Adapter = module.default;
+    const adapter = new Adapter({
+      messenger,
+      vendor: messenger.vendor || {},
+      container,
+      getToken: async () => (await fetchToken(messenger.slug)).token,
+      getAuthCode: () => fetchAuthCode(messenger.slug),
+      onStatus: reportingStatus(messenger.slug),
+    });
+    vendorSessions.set(messenger.slug, adapter);
+    return adapter;
+  };
+
+  const start = async ({ slug, resumed = false } = {}) => {
+    const chosen = slug || document.getElementById("chat-messenger").value;
+    const messenger = config.messengers.find((m) => m.slug === chosen);
     if (!messenger) return;
-    const adapter = adapters[messenger.adapter];
-    if (!adapter) {
-      onStatus("error", "This chat platform is not supported on this page.");
+    const clickedAt = Date.now();
+    if (!resumed) beacon("chat_opened", { messenger: chosen, clickedAt });
+    if (messenger.adapter === "sandbox") {
+      if (!sandbox) {
+        onStatus("error", describe("unsupported"));
+        return;
+      }
+      if (session && session.close) session.close();
+      container.hidden = false;
+      session = sandbox.open({
+        container,
+        messenger: chosen,
+        clickedAt,
+        getToken: async () => (await fetchToken(chosen)).token,
+        getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(chosen) : null,
+        onStatus: reportingStatus(chosen),
+      });
       return;
     }
-    if (session) session.close();
-    container.hidden = false;
-    const clickedAt = Date.now();
-    beacon("chat_opened", { messenger: slug, clickedAt });
-    session = adapter.open({
-      container,
-      messenger: slug,
-      clickedAt,
-      getToken: async () => (await fetchToken(slug)).token,
-      getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(slug) : null,
-      onStatus: (state, text) => {
-        if (state === "verified") beacon("platform_verified", { messenger: slug, clickedAt });
-        onStatus(state, text);
-      },
-    });
+    onStatus("connecting", "Opening the chat…");
+    let adapter;
+    try {
+      adapter = await vendorAdapter(messenger);
+    } catch (err) {
+      onStatus("error", describe(err.code || "widget_unavailable"));
+      return;
+    }
+    if (session && session !== adapter && session.close) session.close();
+    session = adapter;
+    container.hidden = true; // vendor widgets draw their own window
+    writeMark(chosen);
+    try {
+      await adapter.open({ resumed });
+    } catch (err) {
+      writeMark(null); // a widget that could not open is not restored at the next page load
+      onStatus("error", describe(err.code || "widget_unavailable"));
+    }
   };
+
+  // The portal's Log out also logs out of the vendor widget, before the form posts.
+  const logoutForms = [...document.querySelectorAll("form")].filter(
+    (f) => config.logoutUrl && new URL(f.action, window.location.href).pathname === config.logoutUrl,
+  );
+  for (const logoutForm of logoutForms) {
+    logoutForm.addEventListener("submit", async (event) => {
+      writeMark(null);
+      if (vendorSessions.size === 0) return; // nothing to log out of: the form posts as usual
+      event.preventDefault();
+      const logouts = [...vendorSessions.values()].map((a) =>
+        withTimeout(Promise.resolve().then(() => a.logout()), LOGOUT_TIMEOUT_MS).catch(() => null),
+      );
+      await Promise.all(logouts);
+      logoutForm.submit(); // submit() fires no submit event: no second round
+    });
+  }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     start();
   });
+  button.disabled = false; // the template renders it disabled until the glue listens
+
+  // A vendor chat that was open before this page load is restored: its widget asks for a token.
+  const mark = readMark();
+  const marked = mark && config.messengers.find((m) => m.slug === mark);
+  if (marked && marked.adapter !== "sandbox") {
+    start({ slug: mark, resumed: true });
+  } else if (mark) {
+    writeMark(null);
+  }
 }
 
 boot();

@@ -25,7 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--jwks-url", help="JWKS URL (with --audience and --issuer)")
         parser.add_argument("--audience", help="our audience")
         parser.add_argument("--issuer", help="the expected issuer")
-        parser.add_argument("--profile", default=None, help="verification profile (generic)")
+        parser.add_argument(
+            "--profile",
+            default=None,
+            help=f"verification profile: {', '.join(sorted(PROFILES))} (default: the "
+            "messenger's platform, or generic; shared-secret platforms need --messenger)",
+        )
         parser.add_argument("--typ", default=None, help="exact typ header (default JWT)")
         parser.add_argument("--leeway", type=float, default=None, help="seconds, 0 to 300")
 

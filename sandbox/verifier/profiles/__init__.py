@@ -7,7 +7,7 @@ from importlib import import_module
 
 from .base import Profile
 
-_MODULES = ("generic", "genesys")
+_MODULES = ("generic", "genesys", "salesforce", "zendesk", "liveperson", "d365", "intercom")
 PROFILES: dict[str, Profile] = {}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,3 +25,22 @@ class Profile:
     default_leeway: int | None = None
     # Shared-secret platforms verify with a configured secret (never from a JWKS).
     shared_secret: bool = False
+    # Shared secret: the token's header kid must equal the configured key id (Zendesk); when
+    # False the one configured secret verifies whatever the kid (Intercom ignores it).
+    kid_must_match: bool = True
+    # The key's x5c certificate (in the trusted JWKS) must stay valid this many more seconds
+    # (Salesforce: 10 days); None: x5c is not looked at.
+    x5c_min_validity: int | None = None
+    # Platform rules on the claims, after the registered-claim checks; each raises Rejected.
+    claim_checks: tuple[Callable[[dict], None], ...] = ()
+    # Where this platform puts the customer id and certified attributes: verified claims ->
+    # the generic names (sub, firstName, lastName, accountTier, isVip, accountBalance,
+    # currency) the agent console shows. None: the claims already use them.
+    certified_view: Callable[[dict], dict] | None = None
+    # Tokens without a jti (Intercom documents none): a one-time check keys on the token's
+    # SHA-256 instead of refusing the token.
+    jti_optional: bool = False
+
+    def certified(self, claims: dict) -> dict:
+        """The customer id and certified attributes in the generic names."""
+        return self.certified_view(claims) if self.certified_view else dict(claims)

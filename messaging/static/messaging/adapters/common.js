@@ -1,0 +1,148 @@
+// What every browser adapter shares: errors with stable codes, the customer-facing messages,
+// loading a vendor's documented snippet, and the bounds that keep refreshes from looping.
+//
+// The rules (ARCHITECTURE.md "Refresh on demand", issue 9):
+// - no token or code is minted at page load: only when the customer clicks Chat or the vendor
+//   SDK asks for one (ready, expired, getAuthCode, jwtCallback, ...);
+// - every vendor request gets a FRESH token from the portal (nothing is cached here);
+// - after a rejection one fresh token is handed over once more, the next rejection is shown;
+// - vendor-initiated refreshes are capped (RefreshBudget), so a vendor that keeps asking
+//   (the documented LivePerson renewal loop, Genesys re-authenticate pop-ups) ends in a
+//   visible error, never in an endless loop;
+// - a failure is shown to the customer (onStatus("error", ...)); an adapter never starts an
+//   anonymous chat instead.
+
+export const SCRIPT_TIMEOUT_MS = 15000;
+export const READY_TIMEOUT_MS = 20000;
+
+const MESSAGES = {
+  not_authenticated: "Your session has ended. Please log in again to chat.",
+  mfa_required: "Please complete two-step verification again to chat.",
+  not_a_member: "You cannot chat with this brand from your account.",
+  unknown_messenger: "This chat is not available right now.",
+  throttled: "Too many chat requests. Please wait a minute and try again.",
+  no_signing_key: "Verified chat is temporarily unavailable. Please try again shortly.",
+  network: "We could not reach the portal. Check your connection and try again.",
+  timeout: "The chat did not answer in time.",
+  widget_unavailable: "The chat service could not be loaded. Please try again later.",
+  unsupported: "This chat platform is not supported on this page.",
+  refresh_loop: "The chat kept asking for your identity. Please try again in a minute.",
+};
+
+export class TokenError extends Error {
+  constructor(code, detail, status) {
+    super(detail || code);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export function describe(reasonOrCode) {
+  if (MESSAGES[reasonOrCode]) return MESSAGES[reasonOrCode];
+  return `Your identity could not be verified (${reasonOrCode}).`;
+}
+
+export function errorCode(err) {
+  return (err && err.code) || "network";
+}
+
+// POST {"messenger": slug} to one of the portal's issuing endpoints (token or auth code).
+// Resolves with the JSON body; rejects with TokenError(code) carrying the API's error code.
+export function makePortalSource({ url, csrfToken, field, fetchImpl = window.fetch.bind(window) }) {
+  return async function fetchFresh(messenger) {
+    let response;
+    try {
+      response = await fetchImpl(url, {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+        body: JSON.stringify({ messenger }),
+      });
+    } catch (err) {
+      throw new TokenError("network", String(err), 0);
+    }
+    let body = {};
+    try {
+      body = await response.json();
+    } catch (err) {
+      body = {};
+    }
+    if (!response.ok || !body[field]) {
+      throw new TokenError(body.error || `http_${response.status}`, body.detail, response.status);
+    }
+    return body;
+  };
+}
+
+// Rejects with TokenError(code) when `promise` has not settled after `ms`.
+export function withTimeout(promise, ms, code = "timeout") {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new TokenError(code, `no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+// Loads a vendor's documented snippet once per page. `attributes` are set on the <script>
+// element before it is inserted (Zendesk and Dynamics 365 read their settings from it).
+const loading = new Map();
+export function loadScript(src, { id, attributes = {}, timeoutMs = SCRIPT_TIMEOUT_MS } = {}) {
+  if (!src) return Promise.reject(new TokenError("widget_unavailable", "no script URL"));
+  if (loading.has(src)) return loading.get(src);
+  const promise = withTimeout(
+    new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      if (id) script.id = id;
+      for (const [name, value] of Object.entries(attributes)) script.setAttribute(name, value);
+      script.src = src;
+      script.async = true;
+      script.addEventListener("load", () => resolve(script));
+      script.addEventListener("error", () =>
+        reject(new TokenError("widget_unavailable", `could not load ${src}`)),
+      );
+      document.head.appendChild(script);
+    }),
+    timeoutMs,
+    "widget_unavailable",
+  );
+  promise.catch(() => loading.delete(src)); // a later click may try again
+  loading.set(src, promise);
+  return promise;
+}
+
+// At most `max` vendor-initiated refreshes within `windowMs`; take() says whether one more
+// is allowed. Uses Date.now(), so Playwright's clock moves it like the real one.
+export class RefreshBudget {
+  constructor({ max = 3, windowMs = 60000 } = {}) {
+    this.max = max;
+    this.windowMs = windowMs;
+    this.times = [];
+  }
+
+  take() {
+    const now = Date.now();
+    this.times = this.times.filter((t) => now - t < this.windowMs);
+    if (this.times.length >= this.max) return false;
+    this.times.push(now);
+    return true;
+  }
+}
+
+// One retry after a rejection: rejected() is true the first time (hand over a fresh token
+// once more) and false after that (show the error). accepted() re-arms it.
+export class RetryOnce {
+  constructor() {
+    this.retried = false;
+  }
+
+  rejected() {
+    if (this.retried) return false;
+    this.retried = true;
+    return true;
+  }
+
+  accepted() {
+    this.retried = false;
+  }
+}

@@ -1,0 +1,122 @@
+"""The LivePerson adapter in Chromium against a stand-in of the web tag's authenticated
+messaging (the JS-method flavour of consumer authentication).
+
+Production settings (the sandbox is not served): the Chat button defines the configured JS
+method and loads the tag; the Messaging window calls the method whenever it needs a token and
+gets a fresh RS256 token with the certified attributes as ``lp_sdes``.
+"""
+
+import time
+
+import pytest
+import time_machine
+
+from brands import services as brand_services
+from tests.browser.vendors import csp_directives, isolate, serve_standin, verify_rs256
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ACCOUNT = "12345678"
+SCRIPT = f"https://lptag.liveperson.net/tag/tag.js?site={ACCOUNT}"
+
+
+@pytest.fixture
+def liveperson(brand, signing_key):
+    return brand_services.messenger_create(
+        brand=brand,
+        slug="acme-liveperson",
+        platform="liveperson",
+        algorithm="RS256",
+        attributes=["names", "tier", "vip", "balance"],
+        vendor_settings={"account_id": ACCOUNT},
+    )
+
+
+def _page(customer_page, config=None):
+    recorder = isolate(customer_page)
+    serve_standin(customer_page, SCRIPT, "liveperson", config)
+    return customer_page, recorder
+
+
+def _start(page):
+    page.click("#chat-button")
+    page.click("#lp-engagement", timeout=20000)  # the customer starts the LivePerson chat
+
+
+def test_the_js_method_answers_with_a_fresh_token_carrying_lp_sdes(
+    customer_page, production, liveperson, customer, portal
+):
+    page, recorder = _page(customer_page)
+    response = page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert recorder.calls == []
+    assert page.evaluate("typeof window.lpGetAuthenticationToken") == "undefined"
+    assert "/sandbox/" not in page.content()
+
+    _start(page)
+    (token,) = recorder.wait_for(page, "token", 1)
+    page.wait_for_selector("#chat-status[data-state=open]")
+
+    assert recorder.named("tag") == [{"site": ACCOUNT}]
+    claims = verify_rs256(
+        portal, token, issuer=liveperson.brand.issuer_url, audience=liveperson.audience
+    )
+    assert claims["sub"] == customer.customer_id
+    kinds = {entry["type"] for entry in claims["lp_sdes"]}
+    assert {"ctmrinfo", "personal"} <= kinds
+    csp = csp_directives(response)
+    assert "https://lptag.liveperson.net" in csp["script-src"]
+
+
+def test_asked_again_an_hour_later_it_answers_with_a_new_token(
+    customer_page, production, liveperson, portal
+):
+    page, recorder = _page(customer_page)
+    page.clock.install()
+    page.goto("/")
+    _start(page)
+    recorder.wait_for(page, "token", 1)
+    with time_machine.travel(time.time() + 61 * 60, tick=True):
+        page.clock.fast_forward("01:01:00")
+        page.evaluate("window.__standin.expire()")
+        tokens = recorder.wait_for(page, "token", 2)
+        later = verify_rs256(
+            portal, tokens[1], issuer=liveperson.brand.issuer_url, audience=liveperson.audience
+        )
+    first = verify_rs256(
+        portal, tokens[0], issuer=liveperson.brand.issuer_url, audience=liveperson.audience
+    )
+    assert later["exp"] >= first["exp"] + 60 * 60 and later["jti"] != first["jti"]
+    assert "error" not in page.get_attribute("#chat-status", "data-state")
+
+
+def test_a_refused_token_is_answered_once_more_then_the_loop_is_shown(
+    customer_page, production, liveperson
+):
+    page, recorder = _page(customer_page, {"reject": 5})
+    page.goto("/")
+    _start(page)
+    page.wait_for_selector("#chat-status[data-state=error]", timeout=20000)
+    page.wait_for_timeout(500)
+    assert len(recorder.named("token")) == 2  # the first and exactly one retry
+    assert "could not be verified (rejected)" in page.inner_text("#chat-status")
+
+
+def test_logging_out_removes_the_method_so_nothing_answers_for_the_next_person(
+    customer_page, production, liveperson
+):
+    page, recorder = _page(customer_page)
+    page.goto("/")
+    _start(page)
+    recorder.wait_for(page, "token", 1)
+    # LivePerson asks once more just as the customer logs out: nobody answers any more
+    page.evaluate(
+        """() => {
+            const form = [...document.forms].find((f) => f.action.endsWith('/logout/'));
+            form.addEventListener('submit', () => setTimeout(() => window.__standin.expire(), 0));
+        }"""
+    )
+    page.click("text=Log out")
+    page.wait_for_url("**/login/**")
+    assert recorder.named("noMethod") == ["lpGetAuthenticationToken"]
+    assert len(recorder.named("token")) == 1

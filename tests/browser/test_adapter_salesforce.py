@@ -1,0 +1,173 @@
+"""The Salesforce adapter in Chromium against a stand-in of enhanced web chat's command API.
+
+Production settings (the sandbox is not served): the Chat button loads the deployment's
+bootstrap script from the messenger's site URL and hands a fresh portal token over with
+``userVerificationAPI.setIdentityToken`` after ``onEmbeddedMessagingReady``.
+"""
+
+import time
+
+import pytest
+import time_machine
+
+from brands import services as brand_services
+from tests.browser.vendors import (
+    csp_directives,
+    isolate,
+    serve_standin,
+    token_responses,
+    verify_rs256,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SITE = "https://acme.my.site.com/ESWAcmeWebMessaging1700000000000"
+SCRT2 = "https://acme.my.salesforce-scrt.com"
+SCRIPT = f"{SITE}/assets/js/bootstrap.min.js"
+
+
+@pytest.fixture
+def salesforce(brand, signing_key):
+    return brand_services.messenger_create(
+        brand=brand,
+        slug="acme-salesforce",
+        platform="salesforce",
+        algorithm="RS256",
+        vendor_settings={
+            "org_id": "00D5g000004abcdEAA",
+            "deployment_name": "Acme_Web_Messaging",
+            "site_url": SITE,
+            "scrt2_url": SCRT2,
+        },
+    )
+
+
+def _page(customer_page, config=None):
+    recorder = isolate(customer_page)
+    serve_standin(customer_page, SCRIPT, "salesforce", config)
+    return customer_page, recorder
+
+
+def _open_chat(page, state="verified"):
+    page.click("#chat-button")
+    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+
+
+def test_the_identity_token_reaches_salesforce_the_documented_way_and_verifies(
+    customer_page, production, salesforce, customer, portal
+):
+    page, recorder = _page(customer_page)
+    tokens = token_responses(page)
+    response = page.goto("/")
+    page.wait_for_load_state("networkidle")
+    # nothing minted, nothing of the sandbox, at page load
+    assert tokens == [] and recorder.calls == []
+    assert "/sandbox/" not in page.content()
+
+    _open_chat(page)
+
+    init = recorder.named("init")
+    assert init == [["00D5g000004abcdEAA", "Acme_Web_Messaging", SITE, {"scrt2URL": SCRT2}]]
+    (handed,) = recorder.named("setIdentityToken")
+    assert handed["identityTokenType"] == "JWT"
+    claims = verify_rs256(portal, handed["identityToken"], issuer=salesforce.brand.issuer_url)
+    assert claims["sub"] == customer.customer_id
+    assert "aud" not in claims  # Salesforce checks no audience: the issuer keeps brands apart
+    assert recorder.named("launchChat") == [[]]
+    assert "verified customer" in page.inner_text("#chat-status")
+    assert page.locator("iframe").count() == 0
+    # the page's CSP lets this customer's Salesforce deployment in, and nothing of the sandbox
+    csp = csp_directives(response)
+    for directive in ("script-src", "connect-src", "frame-src"):
+        assert "https://acme.my.site.com" in csp[directive]
+        assert SCRT2 in csp[directive]
+
+
+def test_an_expired_identity_an_hour_later_is_renewed_with_a_new_token(
+    customer_page, production, salesforce, portal
+):
+    page, recorder = _page(customer_page)
+    page.clock.install()
+    page.goto("/")
+    _open_chat(page)
+    first = recorder.named("setIdentityToken")[0]["identityToken"]
+    with time_machine.travel(time.time() + 61 * 60, tick=True):
+        page.clock.fast_forward("01:01:00")
+        page.evaluate("window.__standin.expire()")
+        handed = recorder.wait_for(page, "setIdentityToken", 2)
+        second = handed[1]["identityToken"]
+        renewed = verify_rs256(portal, second, issuer=salesforce.brand.issuer_url)
+    before = verify_rs256(portal, first, issuer=salesforce.brand.issuer_url)
+    assert second != first
+    assert renewed["jti"] != before["jti"]
+    assert renewed["exp"] >= before["exp"] + 60 * 60
+    page.wait_for_selector("#chat-status[data-state=verified]")
+
+
+def test_a_refused_token_is_retried_once_then_shown(customer_page, production, salesforce):
+    page, recorder = _page(customer_page, {"reject": 5})
+    tokens = token_responses(page)
+    page.goto("/")
+    _open_chat(page, state="error")
+    page.wait_for_timeout(500)  # nothing more may happen on its own
+    assert len(recorder.named("setIdentityToken")) == 2  # the first and exactly one retry
+    assert len(tokens) == 2
+    assert "could not be verified (rejected)" in page.inner_text("#chat-status")
+    assert page.is_visible("#chat-retry")
+    assert recorder.named("launchChat") == []  # no anonymous chat instead
+
+
+def test_expired_events_that_keep_coming_end_in_a_visible_error(
+    customer_page, production, salesforce
+):
+    page, recorder = _page(customer_page)
+    page.goto("/")
+    _open_chat(page)
+    for answered in range(2, 5):  # each expiry is answered with a fresh token ...
+        page.evaluate("window.__standin.expire()")
+        recorder.wait_for(page, "setIdentityToken", answered)
+    page.evaluate("window.__standin.expire()")  # ... up to 3 a minute: the 4th is a loop
+    page.wait_for_selector("#chat-status[data-state=error]")
+    page.wait_for_timeout(300)
+    assert len(recorder.named("setIdentityToken")) == 1 + 3  # the click, then at most 3 a minute
+    assert "kept asking" in page.inner_text("#chat-status")
+
+
+def test_after_a_reload_the_open_chat_gets_its_identity_again(
+    customer_page, production, salesforce
+):
+    page, recorder = _page(customer_page)
+    page.goto("/")
+    _open_chat(page)
+    page.reload()
+    handed = recorder.wait_for(page, "setIdentityToken", 2)
+    assert handed[1]["identityToken"] != handed[0]["identityToken"]
+    page.wait_for_selector("#chat-status[data-state=verified]")
+
+
+def test_logging_out_of_the_portal_clears_the_salesforce_session(
+    customer_page, production, salesforce
+):
+    page, recorder = _page(customer_page)
+    page.goto("/")
+    _open_chat(page)
+    page.click("text=Log out")
+    page.wait_for_url("**/login/**")
+    assert recorder.named("clearSession") == [[True]]
+    # a later visit does not restore a widget for nobody
+    assert page.evaluate("window.localStorage.getItem('portalChat.open')") is None
+
+
+def test_an_unreachable_widget_is_shown_and_retry_loads_it(customer_page, production, salesforce):
+    page = customer_page
+    recorder = isolate(page)  # the bootstrap script cannot be fetched at first
+    tokens = token_responses(page)
+    page.goto("/")
+    _open_chat(page, state="error")
+    assert "could not be loaded" in page.inner_text("#chat-status")
+    assert tokens == []  # no token for a widget that is not there
+    serve_standin(page, SCRIPT, "salesforce")
+    page.click("#chat-retry")
+    page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
+    assert len(recorder.named("init")) == 1
+    assert len(recorder.named("setIdentityToken")) == 1 and len(tokens) == 1

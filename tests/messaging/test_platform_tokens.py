@@ -1,0 +1,329 @@
+"""Per platform: the token from POST /api/v1/messaging/token, checked by an independent library
+(PyJWT) against the rules of issue 9, then by the sandbox's profile for that platform, which
+knows only the portal's public setup document, the JWKS over HTTP and the secret an
+administrator entered into the sandbox.
+"""
+
+import base64
+import io
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography import x509
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+
+from brands import services as brand_services
+from brands.platforms import vendor_settings_example
+from sandbox.platform import resolve_messenger
+from tests.conftest import login_verified
+
+live = pytest.mark.django_db(transaction=True)
+
+ZENDESK_SECRET = "zd-" + "Q7w9e8r7t6y5u4i3o2p1a0s9d8f7g6h5"  # 35 characters
+INTERCOM_SECRET = "ic-" + "M1n2b3v4c5x6z7l8k9j0h1g2f3d4s5a6p7"
+ALL_ATTRIBUTES = ["names", "tier", "vip", "balance", "email", "customer_since"]
+
+
+@pytest.fixture
+def portal(live_server, settings):
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SANDBOX_PORTAL_URL = live_server.url
+    return live_server
+
+
+@pytest.fixture
+def rsa_key(brand):
+    """The brand's active RS256 key, with the self-signed certificate Salesforce needs."""
+    return brand_services.signing_key_generate(
+        brand=brand, algorithm="RS256", key_size=2048, certificate=True, activate=True
+    )
+
+
+@pytest.fixture
+def client_of(portal, customer, totp_device):
+    return login_verified(Client(), customer.user, totp_device)
+
+
+def _messenger(brand, platform, *, secret=None, key_id="", attributes=ALL_ATTRIBUTES):
+    messenger = brand_services.messenger_create(
+        brand=brand,
+        slug=f"acme-{platform}",
+        platform=platform,
+        attributes=attributes,
+        vendor_settings=vendor_settings_example(platform),
+    )
+    if secret:
+        brand_services.messenger_secret_set(messenger=messenger, secret=secret, key_id=key_id)
+        # what the vendor's admin typed into its console, entered into the sandbox platform
+        args = [messenger.slug, "--secret-stdin"] + (["--key-id", key_id] if key_id else [])
+        call_command("sandbox_credential", *args, stdin=io.StringIO(secret), stdout=io.StringIO())
+    return messenger
+
+
+def _issue(client: Client, slug: str) -> dict:
+    response = client.post(
+        "/api/v1/messaging/token", json.dumps({"messenger": slug}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _sandbox_verdict(slug: str, token: str) -> dict:
+    return resolve_messenger(slug).verifier().verify(token).as_dict()
+
+
+def _jwks_client(portal, brand) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(f"{portal.url}/brands/{brand.slug}/.well-known/jwks.json")
+
+
+@live
+def test_salesforce_token_has_no_aud_and_its_key_carries_a_fresh_x5c(
+    portal, client_of, brand, rsa_key, customer
+):
+    messenger = _messenger(brand, "salesforce")
+    body = _issue(client_of, messenger.slug)
+    header = jwt.get_unverified_header(body["token"])
+    assert header == {"alg": "RS256", "kid": rsa_key.kid, "typ": "JWT"}
+    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(body["token"])
+    claims = jwt.decode(
+        body["token"],
+        signing.key,
+        algorithms=["RS256"],
+        issuer=brand.issuer_url,
+        options={"require": ["iss", "sub", "iat", "exp", "jti"], "verify_aud": False},
+    )
+    assert set(claims) == {"iss", "sub", "iat", "exp", "jti"}  # no aud, no custom claims
+    assert claims["iss"] == f"{portal.url}/brands/acme"
+    assert claims["sub"] == customer.customer_id
+    # the published JWK is what Salesforce uploads: kty, kid, alg, use and a valid x5c
+    jwk = signing._jwk_data
+    assert {"kty", "kid", "alg", "use", "x5c"} <= set(jwk)
+    assert (jwk["kty"], jwk["alg"], jwk["use"]) == ("RSA", "RS256", "sig")
+    cert = x509.load_der_x509_certificate(base64.b64decode(jwk["x5c"][0]))
+    assert cert.not_valid_after_utc - datetime.now(UTC) >= timedelta(days=10)
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert verdict["valid"] is True, verdict
+
+
+@live
+def test_zendesk_token_is_hs256_with_the_key_id_and_a_string_external_id(
+    portal, client_of, brand, customer
+):
+    messenger = _messenger(brand, "zendesk", secret=ZENDESK_SECRET, key_id="app_6512bd43d9caa6")
+    body = _issue(client_of, messenger.slug)
+    header = jwt.get_unverified_header(body["token"])
+    assert header == {"alg": "HS256", "kid": "app_6512bd43d9caa6", "typ": "JWT"}
+    assert body["kid"] == "app_6512bd43d9caa6"
+    claims = jwt.decode(
+        body["token"],
+        ZENDESK_SECRET,
+        algorithms=["HS256"],
+        options={"require": ["iat", "exp", "jti"], "verify_aud": False},
+    )
+    assert claims["scope"] == "user"
+    assert claims["external_id"] == customer.customer_id
+    assert isinstance(claims["external_id"], str)
+    assert claims["name"] == f"{customer.first_name} {customer.last_name}"
+    assert claims["email"] == customer.email and claims["email_verified"] is False
+    assert set(claims) == {
+        "scope",
+        "external_id",
+        "name",
+        "email",
+        "email_verified",
+        "iat",
+        "exp",
+        "jti",
+    }
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(body["token"], "x" * 40, algorithms=["HS256"])
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert verdict["valid"] is True, verdict
+
+
+@live
+def test_liveperson_token_carries_aud_and_certified_sdes(
+    portal, client_of, brand, rsa_key, customer
+):
+    messenger = _messenger(brand, "liveperson")
+    body = _issue(client_of, messenger.slug)
+    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(body["token"])
+    claims = jwt.decode(
+        body["token"],
+        signing.key,
+        algorithms=["RS256"],
+        issuer=brand.issuer_url,
+        audience=messenger.audience,
+        options={"require": ["iss", "sub", "aud", "iat", "exp", "jti"]},
+    )
+    assert set(claims) == {"iss", "sub", "aud", "iat", "exp", "jti", "lp_sdes"}
+    ctmrinfo, personal = claims["lp_sdes"]
+    assert ctmrinfo == {
+        "type": "ctmrinfo",
+        "info": {
+            "customerId": customer.customer_id,
+            "ctype": customer.tier.code,  # not a VIP: the tier
+            "balance": "1234.56",  # a decimal string, never a float
+            "currency": "EUR",
+        },
+    }
+    assert personal == {
+        "type": "personal",
+        "personal": {
+            "firstname": customer.first_name,
+            "lastname": customer.last_name,
+            "contacts": [{"email": customer.email}],
+        },
+    }
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert verdict["valid"] is True, verdict
+
+
+@live
+def test_d365_token_has_nbf_and_lwicontexts_as_a_json_string(
+    portal, client_of, brand, rsa_key, customer
+):
+    customer.is_vip = True
+    customer.save()
+    messenger = _messenger(brand, "d365")
+    body = _issue(client_of, messenger.slug)
+    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(body["token"])
+    claims = jwt.decode(
+        body["token"],
+        signing.key,
+        algorithms=["RS256"],
+        issuer=brand.issuer_url,
+        options={"require": ["iss", "sub", "iat", "exp", "nbf", "jti"], "verify_aud": False},
+    )
+    assert set(claims) == {"iss", "sub", "iat", "exp", "nbf", "jti", "lwicontexts"}
+    assert claims["nbf"] <= claims["iat"] <= time.time() + 1
+    assert isinstance(claims["lwicontexts"], str)
+    context = json.loads(claims["lwicontexts"])
+    assert context["msdyn_isvip"] == "true"
+    assert context["tier"] == customer.tier.code
+    assert context["balance"] == "1234.56" and context["currency"] == "EUR"
+    assert all(isinstance(v, str) for v in context.values())
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert verdict["valid"] is True, verdict
+
+
+@live
+def test_intercom_token_is_hs256_with_user_id(portal, client_of, brand, customer):
+    messenger = _messenger(brand, "intercom", secret=INTERCOM_SECRET)
+    body = _issue(client_of, messenger.slug)
+    assert jwt.get_unverified_header(body["token"])["alg"] == "HS256"
+    claims = jwt.decode(
+        body["token"], INTERCOM_SECRET, algorithms=["HS256"], options={"require": ["iat", "exp"]}
+    )
+    assert claims == {
+        "user_id": customer.customer_id,
+        "email": customer.email,
+        "name": f"{customer.first_name} {customer.last_name}",
+        "iat": claims["iat"],
+        "exp": claims["iat"] + 300,
+    }
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert verdict["valid"] is True, verdict
+
+
+@live
+def test_a_shared_secret_messenger_without_a_secret_answers_503(portal, client_of, brand):
+    messenger = brand_services.messenger_create(
+        brand=brand,
+        slug="acme-zendesk",
+        platform="zendesk",
+        vendor_settings=vendor_settings_example("zendesk"),
+    )
+    response = client_of.post(
+        "/api/v1/messaging/token",
+        json.dumps({"messenger": messenger.slug}),
+        content_type="application/json",
+    )
+    assert response.status_code == 503
+    assert response.json()["error"] == "no_signing_key"
+
+
+@live
+def test_the_sandbox_refuses_a_zendesk_token_signed_with_another_secret(portal, client_of, brand):
+    messenger = _messenger(brand, "zendesk", secret=ZENDESK_SECRET, key_id="app_1")
+    call_command(
+        "sandbox_credential",
+        messenger.slug,
+        "--key-id",
+        "app_1",
+        "--secret-stdin",
+        stdin=io.StringIO("another-secret-of-the-same-length-0123"),
+        stdout=io.StringIO(),
+    )
+    body = _issue(client_of, messenger.slug)
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert (verdict["valid"], verdict["reason"]) == (False, "bad_signature")
+
+
+@live
+def test_the_sandbox_refuses_a_salesforce_token_of_another_brand_issuer(
+    portal, client_of, brand, rsa_key
+):
+    messenger = _messenger(brand, "salesforce")
+    body = _issue(client_of, messenger.slug)
+    brand.issuer = "https://elsewhere.example/brands/acme"
+    brand.save()  # the keyset's issuer in Salesforce no longer matches the token's iss
+    cache.clear()  # the sandbox's cached copy of the setup document
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert (verdict["valid"], verdict["reason"]) == (False, "wrong_issuer")
+
+
+@live
+def test_salesforce_rs512_is_an_option_with_its_own_key(portal, client_of, brand, rsa_key):
+    rs512 = brand_services.signing_key_generate(
+        brand=brand, algorithm="RS512", key_size=2048, activate=True
+    )
+    messenger = brand_services.messenger_create(
+        brand=brand,
+        slug="acme-sf512",
+        platform="salesforce",
+        algorithm="RS512",
+        vendor_settings=vendor_settings_example("salesforce"),
+    )
+    body = _issue(client_of, messenger.slug)
+    assert jwt.get_unverified_header(body["token"]) == {
+        "alg": "RS512",
+        "kid": rs512.kid,
+        "typ": "JWT",
+    }
+    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(body["token"])
+    assert signing._jwk_data["alg"] == "RS512" and "x5c" in signing._jwk_data
+    claims = jwt.decode(
+        body["token"], signing.key, algorithms=["RS512"], options={"verify_aud": False}
+    )
+    assert "aud" not in claims
+    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    assert verdict["valid"] is True, verdict
+
+
+@pytest.mark.django_db
+def test_the_token_api_gives_genesys_messengers_no_direct_token(verified_client, brand):
+    from messaging.models import TokenIssue
+
+    messenger = brand_services.messenger_create(
+        brand=brand,
+        slug="acme-genesys",
+        platform="genesys",
+        vendor_settings=vendor_settings_example("genesys"),
+        redirect_uris=["https://contact.acme.example/support"],
+    )
+    response = verified_client.post(
+        "/api/v1/messaging/token",
+        json.dumps({"messenger": messenger.slug}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "use_auth_code"
+    assert "auth-code" in response.json()["detail"]
+    assert not TokenIssue.objects.exists()
