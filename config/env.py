@@ -82,3 +82,5 @@ LOG_LEVEL: str = env.str("LOG_LEVEL", default="") or "INFO"
 # The built-in sandbox platform (chat window, agent console, verify endpoint). On for the
 # demo (DEBUG) and the tests; off in production unless an operator opts in.
 SANDBOX_ENABLED: bool = env.bool("SANDBOX_ENABLED") if env.str("SANDBOX_ENABLED", "") else DEBUG
+# Bearer token of the Prometheus endpoint ``/metrics`` (reports); unset: the endpoint is off.
+REPORTS_METRICS_TOKEN: str = env.str("REPORTS_METRICS_TOKEN", default="").strip()

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "brands",
     "messaging",
     "sandbox",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,7 @@ CONTENT_SECURITY_POLICY = {
     "object-src": ["'none'"],
 }
 TRUSTED_PROXY_COUNT = E.TRUSTED_PROXY_COUNT
+REPORTS_METRICS_TOKEN = E.REPORTS_METRICS_TOKEN
 SANDBOX_ENABLED = E.SANDBOX_ENABLED
 
 # --- django-otp ---

@@ -17,6 +17,7 @@ admin.site.index_title = "Brands, keys, messengers and customers"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("", include("reports.urls")),  # /admin/reports/ before the admin's catch-all
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("brands.urls")),

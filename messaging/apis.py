@@ -19,7 +19,7 @@ from brands.selectors import messenger_get, oidc_client_authenticate
 from config.errors import DomainError
 from config.security import client_address
 from config.throttling import AtomicRateThrottle
-from messaging import conf, profiles, selectors, services
+from messaging import beacon_api, conf, profiles, selectors, services
 from messaging.oidc import services as oidc
 from messaging.oidc.views import basic_credentials
 
@@ -31,6 +31,11 @@ class _ConfiguredRateThrottle(AtomicRateThrottle):
 
     def get_rate(self):
         return conf.get(self.setting)
+
+    def allow_request(self, request, view):
+        return super().allow_request(request, view) or beacon_api.throttled_record(
+            request, self.scope
+        )
 
 
 class TokenPerCustomerThrottle(_ConfiguredRateThrottle):

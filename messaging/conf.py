@@ -12,6 +12,8 @@ MESSAGING_OIDC_REFRESH_TTL         absolute lifetime of a grant's refresh tokens
                                    Lifetime" may be shorter)
 MESSAGING_OIDC_RATE_PER_CLIENT     token-endpoint and attributes-API calls per OIDC client
                                    (default "600/min"), DRF rate syntax
+MESSAGING_BEACON_RATE_PER_SESSION  widget beacons per portal session (default "30/min")
+MESSAGING_BEACON_RATE_PER_CUSTOMER widget beacons per customer (default "60/min")
 """
 
 from datetime import timedelta
@@ -26,6 +28,8 @@ _DEFAULTS = {
     "OIDC_ACCESS_TOKEN_TTL": timedelta(minutes=15),
     "OIDC_REFRESH_TTL": timedelta(hours=12),
     "OIDC_RATE_PER_CLIENT": "600/min",
+    "BEACON_RATE_PER_SESSION": "30/min",
+    "BEACON_RATE_PER_CUSTOMER": "60/min",
 }
 
 

@@ -158,3 +158,99 @@ class AttributeLookup(models.Model):
 
     def __str__(self) -> str:
         return f"attribute lookup {self.subject} by {self.messenger_id}"
+
+
+class AuthEvent(models.Model):
+    """One step of a customer's way into a verified chat, for the reports (append-only).
+
+    Written by the messaging services in the same transaction as their own audit row (one
+    INSERT), and by the widget glue's beacons (``event_beacon_record``) for what only the
+    browser sees: the Chat click and the platform's verdict. Never updated; deleted only by
+    ``purge_events``. Holds no token, code or secret: a ``jti`` and hashes at most. The
+    ``reports`` app reads it and nothing else writes it (docs/decisions.md, issue 11).
+    """
+
+    class Kind(models.TextChoices):
+        CHAT_OPENED = "chat_opened", "Chat opened (click)"
+        TOKEN_ISSUED = "token_issued", "Token issued"
+        AUTH_CODE_ISSUED = "auth_code_issued", "Auth code issued"
+        CODE_EXCHANGED = "code_exchanged", "Code exchanged"
+        REFRESH_USED = "refresh_used", "Refresh token used"
+        PLATFORM_VERIFIED = "platform_verified", "Platform verified"
+        PLATFORM_REJECTED = "platform_rejected", "Platform rejected"
+        UNVERIFIED_FALLBACK = "unverified_fallback", "Unverified fallback"
+        ATTRIBUTES_LOOKED_UP = "attributes_looked_up", "Attributes looked up"
+        THROTTLED = "throttled", "Throttled"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    occurred_at = models.DateTimeField(help_text="Server time of the event (UTC).")
+    # No single-column indexes: the composite indexes below lead with brand and messenger.
+    brand = models.ForeignKey(
+        "brands.Brand",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+    messenger = models.ForeignKey(
+        "brands.Messenger",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+    customer = models.ForeignKey(
+        "accounts.Customer", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    session_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the portal session key it belongs to."
+    )
+    reason = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Rejections: the verifier's reason; lookups: not_a_member; throttles: scope.",
+    )
+    jti = models.CharField(max_length=64, blank=True, help_text="Issued tokens: their jti.")
+    gap_ms = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Platform verified: milliseconds since the Chat click it answers (first "
+        "verification of that click only).",
+    )
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        # The report's grouped reads are index-only scans on PostgreSQL: each index leads with
+        # what a report filters on and carries what it groups by (docs/benchmarks.md).
+        indexes = [
+            models.Index(
+                fields=["occurred_at"],
+                include=["kind", "reason", "gap_ms"],
+                name="authevent_time",
+            ),
+            models.Index(
+                fields=["brand", "occurred_at"],
+                include=["kind", "reason", "gap_ms"],
+                name="authevent_brand_time",
+            ),
+            models.Index(
+                fields=["messenger", "occurred_at"],
+                include=["kind", "reason", "gap_ms"],
+                name="authevent_msgr_time",
+            ),
+            models.Index(
+                fields=["kind", "reason", "occurred_at"],
+                include=["client_address", "customer"],
+                name="authevent_kind_time",
+            ),
+            models.Index(
+                fields=["session_hash", "messenger", "kind", "occurred_at"],
+                name="authevent_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Customer
 from brands import keycache
 from brands.models import Messenger
-from messaging import conf, profiles
+from messaging import conf, events, profiles
 from messaging.models import TokenIssue
 from messaging.profiles.base import DirectTokenRefused
 
@@ -93,6 +93,13 @@ def token_issue(
             expires_at=expires_at,
             client_address=client_address,
             user_agent=user_agent,
+        )
+        events.event_record(
+            kind="token_issued",
+            messenger=messenger,
+            customer=customer,
+            jti=jti,
+            client_address=client_address,
         )
     logger.info(
         "token issued jti=%s sub=%s messenger=%s kid=%s",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging import apis
+from messaging import apis, beacon_api
 from messaging.oidc import views as oidc
 
 app_name = "messaging"
@@ -8,6 +8,7 @@ app_name = "messaging"
 urlpatterns = [
     path("api/v1/messaging/token", apis.TokenIssueApi.as_view(), name="token"),
     path("api/v1/messaging/auth-code", apis.AuthCodeIssueApi.as_view(), name="auth-code"),
+    path("api/v1/messaging/events", beacon_api.EventBeaconApi.as_view(), name="events"),
     path(
         "api/v1/messaging/messengers/<slug:slug>/setup",
         apis.MessengerSetupApi.as_view(),

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.models import Customer
 from brands import keycache
 from brands.models import Messenger
-from messaging import conf
+from messaging import conf, events
 from messaging.models import (
     AttributeLookup,
     AuthorizationCode,
@@ -154,6 +154,13 @@ def auth_code_issue(
         client_address=_ip_or_none(client_address),
         created_at=now,
         expires_at=expires_at,
+    )
+    events.event_record(
+        kind="auth_code_issued",
+        messenger=messenger,
+        customer=customer,
+        session_key=session_key,
+        client_address=client_address,
     )
     logger.info(
         "auth code issued sub=%s messenger=%s source=%s",
@@ -285,6 +292,13 @@ def _issue_tokens(
         key=key,
         issued_at=now,
         expires_at=expires_at,
+        client_address=client_address,
+    )
+    events.event_record(
+        kind="code_exchanged" if kind == TokenIssue.Kind.ID_TOKEN else "refresh_used",
+        messenger=messenger,
+        customer=customer,
+        jti=jti,
         client_address=client_address,
     )
     logger.info(
@@ -527,6 +541,13 @@ def attributes_lookup(
         attributes=sorted(attributes),
         client_address=_ip_or_none(client_address),
         created_at=timezone.now(),
+    )
+    events.event_record(
+        kind="attributes_looked_up",
+        messenger=messenger,
+        customer=customer,
+        reason="" if customer else "not_a_member",
+        client_address=client_address,
     )
     if customer is None:
         raise NotAMember(

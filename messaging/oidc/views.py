@@ -29,7 +29,7 @@ from brands.selectors import brand_get, oidc_client_authenticate
 from config import throttling
 from config.security import client_address
 from config.throttling import Bucket
-from messaging import conf
+from messaging import conf, events
 from messaging.models import AuthorizationCode
 from messaging.oidc import services
 from messaging.oidc.errors import OAuthError, invalid_client, invalid_request
@@ -172,6 +172,9 @@ def _authenticate_client(request: HttpRequest, form: dict[str, str], brand: Bran
             [Bucket(key=f"throttle:oidc-client:{client_id[:300]}", limit=limit, window=window)]
         )
     except throttling.Throttled as exc:
+        events.event_record(
+            kind="throttled", brand=brand, reason="oidc-client", client_address=address
+        )
         raise OAuthError(
             "slow_down",
             f"Too many requests for this client. {throttling.wait_text(exc.retry_after)}",

@@ -32,6 +32,7 @@
 // (the vendor widget is not loaded on those pages either).
 
 import { TokenError, describe, makePortalSource, withTimeout } from "./adapters/common.js";
+import { beacon } from "./beacons.js";
 
 export { TokenError, describe };
 
@@ -109,6 +110,7 @@ export class SandboxAdapter {
           break;
         case "sandbox:rejected":
           clearTimeout(verdictTimer);
+          beacon("platform_rejected", { messenger, reason: data.reason || "rejected" });
           if (!autoRetried) {
             autoRetried = true; // one fresh token, one retry, then a visible error
             sendFreshToken();
@@ -203,6 +205,15 @@ function boot() {
     }
   };
 
+  // Report beacons (beacons.js): the platform's verdict, per messenger. An adapter that knows
+  // the verifier's reason passes it as a third argument of an "error" (the sandbox adapter
+  // reports every rejection itself, including the one its automatic retry hides).
+  const reportingStatus = (slug) => (state, text, reason) => {
+    if (state === "verified") beacon("platform_verified", { messenger: slug });
+    if (state === "error" && reason) beacon("platform_rejected", { messenger: slug, reason });
+    onStatus(state, text);
+  };
+
   const vendorAdapter = async (messenger) => {
     if (vendorSessions.has(messenger.slug)) return vendorSessions.get(messenger.slug);
     if (!VENDOR_ADAPTERS.has(messenger.adapter)) throw new TokenError("unsupported");
@@ -219,7 +230,7 @@ function boot() {
       container,
       getToken: async () => (await fetchToken(messenger.slug)).token,
       getAuthCode: () => fetchAuthCode(messenger.slug),
-      onStatus,
+      onStatus: reportingStatus(messenger.slug),
     });
     vendorSessions.set(messenger.slug, adapter);
     return adapter;
@@ -229,6 +240,8 @@ function boot() {
     const chosen = slug || document.getElementById("chat-messenger").value;
     const messenger = config.messengers.find((m) => m.slug === chosen);
     if (!messenger) return;
+    const clickedAt = Date.now();
+    if (!resumed) beacon("chat_opened", { messenger: chosen, clickedAt });
     if (messenger.adapter === "sandbox") {
       if (!sandbox) {
         onStatus("error", describe("unsupported"));
@@ -239,10 +252,10 @@ function boot() {
       session = sandbox.open({
         container,
         messenger: chosen,
-        clickedAt: Date.now(),
+        clickedAt,
         getToken: async () => (await fetchToken(chosen)).token,
         getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(chosen) : null,
-        onStatus,
+        onStatus: reportingStatus(chosen),
       });
       return;
     }

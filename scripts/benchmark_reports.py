@@ -1,0 +1,209 @@
+"""Issue 11's speed targets: report pages and ``report --json`` under 1 s over 10 million events,
+and event recording that does not slow the token endpoint measurably.
+
+Two modes, results as Markdown tables for docs/benchmarks.md:
+
+``python scripts/benchmark_reports.py reports``
+    Against the database of DATABASE_URL as it is (fill it first with
+    ``manage.py seed_demo && manage.py generate_events --count 10000000``). Reads only, apart
+    from one staff user it creates to render the pages. Times every period (today, 7 days,
+    30 days, a custom 400 days = everything) for all brands, one brand and one messenger:
+    the figures, the rendered report page, its CSV export and ``report --json``. Each is run
+    ``BENCH_RUNS`` times (default 5); the table shows the first (cold) run, the median and the
+    max of the rest.
+
+``python scripts/benchmark_reports.py token``
+    On a throwaway test database: ``POST /api/v1/messaging/token`` with the event INSERT and
+    with it replaced by a no-op, interleaved in rounds of 50 so drift hits both alike
+    (``BENCH_N`` requests each, default 1000).
+"""
+
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("PUBLIC_BASE_URL", "http://testserver")
+os.environ.setdefault("KEY_ENCRYPTION_KEYS", "p6Rz0lRW2hB1bqbWzX0Vv6wXr3Xw8CkN3Wcq5sQe3mE=")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client, RequestFactory  # noqa: E402
+from django.test.utils import override_settings, setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+N = int(os.environ.get("BENCH_N", "1000"))
+
+
+def _ms(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def reports() -> None:
+    from accounts.models import User
+    from brands.models import Messenger
+    from messaging.models import AuthEvent
+    from reports import views
+    from reports.forms import period_bounds
+    from reports.selectors import Scope, report_figures
+
+    total = AuthEvent.objects.count()
+    messenger = Messenger.objects.select_related("brand").order_by("pk").first()
+    brand = messenger.brand
+    staff, _ = User.objects.get_or_create(
+        username="bench-staff", defaults={"is_staff": True, "is_superuser": True}
+    )
+    staff.is_verified = lambda: True
+    factory = RequestFactory()
+
+    def page(query: str, csv: bool = False):
+        request = factory.get("/admin/reports/", dict(q.split("=") for q in query.split("&")))
+        if csv:
+            request = factory.get(
+                "/admin/reports/",
+                {**dict(q.split("=") for q in query.split("&")), "format": "csv"},
+            )
+        request.user = staff
+        request.session = {}
+        response = views.report_view(request)
+        assert response.status_code == 200, response.status_code
+
+    def command(args: list[str]):
+        out = io.StringIO()
+        call_command("report", *args, "--json", stdout=out)
+        json.loads(out.getvalue())
+
+    now = timezone.now()
+    periods = {
+        "today": (*period_bounds("today", now=now), "period=today"),
+        "7 days": (*period_bounds("7d", now=now), "period=7d"),
+        "30 days": (*period_bounds("30d", now=now), "period=30d"),
+        "custom 400 days": (
+            now - timedelta(days=400),
+            now,
+            f"period=custom&since={(now - timedelta(days=400)).date()}&until={now.date()}",
+        ),
+    }
+    filters = {
+        "all brands": ({}, "", []),
+        f"brand {brand.slug}": ({"brand": brand}, f"&brand={brand.slug}", ["--brand", brand.slug]),
+        f"messenger {messenger.slug}": (
+            {"messenger": messenger},
+            f"&messenger={messenger.slug}",
+            ["--messenger", messenger.slug],
+        ),
+    }
+    print(f"database: {connection.vendor}; events: {total:,}; runs: {RUNS}\n")
+    print("| what | period | filter | events in scope | cold ms | median ms | max ms |")
+    print("|---|---|---|---|---|---|---|")
+    for period, (since, until, query) in periods.items():
+        for name, (scope_kw, page_q, cmd) in filters.items():
+            scope = Scope(since=since, until=until, **scope_kw)
+            in_scope = scope.events().count()
+            args = [*cmd, "--since", since.isoformat(), "--until", until.isoformat()]
+            for what, fn in (
+                ("figures", lambda scope=scope: report_figures(scope)),
+                ("page", lambda q=query + page_q: page(q)),
+                ("CSV", lambda q=query + page_q: page(q, csv=True)),
+                ("report --json", lambda a=args: command(a)),
+            ):
+                samples = [_ms(fn) for _ in range(RUNS)]
+                warm = samples[1:] or samples
+                print(
+                    f"| {what} | {period} | {name} | {in_scope:,} | {samples[0]:.0f} "
+                    f"| {statistics.median(warm):.0f} | {max(warm):.0f} |"
+                )
+            sys.stdout.flush()
+
+
+@override_settings(
+    MESSAGING_TOKEN_RATE_PER_CUSTOMER="1000000/min", MESSAGING_TOKEN_RATE_PER_ADDRESS="1000000/min"
+)
+def token() -> None:
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from accounts.models import AccountTier
+        from accounts.services import customer_create
+        from brands import services as brand_services
+        from brands.models import Brand
+        from messaging import events
+        from messaging.models import AuthEvent
+
+        AccountTier.objects.create(code="gold", name="Gold", rank=20, is_default=True)
+        brand = Brand.objects.create(slug="bench", name="Bench Bank")
+        brand_services.signing_key_generate(
+            brand=brand, algorithm="RS256", key_size=3072, activate=True
+        )
+        brand_services.messenger_create(brand=brand, slug="bench-web", platform="generic")
+        customer = customer_create(
+            username="bench",
+            email="b@example.com",
+            first_name="B",
+            last_name="Ench",
+            brand_slugs=["bench"],
+            password="a-long-bench-password-1",
+        )
+        device = TOTPDevice.objects.create(user=customer.user, name="t", confirmed=True)
+        client = Client()
+        client.force_login(customer.user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+        def post():
+            response = client.post(
+                "/api/v1/messaging/token",
+                json.dumps({"messenger": "bench-web"}),
+                content_type="application/json",
+            )
+            assert response.status_code == 200
+
+        real = events.event_record
+        with_event, without_event = [], []
+        for _ in range(20):  # warm-up
+            post()
+        for _ in range(max(1, N // 50)):
+            events.event_record = real
+            with_event += [_ms(post) for _ in range(50)]
+            events.event_record = lambda **kw: None
+            without_event += [_ms(post) for _ in range(50)]
+        events.event_record = real
+        recorded = AuthEvent.objects.filter(kind="token_issued").count()
+
+        def row(name, samples):
+            s = sorted(samples)
+            return (
+                f"| {name} | {len(s)} | {statistics.median(s):.2f} | "
+                f"{s[int(len(s) * 0.95) - 1]:.2f} | {statistics.mean(s):.2f} |"
+            )
+
+        print(f"database: {connection.vendor}; token_issued events recorded: {recorded}\n")
+        print("| POST /api/v1/messaging/token | n | median ms | p95 ms | mean ms |")
+        print("|---|---|---|---|---|")
+        print(row("with the event INSERT", with_event))
+        print(row("event recording replaced by a no-op", without_event))
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    {"reports": reports, "token": token}[sys.argv[1] if len(sys.argv) > 1 else "reports"]()

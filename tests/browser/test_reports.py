@@ -1,0 +1,105 @@
+"""Issue 11's "done when", in Chromium: a customer clicks Chat twice in the sandbox, a forged
+token is rejected on the way, and the report page and ``report --json`` show it all.
+
+Lives with the other browser tests so it shares their one Playwright session (the other
+report tests are in tests/reports/)."""
+
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from messaging.models import AuthEvent
+from tests import factories
+from tests.browser.conftest import session_context
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(__file__).resolve().parents[1] / "reports" / "screenshots"
+
+
+@pytest.fixture
+def staff_page(browser, portal, staff_user):
+    device = factories.TOTPDeviceFactory(user=staff_user)
+    context = session_context(browser, portal, staff_user, device)
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
+def _wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def _forge_first_token(route, forged=[]):  # noqa: B006 -- one forgery per test page
+    response = route.fetch()
+    body = response.json()
+    if not forged:
+        header, payload, signature = body["token"].split(".")
+        flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+        body["token"] = f"{header}.{payload}.{flipped}"
+        forged.append(True)
+    route.fulfill(response=response, body=json.dumps(body))
+
+
+def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
+    customer_page, messenger, staff_page
+):
+    # given a customer whose first token is forged on its way to the platform
+    page = customer_page
+    forged: list = []
+    page.route("**/api/v1/messaging/token", lambda route: _forge_first_token(route, forged))
+    page.goto("/")
+    # when they click Chat (rejected, the glue retries once with a fresh token: verified)
+    page.click("#chat-button")
+    page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
+    # and click Chat a second time
+    page.click("#chat-button")
+    page.wait_for_selector("#chat-status[data-state=connecting]", timeout=5000)
+    page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
+    assert _wait_for(lambda: AuthEvent.objects.filter(kind="platform_verified").count() == 2), (
+        list(AuthEvent.objects.values_list("kind", flat=True))
+    )
+    assert forged
+
+    # then report --json shows 2 attempts, 2 verified, the rejection and the gaps
+    out = io.StringIO()
+    call_command("report", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert (data["attempts"], data["verified"], data["success_rate"]) == (2, 2, 1.0)
+    assert data["rejected"] == {"bad_signature": 1}
+    assert data["gap_samples"] == 2
+    assert 0 < data["gap_ms"]["p50"] <= data["gap_ms"]["p99"] < 20000
+    assert data["unverified_fallbacks"] == 0
+
+    # and so does the staff page, in the browser
+    staff_page.goto("/admin/")
+    staff_page.click("text=Authentication report")
+    staff_page.select_option("#id_period", "today")
+    staff_page.click("button:has-text('Show')")
+    staff_page.wait_for_selector("#tile-attempts")
+    assert staff_page.inner_text("#tile-attempts .value") == "2"
+    assert staff_page.inner_text("#tile-verified .value") == "2"
+    assert "100" in staff_page.inner_text("#tile-success .value")
+    assert "bad_signature" in staff_page.inner_text("#rejections")
+    gap_cells = staff_page.locator("#gap-table tbody td").all_inner_texts()
+    assert gap_cells[0].endswith("ms") and gap_cells[3] == "2"
+    assert staff_page.locator("figure.chart svg").count() == 3
+    SHOTS.mkdir(exist_ok=True)
+    staff_page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    # the rejection drills down to its event
+    staff_page.click("#rejections a:has-text('bad_signature')")
+    staff_page.wait_for_selector("#events")
+    staff_page.screenshot(path=str(SHOTS / "events.png"), full_page=True)
+    rows = staff_page.locator("#events tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "platform_rejected" in rows[0] and "bad_signature" in rows[0]
+    assert "cus_" in rows[0]  # the customer's public id, never a token

@@ -1,0 +1,85 @@
+"""The services record their events in the same transaction as their own audit rows."""
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from messaging.events import session_hash
+from messaging.models import AuthEvent, TokenIssue
+from messaging.oidc import services as oidc
+from messaging.selectors import NotAMember
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_token_api_records_one_token_issued_event_with_the_jti(verified_client, messenger):
+    response = verified_client.post(
+        "/api/v1/messaging/token", {"messenger": messenger.slug}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    event = AuthEvent.objects.get()
+    assert event.kind == "token_issued"
+    assert event.jti == TokenIssue.objects.get().jti
+    token = response.json()["token"]
+    assert token not in str(list(AuthEvent.objects.values()))
+
+
+def test_a_throttled_token_request_is_recorded_with_its_scope(
+    verified_client, messenger, settings
+):
+    settings.MESSAGING_TOKEN_RATE_PER_CUSTOMER = "1/min"
+    for _ in range(2):
+        verified_client.post(
+            "/api/v1/messaging/token",
+            {"messenger": messenger.slug},
+            content_type="application/json",
+        )
+    throttled = AuthEvent.objects.get(kind="throttled")
+    assert throttled.reason == "token-customer"
+    assert throttled.messenger == messenger
+
+
+def test_an_attribute_lookup_for_a_non_member_is_recorded(genesys_client):
+    messenger, _secret = genesys_client
+    with pytest.raises(NotAMember):
+        oidc.attributes_lookup(messenger=messenger, subject="cus_nobody")
+    event = AuthEvent.objects.get()
+    assert (event.kind, event.reason, event.customer) == (
+        "attributes_looked_up",
+        "not_a_member",
+        None,
+    )
+
+
+def test_an_auth_code_and_its_exchange_are_recorded(genesys_client, customer):
+    messenger, _secret = genesys_client
+    issued = oidc.auth_code_issue(
+        customer=customer,
+        messenger=messenger,
+        auth_time=timezone.now(),
+        session_key="s" * 32,
+    )
+    response = oidc.code_exchange(
+        messenger=messenger,
+        code=issued.code,
+        redirect_uri=issued.redirect_uri,
+        code_verifier=issued.code_verifier,
+    )
+    oidc.refresh_exchange(messenger=messenger, refresh_token=response.refresh_token)
+    kinds = list(AuthEvent.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["auth_code_issued", "code_exchanged", "refresh_used"]
+    assert AuthEvent.objects.get(kind="auth_code_issued").session_hash == session_hash("s" * 32)
+    jtis = set(TokenIssue.objects.values_list("jti", flat=True))
+    assert set(AuthEvent.objects.exclude(jti="").values_list("jti", flat=True)) == jtis
+
+
+def test_a_throttled_oidc_client_is_recorded_for_its_brand(settings, genesys_client, brand):
+    from tests.messaging.test_oidc_provider import token_request
+
+    settings.MESSAGING_OIDC_RATE_PER_CLIENT = "1/min"
+    messenger, secret = genesys_client
+    form = {"grant_type": "refresh_token", "refresh_token": "x"}
+    for _ in range(2):
+        token_request(Client(), "acme", form, auth=(messenger.client_id, secret))
+    event = AuthEvent.objects.get(kind="throttled")
+    assert (event.reason, event.brand_id) == ("oidc-client", brand.pk)
