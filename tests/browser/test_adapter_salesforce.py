@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from brands import services as brand_services
+from messaging.models import AuthEvent
 from tests.browser.vendors import (
     csp_directives,
     isolate,
@@ -115,6 +116,15 @@ def test_a_refused_token_is_retried_once_then_shown(customer_page, production, s
     assert "could not be verified (rejected)" in page.inner_text("#chat-status")
     assert page.is_visible("#chat-retry")
     assert recorder.named("launchChat") == []  # no anonymous chat instead
+    # the reports see the platform's refusal, by its reason
+    rejected = AuthEvent.objects.filter(kind=AuthEvent.Kind.PLATFORM_REJECTED)
+    for _ in range(20):
+        if rejected.exists():
+            break
+        time.sleep(0.1)
+    assert list(rejected.values_list("messenger__slug", "reason")) == [
+        (salesforce.slug, "rejected")
+    ]
 
 
 def test_expired_events_that_keep_coming_end_in_a_visible_error(

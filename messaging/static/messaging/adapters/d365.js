@@ -117,12 +117,14 @@ export default class D365Adapter {
       Promise.resolve(sdk().startChat()).catch(() => this.fail("widget_unavailable"));
       return;
     }
-    this.fail(detail.errorCode || "rejected");
+    this.fail(detail.errorCode || "rejected", detail.errorCode || "rejected");
   }
 
-  fail(code) {
+  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
+  // platform rejection; portal errors, timeouts and widget failures are not rejections.
+  fail(code, rejectedBy = null) {
     this.halted = true;
-    this.onStatus("error", describe(code));
+    this.onStatus("error", describe(code), rejectedBy);
   }
 
   retry() {

@@ -79,16 +79,18 @@ export default class GenericAdapter {
         if (this.halted || this.attempt !== attempt) return;
         clearTimeout(this.timer);
         if (this.retry_.rejected()) this.dispatchOpen();
-        else this.fail(reason || "rejected");
+        else this.fail(reason || "rejected", reason || "rejected");
       },
     };
     window.dispatchEvent(new CustomEvent("portalchat:open", { detail }));
   }
 
-  fail(code) {
+  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
+  // platform rejection; portal errors, timeouts and widget failures are not rejections.
+  fail(code, rejectedBy = null) {
     clearTimeout(this.timer);
     this.halted = true;
-    this.onStatus("error", describe(code));
+    this.onStatus("error", describe(code), rejectedBy);
   }
 
   retry() {

@@ -151,7 +151,7 @@ export default class GenesysAdapter {
       e.resolve();
       return;
     }
-    this.fail(this.lastFailure || "rejected");
+    this.fail(this.lastFailure || "rejected", this.lastFailure || "rejected");
     e.reject(new Error("re-authentication refused"));
   }
 
@@ -167,7 +167,7 @@ export default class GenesysAdapter {
     const data = (event && event.data) || {};
     this.lastFailure = data.reason || data.error || "rejected";
     // The first failure is followed by reAuthenticate (one retry); after the retry it is final.
-    if (this.retry_.retried) this.fail(this.lastFailure);
+    if (this.retry_.retried) this.fail(this.lastFailure, this.lastFailure);
   }
 
   awaitVerdict() {
@@ -180,11 +180,13 @@ export default class GenesysAdapter {
     this.verdictTimer = null;
   }
 
-  fail(code) {
+  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
+  // platform rejection; portal errors, timeouts and widget failures are not rejections.
+  fail(code, rejectedBy = null) {
     this.isAuthenticated = false;
     this.clearVerdict();
     this.halted = true;
-    this.onStatus("error", describe(code));
+    this.onStatus("error", describe(code), rejectedBy);
   }
 
   retry() {

@@ -60,7 +60,7 @@ export default class LivePersonAdapter {
     if (this.halted || this.loggedOut) return;
     const quick = this.lastAnswer && Date.now() - this.lastAnswer < QUICK_REASK_MS;
     if (quick && !this.retry_.rejected()) {
-      this.fail("rejected");
+      this.fail("rejected", "rejected");
       return;
     }
     if (!quick) this.retry_.accepted();
@@ -79,9 +79,11 @@ export default class LivePersonAdapter {
     }
   }
 
-  fail(code) {
+  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
+  // platform rejection; portal errors, timeouts and widget failures are not rejections.
+  fail(code, rejectedBy = null) {
     this.halted = true;
-    this.onStatus("error", describe(code));
+    this.onStatus("error", describe(code), rejectedBy);
   }
 
   retry() {

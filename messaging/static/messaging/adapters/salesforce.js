@@ -119,7 +119,7 @@ export default class SalesforceAdapter {
     }
     if (accepted === false) {
       if (this.retry_.rejected()) return this.sendFreshToken();
-      this.fail("rejected");
+      this.fail("rejected", "rejected");
       return false;
     }
     this.retry_.accepted();
@@ -154,9 +154,11 @@ export default class SalesforceAdapter {
   }
 
   // Stops handing tokens over until the customer clicks Chat or Retry again.
-  fail(code) {
+  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
+  // platform rejection; portal errors, timeouts and widget failures are not rejections.
+  fail(code, rejectedBy = null) {
     this.halted = true;
-    this.onStatus("error", describe(code));
+    this.onStatus("error", describe(code), rejectedBy);
   }
 
   retry() {

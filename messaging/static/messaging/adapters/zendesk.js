@@ -108,7 +108,7 @@ export default class ZendeskAdapter {
       this.login();
       return;
     }
-    this.fail(error.reason || error.type || "rejected");
+    this.fail(error.reason || error.type || "rejected", error.reason || error.type || "rejected");
   }
 
   verified() {
@@ -116,10 +116,12 @@ export default class ZendeskAdapter {
     window.zE("messenger", "open");
   }
 
-  fail(code) {
+  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
+  // platform rejection; portal errors, timeouts and widget failures are not rejections.
+  fail(code, rejectedBy = null) {
     clearTimeout(this.verdictTimer);
     this.halted = true;
-    this.onStatus("error", describe(code));
+    this.onStatus("error", describe(code), rejectedBy);
   }
 
   retry() {
