@@ -146,3 +146,33 @@ export class RetryOnce {
     this.retried = false;
   }
 }
+
+// What every vendor adapter shares: its inputs, the refresh budget, the one-retry rule, and
+// how it stops (fail) and starts again (retry). A subclass clears its own timers in halt().
+// ``rejectedBy`` in fail(): the platform's refusal reason, reported to the portal (reports)
+// as a platform rejection; portal errors, timeouts and widget failures are not rejections.
+export class VendorAdapter {
+  constructor({ messenger, vendor, getToken, getAuthCode, onStatus }, { maxRefreshes = 4 } = {}) {
+    this.messenger = messenger;
+    this.vendor = vendor;
+    this.getToken = getToken;
+    this.getAuthCode = getAuthCode;
+    this.onStatus = onStatus;
+    this.budget = new RefreshBudget({ max: maxRefreshes, windowMs: 60000 });
+    this.retry_ = new RetryOnce();
+  }
+
+  halt() {}
+
+  // Stops handing tokens over until the customer clicks Chat or Retry again.
+  fail(code, rejectedBy = null) {
+    this.halt();
+    this.halted = true;
+    this.onStatus("error", describe(code), rejectedBy);
+  }
+
+  retry() {
+    this.retry_.accepted();
+    return this.open();
+  }
+}

@@ -23,15 +23,7 @@
 // Each provider call fetches a fresh token; a token not there in PROVIDER_DEADLINE_MS (9 s,
 // inside Microsoft's 10 s) becomes a visible "did not answer in time" instead.
 
-import {
-  READY_TIMEOUT_MS,
-  RefreshBudget,
-  RetryOnce,
-  describe,
-  errorCode,
-  loadScript,
-  withTimeout,
-} from "./common.js";
+import { READY_TIMEOUT_MS, VendorAdapter, errorCode, loadScript, withTimeout } from "./common.js";
 
 const PROVIDER_DEADLINE_MS = 9000;
 
@@ -40,13 +32,9 @@ function sdk() {
   return ms && ms.Omnichannel && ms.Omnichannel.LiveChatWidget && ms.Omnichannel.LiveChatWidget.SDK;
 }
 
-export default class D365Adapter {
-  constructor({ vendor, getToken, onStatus }) {
-    this.vendor = vendor;
-    this.getToken = getToken;
-    this.onStatus = onStatus;
-    this.budget = new RefreshBudget({ max: 4, windowMs: 60000 });
-    this.retry_ = new RetryOnce();
+export default class D365Adapter extends VendorAdapter {
+  constructor(options) {
+    super(options);
     this.ready = null;
     this.providerSet = false;
   }
@@ -118,18 +106,6 @@ export default class D365Adapter {
       return;
     }
     this.fail(detail.errorCode || "rejected", detail.errorCode || "rejected");
-  }
-
-  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
-  // platform rejection; portal errors, timeouts and widget failures are not rejections.
-  fail(code, rejectedBy = null) {
-    this.halted = true;
-    this.onStatus("error", describe(code), rejectedBy);
-  }
-
-  retry() {
-    this.retry_.accepted();
-    return this.open();
   }
 
   async logout() {

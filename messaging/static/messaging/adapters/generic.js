@@ -20,19 +20,14 @@
 // LISTEN_TIMEOUT_MS, or accepted/rejected never comes, the customer sees an error, never an
 // anonymous chat.
 
-import { RefreshBudget, RetryOnce, describe, errorCode, loadScript } from "./common.js";
+import { VendorAdapter, errorCode, loadScript } from "./common.js";
 
 const LISTEN_TIMEOUT_MS = 10000;
 const VERDICT_TIMEOUT_MS = 20000;
 
-export default class GenericAdapter {
-  constructor({ messenger, vendor, getToken, onStatus }) {
-    this.messenger = messenger;
-    this.vendor = vendor;
-    this.getToken = getToken;
-    this.onStatus = onStatus;
-    this.budget = new RefreshBudget({ max: 4, windowMs: 60000 });
-    this.retry_ = new RetryOnce();
+export default class GenericAdapter extends VendorAdapter {
+  constructor(options) {
+    super(options);
   }
 
   async open() {
@@ -85,17 +80,8 @@ export default class GenericAdapter {
     window.dispatchEvent(new CustomEvent("portalchat:open", { detail }));
   }
 
-  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
-  // platform rejection; portal errors, timeouts and widget failures are not rejections.
-  fail(code, rejectedBy = null) {
+  halt() {
     clearTimeout(this.timer);
-    this.halted = true;
-    this.onStatus("error", describe(code), rejectedBy);
-  }
-
-  retry() {
-    this.retry_.accepted();
-    return this.open();
   }
 
   async logout() {

@@ -26,15 +26,7 @@
 // - Messenger.open opens the Messenger window (the customer clicked our Chat button)
 //   https://developer.genesys.cloud/commdigital/digital/webmessaging/messengersdk/SDKCommandsEvents/messengerPlugin
 
-import {
-  READY_TIMEOUT_MS,
-  RefreshBudget,
-  RetryOnce,
-  describe,
-  errorCode,
-  loadScript,
-  withTimeout,
-} from "./common.js";
+import { READY_TIMEOUT_MS, VendorAdapter, errorCode, loadScript, withTimeout } from "./common.js";
 
 const VERDICT_TIMEOUT_MS = 20000;
 const AUTH_FAILURES = ["Auth.authError", "Auth.tokenError", "Auth.error", "Auth.signInFailed"];
@@ -51,13 +43,9 @@ function installQueue({ environment, deploymentId }) {
   window.Genesys = genesys;
 }
 
-export default class GenesysAdapter {
-  constructor({ vendor, getAuthCode, onStatus }) {
-    this.vendor = vendor;
-    this.getAuthCode = getAuthCode;
-    this.onStatus = onStatus;
-    this.budget = new RefreshBudget({ max: 4, windowMs: 60000 });
-    this.retry_ = new RetryOnce();
+export default class GenesysAdapter extends VendorAdapter {
+  constructor(options) {
+    super(options);
     this.provider = null;
     this.registered = null;
     this.verdictTimer = null;
@@ -180,18 +168,9 @@ export default class GenesysAdapter {
     this.verdictTimer = null;
   }
 
-  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
-  // platform rejection; portal errors, timeouts and widget failures are not rejections.
-  fail(code, rejectedBy = null) {
+  halt() {
     this.isAuthenticated = false;
     this.clearVerdict();
-    this.halted = true;
-    this.onStatus("error", describe(code), rejectedBy);
-  }
-
-  retry() {
-    this.retry_.accepted();
-    return this.open();
   }
 
   async logout() {

@@ -18,7 +18,7 @@
 // enforced it refuses requests without a valid JWT, so a refused token cannot turn into an
 // anonymous chat; the glue only shows errors it can observe (the portal's refusals).
 
-import { RefreshBudget, describe, errorCode, loadScript } from "./common.js";
+import { VendorAdapter, errorCode, loadScript } from "./common.js";
 
 const RENEW_BEFORE_EXPIRY_MS = 60000;
 
@@ -44,12 +44,9 @@ function expiresAt(token) {
   }
 }
 
-export default class IntercomAdapter {
-  constructor({ vendor, getToken, onStatus }) {
-    this.vendor = vendor;
-    this.getToken = getToken;
-    this.onStatus = onStatus;
-    this.budget = new RefreshBudget({ max: 4, windowMs: 60000 });
+export default class IntercomAdapter extends VendorAdapter {
+  constructor(options) {
+    super(options);
     this.booted = false;
     this.shown = false;
     this.expiry = null;
@@ -125,16 +122,8 @@ export default class IntercomAdapter {
     clearTimeout(this.renewTimer);
   }
 
-  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
-  // platform rejection; portal errors, timeouts and widget failures are not rejections.
-  fail(code, rejectedBy = null) {
+  halt() {
     clearTimeout(this.renewTimer);
-    this.halted = true;
-    this.onStatus("error", describe(code), rejectedBy);
-  }
-
-  retry() {
-    return this.open();
   }
 
   async logout() {

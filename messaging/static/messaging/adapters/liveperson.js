@@ -19,18 +19,14 @@
 // refreshes, capped at 4 a minute. At logout the method is removed, so no later call can mint
 // a token for the next person at this browser.
 
-import { RefreshBudget, RetryOnce, describe, errorCode, loadScript } from "./common.js";
+import { VendorAdapter, errorCode, loadScript } from "./common.js";
 
 const QUICK_REASK_MS = 15000;
 
-export default class LivePersonAdapter {
-  constructor({ vendor, getToken, onStatus }) {
-    this.vendor = vendor;
-    this.getToken = getToken;
-    this.onStatus = onStatus;
-    this.method = vendor.authMethod || "lpGetAuthenticationToken";
-    this.budget = new RefreshBudget({ max: 4, windowMs: 60000 });
-    this.retry_ = new RetryOnce();
+export default class LivePersonAdapter extends VendorAdapter {
+  constructor(options) {
+    super(options);
+    this.method = options.vendor.authMethod || "lpGetAuthenticationToken";
     this.lastAnswer = 0;
     this.loaded = null;
   }
@@ -79,17 +75,9 @@ export default class LivePersonAdapter {
     }
   }
 
-  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
-  // platform rejection; portal errors, timeouts and widget failures are not rejections.
-  fail(code, rejectedBy = null) {
-    this.halted = true;
-    this.onStatus("error", describe(code), rejectedBy);
-  }
-
   retry() {
-    this.retry_.accepted();
     this.lastAnswer = 0;
-    return this.open();
+    return super.retry();
   }
 
   async logout() {

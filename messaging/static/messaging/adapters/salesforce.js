@@ -23,10 +23,8 @@
 
 import {
   READY_TIMEOUT_MS,
-  RefreshBudget,
-  RetryOnce,
   TokenError,
-  describe,
+  VendorAdapter,
   errorCode,
   loadScript,
   withTimeout,
@@ -34,13 +32,9 @@ import {
 
 const EXPIRED_ANSWER_MS = 25000;
 
-export default class SalesforceAdapter {
-  constructor({ vendor, getToken, onStatus }) {
-    this.vendor = vendor;
-    this.getToken = getToken;
-    this.onStatus = onStatus;
-    this.budget = new RefreshBudget({ max: 3, windowMs: 60000 });
-    this.retry_ = new RetryOnce();
+export default class SalesforceAdapter extends VendorAdapter {
+  constructor(options) {
+    super(options, { maxRefreshes: 3 });
     this.ready = null;
     this.loggedOut = false;
     this.launched = false;
@@ -154,18 +148,6 @@ export default class SalesforceAdapter {
   }
 
   // Stops handing tokens over until the customer clicks Chat or Retry again.
-  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
-  // platform rejection; portal errors, timeouts and widget failures are not rejections.
-  fail(code, rejectedBy = null) {
-    this.halted = true;
-    this.onStatus("error", describe(code), rejectedBy);
-  }
-
-  retry() {
-    this.retry_.accepted();
-    return this.open();
-  }
-
   async logout() {
     this.loggedOut = true;
     this.identitySet = false;

@@ -18,10 +18,8 @@
 
 import {
   READY_TIMEOUT_MS,
-  RefreshBudget,
-  RetryOnce,
   TokenError,
-  describe,
+  VendorAdapter,
   errorCode,
   loadScript,
   withTimeout,
@@ -36,13 +34,9 @@ function waitForZE() {
   });
 }
 
-export default class ZendeskAdapter {
-  constructor({ vendor, getToken, onStatus }) {
-    this.vendor = vendor;
-    this.getToken = getToken;
-    this.onStatus = onStatus;
-    this.budget = new RefreshBudget({ max: 4, windowMs: 60000 });
-    this.retry_ = new RetryOnce();
+export default class ZendeskAdapter extends VendorAdapter {
+  constructor(options) {
+    super(options);
     this.loaded = null;
     this.loggedIn = false;
   }
@@ -116,17 +110,8 @@ export default class ZendeskAdapter {
     window.zE("messenger", "open");
   }
 
-  // ``rejectedBy``: the platform's refusal reason, reported to the portal (reports) as a
-  // platform rejection; portal errors, timeouts and widget failures are not rejections.
-  fail(code, rejectedBy = null) {
+  halt() {
     clearTimeout(this.verdictTimer);
-    this.halted = true;
-    this.onStatus("error", describe(code), rejectedBy);
-  }
-
-  retry() {
-    this.retry_.accepted();
-    return this.open();
   }
 
   async logout() {
