@@ -50,6 +50,38 @@ def _row(name: str, samples: list[float]) -> str:
     )
 
 
+def bench_world():
+    """One brand with an RS256-3072 key, a generic messenger, a customer and a Django test
+    client whose session passed password and TOTP: what every token benchmark starts from.
+    Call inside a throwaway test database."""
+    from accounts.models import AccountTier
+    from accounts.services import customer_create
+    from brands import services as brand_services
+    from brands.models import Brand
+
+    AccountTier.objects.create(code="gold", name="Gold", rank=20, is_default=True)
+    brand = Brand.objects.create(slug="bench", name="Bench Bank")
+    brand_services.signing_key_generate(
+        brand=brand, algorithm="RS256", key_size=3072, activate=True
+    )
+    messenger = brand_services.messenger_create(brand=brand, slug="bench-web", platform="generic")
+    customer = customer_create(
+        username="bench",
+        email="b@example.com",
+        first_name="B",
+        last_name="Ench",
+        brand_slugs=["bench"],
+        password="a-long-bench-password-1",
+    )
+    device = TOTPDevice.objects.create(user=customer.user, name="t", confirmed=True)
+    client = Client()
+    client.force_login(customer.user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return customer, messenger, client
+
+
 @override_settings(
     MESSAGING_TOKEN_RATE_PER_CUSTOMER="1000000/min", MESSAGING_TOKEN_RATE_PER_ADDRESS="1000000/min"
 )
@@ -57,35 +89,9 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0)
     try:
-        from accounts.models import AccountTier
-        from accounts.services import customer_create
-        from brands import services as brand_services
-        from brands.models import Brand
         from messaging.services import token_issue
 
-        AccountTier.objects.create(code="gold", name="Gold", rank=20, is_default=True)
-        brand = Brand.objects.create(slug="bench", name="Bench Bank")
-        brand_services.signing_key_generate(
-            brand=brand, algorithm="RS256", key_size=3072, activate=True
-        )
-        messenger = brand_services.messenger_create(
-            brand=brand, slug="bench-web", platform="generic"
-        )
-        customer = customer_create(
-            username="bench",
-            email="b@example.com",
-            first_name="B",
-            last_name="Ench",
-            brand_slugs=["bench"],
-            password="a-long-bench-password-1",
-        )
-        device = TOTPDevice.objects.create(user=customer.user, name="t", confirmed=True)
-        client = Client()
-        client.force_login(customer.user)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-
+        customer, messenger, client = bench_world()
         token_issue(customer=customer, messenger=messenger)  # warm the key cache
         rows = [
             _row(

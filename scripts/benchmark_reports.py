@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmark.bench_world
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
@@ -40,7 +41,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client, RequestFactory  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -138,36 +139,12 @@ def token() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0)
     try:
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from benchmark import bench_world
 
-        from accounts.models import AccountTier
-        from accounts.services import customer_create
-        from brands import services as brand_services
-        from brands.models import Brand
         from messaging import events
         from messaging.models import AuthEvent
 
-        AccountTier.objects.create(code="gold", name="Gold", rank=20, is_default=True)
-        brand = Brand.objects.create(slug="bench", name="Bench Bank")
-        brand_services.signing_key_generate(
-            brand=brand, algorithm="RS256", key_size=3072, activate=True
-        )
-        brand_services.messenger_create(brand=brand, slug="bench-web", platform="generic")
-        customer = customer_create(
-            username="bench",
-            email="b@example.com",
-            first_name="B",
-            last_name="Ench",
-            brand_slugs=["bench"],
-            password="a-long-bench-password-1",
-        )
-        device = TOTPDevice.objects.create(user=customer.user, name="t", confirmed=True)
-        client = Client()
-        client.force_login(customer.user)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        _, _, client = bench_world()
 
         def post():
             response = client.post(
