@@ -136,18 +136,23 @@ GENESYS_SETTINGS = {
 }
 
 
-@pytest.fixture
-def genesys_client(brand, signing_key):
-    """A Genesys messenger of ``brand`` (an OIDC client) and its client secret, shown once."""
+def genesys_client_create(brand, slug: str) -> tuple[Messenger, str]:
+    """A Genesys messenger (an OpenID Connect client) of ``brand`` and its secret, shown once."""
     messenger = brand_services.messenger_create(
         brand=brand,
-        slug="acme-genesys",
+        slug=slug,
         platform="genesys",
         attributes=["names", "tier", "vip", "balance"],
         redirect_uris=[GENESYS_REDIRECT],
         vendor_settings=GENESYS_SETTINGS,
     )
     return messenger, brand_services.client_secret_rotate(messenger=messenger)
+
+
+@pytest.fixture
+def genesys_client(brand, signing_key):
+    """A Genesys messenger of ``brand`` (an OIDC client) and its client secret, shown once."""
+    return genesys_client_create(brand, "acme-genesys")
 
 
 @pytest.fixture

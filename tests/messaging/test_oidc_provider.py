@@ -15,7 +15,7 @@ from brands.models import ClientSecret
 from messaging.models import AttributeLookup, AuthorizationCode, OidcGrant, TokenIssue
 from messaging.oidc.services import s256
 from tests import factories
-from tests.conftest import GENESYS_REDIRECT, GENESYS_SETTINGS, login_verified
+from tests.conftest import GENESYS_REDIRECT, genesys_client_create, login_verified
 from tests.messaging.oidc_helpers import (
     auth_code,
     basic,
@@ -115,13 +115,7 @@ def test_auth_code_api_requires_the_verified_session(
 def test_auth_code_api_refuses_non_members_and_non_oidc_messengers(
     verified_client, other_brand, messenger
 ):
-    foreign = brand_services.messenger_create(
-        brand=other_brand,
-        slug="globex-genesys",
-        platform="genesys",
-        redirect_uris=[GENESYS_REDIRECT],
-        vendor_settings=GENESYS_SETTINGS,
-    )
+    foreign, _ = genesys_client_create(other_brand, "globex-genesys")
     response = auth_code(verified_client, foreign.slug)
     assert (response.status_code, response.json()["error"]) == (403, "not_a_member")
     response = auth_code(verified_client, messenger.slug)  # a generic messenger
@@ -229,14 +223,7 @@ def test_an_expired_code_is_invalid_grant(genesys_client, code):
 
 
 def test_a_code_minted_for_one_client_cannot_be_redeemed_by_another(brand, genesys_client, code):
-    other = brand_services.messenger_create(
-        brand=brand,
-        slug="acme-genesys-2",
-        platform="genesys",
-        redirect_uris=[GENESYS_REDIRECT],
-        vendor_settings=GENESYS_SETTINGS,
-    )
-    other_secret = brand_services.client_secret_rotate(messenger=other)
+    other, other_secret = genesys_client_create(brand, "acme-genesys-2")
     response = exchange(Client(), other, other_secret, code["authCode"])
     assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
     # ...and the rightful client still can
@@ -333,14 +320,7 @@ def test_get_on_the_token_endpoint_is_405_and_unknown_brands_404(genesys_client)
 
 
 def test_a_client_of_another_brand_is_not_a_client_here(other_brand, genesys_client, code):
-    foreign = brand_services.messenger_create(
-        brand=other_brand,
-        slug="globex-genesys",
-        platform="genesys",
-        redirect_uris=[GENESYS_REDIRECT],
-        vendor_settings=GENESYS_SETTINGS,
-    )
-    secret = brand_services.client_secret_rotate(messenger=foreign)
+    foreign, secret = genesys_client_create(other_brand, "globex-genesys")
     form = {"grant_type": "authorization_code", "code": code["authCode"]}
     response = token_request(Client(), "acme", form, auth=(foreign.client_id, secret))
     assert response.status_code == 401
@@ -391,14 +371,7 @@ def test_refresh_tokens_rotate_and_a_reuse_revokes_the_family(customer, genesys_
 def test_a_refresh_token_of_another_client_is_invalid_grant(brand, genesys_client, code):
     messenger, secret = genesys_client
     first = exchange(Client(), messenger, secret, code["authCode"]).json()
-    other = brand_services.messenger_create(
-        brand=brand,
-        slug="acme-genesys-2",
-        platform="genesys",
-        redirect_uris=[GENESYS_REDIRECT],
-        vendor_settings=GENESYS_SETTINGS,
-    )
-    other_secret = brand_services.client_secret_rotate(messenger=other)
+    other, other_secret = genesys_client_create(brand, "acme-genesys-2")
     response = _refresh(Client(), other, other_secret, first["refresh_token"])
     assert response.json()["error"] == "invalid_grant"
 
@@ -500,14 +473,7 @@ def test_attributes_api_refuses_bad_credentials(customer, genesys_client, secret
 
 
 def test_attributes_api_refuses_a_client_of_another_brand(customer, other_brand, genesys_client):
-    foreign = brand_services.messenger_create(
-        brand=other_brand,
-        slug="globex-genesys",
-        platform="genesys",
-        redirect_uris=[GENESYS_REDIRECT],
-        vendor_settings=GENESYS_SETTINGS,
-    )
-    secret = brand_services.client_secret_rotate(messenger=foreign)
+    foreign, secret = genesys_client_create(other_brand, "globex-genesys")
     response = _attributes(foreign.client_id, secret, customer.customer_id, brand="acme")
     assert response.status_code == 401
     response = Client().get(reverse("messaging:customer-attributes", args=["acme", "x"]))
