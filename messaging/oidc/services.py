@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.models import Customer
 from brands import keycache
 from brands.models import Messenger
-from messaging import conf, events
+from messaging import conf, events, profiles
 from messaging.models import (
     AttributeLookup,
     AuthorizationCode,
@@ -36,7 +36,6 @@ from messaging.models import (
     TokenIssue,
 )
 from messaging.oidc.errors import OAuthError, invalid_grant, invalid_request
-from messaging.profiles.generic import GenericProfile
 from messaging.selectors import NotAMember
 from messaging.services import _ip_or_none, token_issue_audit
 
@@ -231,22 +230,15 @@ def _new_token(grant: OidcGrant, kind: str, now: datetime, expires_at: datetime)
     return value
 
 
-def identity_claims(customer: Customer, scope: str) -> dict:
-    """The standard claims ``scope`` allows (OIDC Core 5.4): profile -> names, email -> email.
+# OIDC Core 5.4: which scope releases which of the Genesys profile's identity claims.
+_SCOPE_ATTRIBUTES = {"profile": "names", "email": "email"}
 
-    ``email_verified`` is false: the customer record does not say that the address was
-    verified, and a relying party must not be told more than the portal knows.
-    """
-    scopes = set(scope.split())
-    claims: dict = {}
-    if "profile" in scopes:
-        claims["given_name"] = customer.first_name
-        claims["family_name"] = customer.last_name
-        claims["name"] = f"{customer.first_name} {customer.last_name}".strip()
-    if "email" in scopes and customer.email:
-        claims["email"] = customer.email
-        claims["email_verified"] = False
-    return claims
+
+def identity_claims(customer: Customer, scope: str) -> dict:
+    """The standard claims ``scope`` allows (profile -> names, email -> email), as the Genesys
+    claim profile writes them (``messaging.profiles.genesys``)."""
+    attributes = {_SCOPE_ATTRIBUTES[s] for s in scope.split() if s in _SCOPE_ATTRIBUTES}
+    return profiles.get("genesys").attribute_claims(customer=customer, attributes=attributes)
 
 
 def _issue_tokens(
@@ -504,9 +496,6 @@ def userinfo(*, access_token: str) -> dict:
     return {"sub": customer.customer_id, **identity_claims(customer, row.grant.scope)}
 
 
-_ATTRIBUTES = GenericProfile()
-
-
 def attributes_lookup(
     *, messenger: Messenger, subject: str, client_address: str | None = None
 ) -> dict:
@@ -529,7 +518,9 @@ def attributes_lookup(
         else None
     )
     attributes = (
-        _ATTRIBUTES.attribute_claims(customer=customer, attributes=set(messenger.attributes))
+        profiles.get("generic").attribute_claims(
+            customer=customer, attributes=set(messenger.attributes)
+        )
         if customer
         else {}
     )

@@ -79,6 +79,9 @@ class GenesysProfile(ClaimProfile):
     source = "https://developer.genesys.cloud/commdigital/digital/webmessaging/messengersdk/authenticatedMessenger"
 
     def attribute_claims(self, *, customer, attributes: set[str]) -> dict:
+        """The id_token's and userinfo's identity claims (``messaging.oidc`` maps scopes to
+        ``names``/``email``). ``email_verified`` is false: the customer record does not say
+        the address was verified, and a relying party must not be told more than we know."""
         claims: dict = {}
         if "names" in attributes:
             claims["given_name"] = customer.first_name
