@@ -18,19 +18,13 @@ from accounts.services import second_factor_time
 from brands.selectors import messenger_get, oidc_client_authenticate
 from config.errors import DomainError
 from config.security import client_address
-from config.throttling import AtomicRateThrottle
-from messaging import beacon_api, conf, profiles, selectors, services
+from messaging import beacon_api, profiles, selectors, services
 from messaging.oidc import services as oidc
 from messaging.oidc.views import basic_credentials
 
 
-class _ConfiguredRateThrottle(AtomicRateThrottle):
-    """An atomic throttle in the shared cache whose rate is read lazily from messaging settings."""
-
-    setting = ""
-
-    def get_rate(self):
-        return conf.get(self.setting)
+class _ConfiguredRateThrottle(beacon_api.MessagingRateThrottle):
+    """A messaging throttle whose refusals are recorded as ``throttled`` events."""
 
     def allow_request(self, request, view):
         return super().allow_request(request, view) or beacon_api.throttled_record(

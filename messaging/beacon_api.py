@@ -43,14 +43,16 @@ def throttled_record(request, scope: str) -> bool:
     return False
 
 
-class _BeaconThrottle(AtomicRateThrottle):
+class MessagingRateThrottle(AtomicRateThrottle):
+    """An atomic throttle whose rate is read lazily from the messaging setting ``setting``."""
+
     setting = ""
 
     def get_rate(self):
         return conf.get(self.setting)
 
 
-class BeaconPerCustomerThrottle(_BeaconThrottle):
+class BeaconPerCustomerThrottle(MessagingRateThrottle):
     scope = "beacon-customer"
     setting = "BEACON_RATE_PER_CUSTOMER"
 
@@ -58,7 +60,7 @@ class BeaconPerCustomerThrottle(_BeaconThrottle):
         return str(request.user.pk)
 
 
-class BeaconPerSessionThrottle(_BeaconThrottle):
+class BeaconPerSessionThrottle(MessagingRateThrottle):
     scope = "beacon-session"
     setting = "BEACON_RATE_PER_SESSION"
 
