@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from brands import conf, keymaterial, selectors, services
+from brands import conf, selectors, services
+from brands.algorithms import RSA_ALGORITHMS, Algorithm
 from brands.errors import BrandsError
 from brands.models import Brand, Messenger, SigningKey
 from brands.platforms import SANDBOX_FLAG, platform_get
@@ -89,7 +90,7 @@ class BrandAdmin(admin.ModelAdmin):
     def generate_rs256_key(self, request, queryset):
         for brand in queryset.order_by("slug"):
             try:
-                key = services.signing_key_generate(brand=brand, algorithm="RS256")
+                key = services.signing_key_generate(brand=brand, algorithm=Algorithm.RS256)
             except BrandsError as exc:
                 self.message_user(request, f"{brand.slug}: {exc.detail}", messages.ERROR)
             else:
@@ -232,7 +233,7 @@ class SigningKeyAddForm(forms.ModelForm):
                     raise forms.ValidationError(
                         {"source": "Choose 'Import' to use the pasted PEM."}
                     )
-                rsa = data["algorithm"] in keymaterial.RSA_ALGORITHMS
+                rsa = data["algorithm"] in RSA_ALGORITHMS
                 self.created = services.signing_key_generate(
                     brand=data["brand"],
                     algorithm=data["algorithm"],
@@ -425,7 +426,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
                 continue
             seen.add((key.brand_id, key.algorithm))
             try:
-                rsa_size = key.key_size if key.algorithm in keymaterial.RSA_ALGORITHMS else None
+                rsa_size = key.key_size if key.algorithm in RSA_ALGORITHMS else None
                 new = services.signing_key_generate(
                     brand=key.brand,
                     algorithm=key.algorithm,

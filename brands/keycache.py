@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brands import encryption, keymaterial, keyset
+from brands.algorithms import ASYMMETRIC, Algorithm
 from brands.errors import KeyDecryptionFailed, NoSigningKey
 from brands.models import Brand, Messenger, SigningKey
 
@@ -120,7 +121,7 @@ def _load(brand: Brand, row: SigningKey):
     try:
         material = encryption.decrypt(row.private_key_ciphertext, kid=row.kid)
         key = keymaterial.load_private_bytes(material, row.algorithm)
-        if row.algorithm in keymaterial.ASYMMETRIC and (
+        if row.algorithm in ASYMMETRIC and (
             keymaterial.public_jwk(key, row.algorithm) != row.public_jwk
         ):
             raise KeyDecryptionFailed("The decrypted private key does not match the public key.")
@@ -142,7 +143,7 @@ def mark_unusable(*, key_id: int, reason: str) -> None:
         SigningKey.objects.filter(pk=key_id, unusable_reason="").update(
             unusable_reason=reason, updated_at=timezone.now()
         )
-        keyset.bump_on_commit()
+        keyset.changed()
 
 
 # (messenger id, secret fingerprint) -> key. The fingerprint names one exact secret, so a
@@ -172,7 +173,9 @@ def messenger_secret(*, messenger: Messenger) -> LoadedSigningKey:
         raise NoSigningKey(
             f"The shared secret of messenger {messenger.slug!r} is unusable."
         ) from None
-    loaded = LoadedSigningKey(kid=messenger.shared_secret_key_id, algorithm="HS256", key=secret)
+    loaded = LoadedSigningKey(
+        kid=messenger.shared_secret_key_id, algorithm=Algorithm.HS256, key=secret
+    )
     with _lock:
         if len(_secrets) > 1000:
             _secrets.clear()

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from brands import conf
+from brands.algorithms import Algorithm
 from brands.keymaterial import certificate_x5c, certificate_x5t_s256
 from brands.platforms import platform_choices, platform_get, vendor_settings_clean
 
@@ -65,13 +66,7 @@ class SigningKey(models.Model):
     HS256 keys are shared secrets: never published, given to the platform out of band.
     """
 
-    class Algorithm(models.TextChoices):
-        RS256 = "RS256", "RS256 (RSA PKCS#1 v1.5, SHA-256)"
-        RS512 = "RS512", "RS512 (RSA PKCS#1 v1.5, SHA-512)"
-        PS256 = "PS256", "PS256 (RSA-PSS, SHA-256)"
-        ES256 = "ES256", "ES256 (ECDSA P-256, SHA-256)"
-        EDDSA = "EdDSA", "EdDSA (Ed25519)"
-        HS256 = "HS256", "HS256 (shared secret)"
+    Algorithm = Algorithm
 
     class State(models.TextChoices):
         PENDING = "pending", "pending (published, not signing)"
@@ -160,7 +155,7 @@ class SigningKey(models.Model):
                 name="brands_signingkey_state_has_timestamp",
             ),
             models.CheckConstraint(
-                condition=Q(algorithm__in=["RS256", "RS512", "PS256", "ES256", "EdDSA", "HS256"]),
+                condition=Q(algorithm__in=Algorithm.values),
                 name="brands_signingkey_algorithm_valid",
             ),
         ]
