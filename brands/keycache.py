@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from brands import encryption, keymaterial, keyset
 from brands.algorithms import ASYMMETRIC, Algorithm
-from brands.errors import KeyDecryptionFailed, NoSigningKey
+from brands.errors import KEY_LOAD_FAILED, KeyDecryptionFailed, NoSigningKey
 from brands.models import Brand, Messenger, SigningKey
 
 logger = logging.getLogger(__name__)
@@ -124,24 +124,28 @@ def _load(brand: Brand, row: SigningKey):
         if row.algorithm in ASYMMETRIC and (
             keymaterial.public_jwk(key, row.algorithm) != row.public_jwk
         ):
-            raise KeyDecryptionFailed("The decrypted private key does not match the public key.")
+            raise KeyDecryptionFailed(
+                "The decrypted private key does not match the public key.", code="key_mismatch"
+            )
     except KeyDecryptionFailed as exc:
-        reason = exc.detail
+        reason, code = exc.detail, exc.code
     except Exception as exc:  # damaged material must never become a 500
         logger.exception("Signing key %s could not be loaded", row.kid)
         reason = f"The private key could not be loaded ({type(exc).__name__})."
+        code = KEY_LOAD_FAILED
     else:
         return key
-    mark_unusable(key_id=row.pk, reason=reason)
+    mark_unusable(key_id=row.pk, reason=reason, code=code)
     raise NoSigningKey(f"The active {row.algorithm} key of brand {brand.slug!r} is unusable.")
 
 
-def mark_unusable(*, key_id: int, reason: str) -> None:
-    """Flag a key unusable with ``reason`` (shown in the admin) and invalidate caches."""
-    logger.error("Signing key #%s marked unusable: %s", key_id, reason)
+def mark_unusable(*, key_id: int, reason: str, code: str) -> None:
+    """Flag a key unusable with ``reason`` (shown in the admin) and ``code`` (what code
+    compares, see ``brands.errors.REPAIRABLE_BY_KEK``), and invalidate caches."""
+    logger.error("Signing key #%s marked unusable (%s): %s", key_id, code, reason)
     with transaction.atomic():
         SigningKey.objects.filter(pk=key_id, unusable_reason="").update(
-            unusable_reason=reason, updated_at=timezone.now()
+            unusable_reason=reason, unusable_code=code, updated_at=timezone.now()
         )
         keyset.changed()
 

@@ -126,6 +126,12 @@ class SigningKey(models.Model):
         help_text="Why this key cannot sign (e.g. its private key no longer decrypts). "
         "Empty when usable.",
     )
+    unusable_code = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="Stable code of the unusable reason (brands.errors); empty when usable.",
+    )
     revocation_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(
         auto_now_add=True, help_text="Created, hence pending and published, at this time."

@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from brands import conf, encryption, keymaterial, keyset
 from brands.algorithms import ASYMMETRIC, RSA_ALGORITHMS, SYMMETRIC, Algorithm
-from brands.errors import BrandsError, InvalidKeyMaterial, InvalidTransition, KeyDecryptionFailed
+from brands.errors import (
+    REPAIRABLE_BY_KEK,
+    BrandsError,
+    InvalidKeyMaterial,
+    InvalidTransition,
+    KeyDecryptionFailed,
+)
 from brands.models import (
     Brand,
     ClientSecret,
@@ -561,13 +567,6 @@ def signing_keys_purge(
     return [row for brand_id in brand_ids for row in _purge_retired(brand_id=brand_id, now=now)]
 
 
-_DECRYPTION_REASONS = (
-    "The private key does not decrypt",
-    "The stored private key belongs",
-    "The decrypted private key does not match",
-)
-
-
 @dataclass
 class ReencryptResult:
     """Kids re-encrypted under the newest key-encryption key, and kids that did not decrypt;
@@ -605,14 +604,14 @@ def signing_keys_reencrypt() -> ReencryptResult:
                 )
             except KeyDecryptionFailed as exc:
                 if not row.unusable_reason:
-                    row.unusable_reason = exc.detail
-                    row.save(update_fields=["unusable_reason", "updated_at"])
+                    row.unusable_reason, row.unusable_code = exc.detail, exc.code
+                    row.save(update_fields=["unusable_reason", "unusable_code", "updated_at"])
                 result.failed.append(row.kid)
             else:
                 fields = ["private_key_ciphertext", "updated_at"]
-                if row.unusable_reason.startswith(_DECRYPTION_REASONS):
-                    row.unusable_reason = ""
-                    fields.append("unusable_reason")
+                if row.unusable_code in REPAIRABLE_BY_KEK:
+                    row.unusable_reason, row.unusable_code = "", ""
+                    fields += ["unusable_reason", "unusable_code"]
                 row.save(update_fields=fields)
                 result.reencrypted.append(row.kid)
             keyset.changed()
