@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -205,41 +206,30 @@ class SigningKeyAddForm(forms.ModelForm):
         fields: list[str] = []
 
     def clean(self):
+        """Validate only: the same checks the services make, without creating anything."""
         data = super().clean()
         if self.errors:
             return data
-        self.created = None
         try:
-            if data["source"] == "secret":
-                if data["algorithm"] != SigningKey.Algorithm.HS256:
+            source = data["source"]
+            if source == "secret":
+                if data["algorithm"] != Algorithm.HS256:
                     raise forms.ValidationError({"algorithm": "A shared secret is an HS256 key."})
                 if not data.get("secret"):
                     raise forms.ValidationError({"secret": "Paste the shared secret."})
-                self.created = services.signing_key_import_secret(
-                    brand=data["brand"], secret=data["secret"], kid=data.get("secret_kid", "")
+                services.signing_key_import_secret_check(
+                    secret=data["secret"], kid=data.get("secret_kid", "")
                 )
-            elif data["source"] == "import":
+            elif source == "import":
                 if not data.get("pem"):
                     raise forms.ValidationError({"pem": "Paste the PEM private key to import."})
-                self.created = services.signing_key_import(
-                    brand=data["brand"],
+                services.signing_key_import_check(
                     pem=data["pem"],
                     password=data.get("password") or None,
                     algorithm=data["algorithm"],
-                    certificate=data.get("certificate", False),
                 )
-            else:
-                if data.get("pem"):
-                    raise forms.ValidationError(
-                        {"source": "Choose 'Import' to use the pasted PEM."}
-                    )
-                rsa = data["algorithm"] in RSA_ALGORITHMS
-                self.created = services.signing_key_generate(
-                    brand=data["brand"],
-                    algorithm=data["algorithm"],
-                    key_size=(data.get("key_size") or None) if rsa else None,
-                    certificate=data.get("certificate", False),
-                )
+            elif data.get("pem"):
+                raise forms.ValidationError({"source": "Choose 'Import' to use the pasted PEM."})
         except BrandsError as exc:
             raise forms.ValidationError(f"{exc.detail} ({exc.code})", code=exc.code) from exc
         finally:
@@ -248,6 +238,29 @@ class SigningKeyAddForm(forms.ModelForm):
             for name in ("pem", "password", "secret"):
                 self.data.pop(name, None)
         return data
+
+    def create(self) -> SigningKey:
+        """Create the key the valid form describes, through the service for its source."""
+        data = self.cleaned_data
+        if data["source"] == "secret":
+            return services.signing_key_import_secret(
+                brand=data["brand"], secret=data["secret"], kid=data.get("secret_kid", "")
+            )
+        if data["source"] == "import":
+            return services.signing_key_import(
+                brand=data["brand"],
+                pem=data["pem"],
+                password=data.get("password") or None,
+                algorithm=data["algorithm"],
+                certificate=data.get("certificate", False),
+            )
+        rsa = data["algorithm"] in RSA_ALGORITHMS
+        return services.signing_key_generate(
+            brand=data["brand"],
+            algorithm=data["algorithm"],
+            key_size=(data.get("key_size") or None) if rsa else None,
+            certificate=data.get("certificate", False),
+        )
 
 
 @admin.register(SigningKey)
@@ -347,13 +360,24 @@ class SigningKeyAdmin(admin.ModelAdmin):
             kwargs["form"] = SigningKeyAddForm
         return super().get_form(request, obj, **kwargs)
 
-    def save_form(self, request, form, change):
-        if not change:
-            return form.created  # made by the service in form.clean(), in the admin's transaction
-        return form.instance
-
     def save_model(self, request, obj, form, change):
-        """Keys change only through the life-cycle actions."""
+        """A new key is made by its service; existing keys change only through the actions."""
+        if change:
+            return
+        created = form.create()
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BrandsError as exc:
+            # the service refused at save time what the form accepted (a concurrent import of
+            # the same key): nothing was saved (the admin's transaction rolled back)
+            self.message_user(
+                request, f"No key was created: {exc.detail} ({exc.code})", messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_related(self, request, form, formsets, change):
         """No related objects."""

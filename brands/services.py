@@ -261,6 +261,9 @@ def _lock_brand_keys(brand_id: int, algorithm: str | None = None) -> list[Signin
     return list(qs)
 
 
+_KNOWN_KEY = "This key is already known (same kid): a kid is never reused."
+
+
 def _store_new_key(
     *,
     brand: Brand,
@@ -277,9 +280,7 @@ def _store_new_key(
         jwk = keymaterial.public_jwk(key, algorithm)
         kid = keymaterial.jwk_thumbprint(jwk)
     if SigningKey.objects.filter(kid=kid).exists():
-        raise InvalidKeyMaterial(
-            "This key is already known (same kid): a kid is never reused.", code="duplicate_key"
-        )
+        raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key")
     row = SigningKey(
         brand=brand,
         kid=kid,
@@ -304,9 +305,7 @@ def _store_new_key(
         with transaction.atomic():
             row.save()
     except IntegrityError as exc:
-        raise InvalidKeyMaterial(
-            "This key is already known (same kid): a kid is never reused.", code="duplicate_key"
-        ) from exc
+        raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key") from exc
     keyset.changed()
     return row
 
@@ -353,6 +352,28 @@ def signing_key_generate(
             row = signing_key_activate(key=row, force=force, now=now)
     logger.info("Generated %s key %s for brand %s", algorithm, row.kid, brand.slug)
     return row
+
+
+def signing_key_import_check(
+    *, pem: bytes | str, password: bytes | str | None = None, algorithm: str = Algorithm.RS256
+) -> None:
+    """Refuse a PEM that ``signing_key_import`` would refuse (same codes), without side effect:
+    forms call it while validating. Reads the database only to refuse known material."""
+    _check_algorithm(algorithm)
+    key = keymaterial.load_private_key_pem(pem, password=password, algorithm=algorithm)
+    kid = keymaterial.jwk_thumbprint(keymaterial.public_jwk(key, algorithm))
+    if SigningKey.objects.filter(kid=kid).exists():
+        raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key")
+
+
+def signing_key_import_secret_check(*, secret: bytes | str, kid: str = "") -> None:
+    """Refuse a shared secret (or kid) that ``signing_key_import_secret`` would refuse (same
+    codes), without side effect. The secret never appears in a message."""
+    keymaterial.check_shared_secret(secret.encode() if isinstance(secret, str) else secret)
+    if kid:
+        keymaterial.check_kid(kid)
+        if SigningKey.objects.filter(kid=kid).exists():
+            raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key")
 
 
 def signing_key_import(
