@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import panels, selectors, services
 from accounts.decorators import verified_required
 from accounts.forms import CodeForm, EnrollForm, LoginForm
 from config.errors import DomainError
@@ -154,4 +154,6 @@ def home_view(request):
     customer = selectors.customer_for_user(request.user)
     brands = list(selectors.brands_of_customer(customer)) if customer else []
     context = {"customer": customer, "brands": brands}
+    if customer:
+        context["panels"] = panels.home_panels_render(request, customer)
     return render(request, "accounts/home.html", context)
