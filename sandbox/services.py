@@ -8,25 +8,18 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from . import genesys
+from .certified import CERTIFIED, IDENTIFYING
 from .models import Conversation, Message, Rejection, hash_secret
 from .platform import PlatformConfig, PlatformUnavailable, resolve_messenger
 from .verifier import VerificationResult
 
 log = logging.getLogger("sandbox")
 
-CERTIFIED = {
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "accountTier": "account_tier",
-    "isVip": "is_vip",
-    "accountBalance": "account_balance",
-    "currency": "currency",
-}
 IDENTITY_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "nbf", "jti", *CERTIFIED)
 MAX_PAGE_ATTRIBUTES = 20
 MAX_MESSAGE_LENGTH = 2000
@@ -93,13 +86,13 @@ def record_rejection(
     alg = result.header.get("alg") if isinstance(result.header.get("alg"), str) else ""
     rejection = Rejection.objects.create(
         reason=result.reason or "malformed",
-        detail=(result.detail or "")[:255],
-        brand=(config.brand if config else "")[:100],
-        messenger=(messenger or "")[:100],
-        kid=(result.kid or "")[:255],
-        alg=alg[:32],
+        detail=_fit(Rejection, "detail", result.detail),
+        brand=_fit(Rejection, "brand", config.brand if config else ""),
+        messenger=_fit(Rejection, "messenger", messenger),
+        kid=_fit(Rejection, "kid", result.kid),
+        alg=_fit(Rejection, "alg", alg),
         token_fingerprint=_fingerprint(token),
-        client_address=client_address[:64],
+        client_address=_fit(Rejection, "client_address", client_address),
         clicked_at=clicked_at,
         page_attributes=page_attributes,
     )
@@ -119,10 +112,18 @@ def _timestamp(value: object) -> datetime | None:
     return None
 
 
-def _text(value: object, limit: int) -> str:
+def _fit(model, name: str, value: object) -> str:
+    """``value`` as text cut to the ``max_length`` of ``model``'s field ``name``."""
     if value is None:
         return ""
-    return str(value)[:limit]
+    return str(value)[: model._meta.get_field(name).max_length]
+
+
+def _stored(field: str, value: object):
+    """A certified claim's value as its ``Conversation`` field stores it."""
+    if isinstance(Conversation._meta.get_field(field), models.BooleanField):
+        return value if isinstance(value, bool) else None
+    return _fit(Conversation, field, value)
 
 
 def open_session(
@@ -170,24 +171,19 @@ def open_session(
     view = config.verifier_profile().certified(claims)
     verified_at = timezone.now()
     secret = Conversation.new_secret()
-    certified = {field: view.get(claim) for claim, field in CERTIFIED.items()}
     with transaction.atomic():
         conversation = Conversation.objects.create(
             secret_hash=hash_secret(secret),
             messenger=messenger,
             brand=config.brand,
             platform=config.platform,
-            subject=_text(view.get("sub"), 255),
-            issuer=_text(view.get("iss"), 512),
-            kid=_text(result.kid, 255),
-            alg=_text(result.header.get("alg"), 16),
-            jti=_text(claims.get("jti"), 256),
-            first_name=_text(certified["first_name"], 150),
-            last_name=_text(certified["last_name"], 150),
-            account_tier=_text(certified["account_tier"], 64),
-            is_vip=certified["is_vip"] if isinstance(certified["is_vip"], bool) else None,
-            account_balance=_text(certified["account_balance"], 64),
-            currency=_text(certified["currency"], 8),
+            **{
+                field: _stored(field, view.get(claim))
+                for claim, field in {**IDENTIFYING, **CERTIFIED}.items()
+            },
+            kid=_fit(Conversation, "kid", result.kid),
+            alg=_fit(Conversation, "alg", result.header.get("alg")),
+            jti=_fit(Conversation, "jti", claims.get("jti")),
             identity={
                 **{k: claims[k] for k in IDENTITY_CLAIMS if k in claims},
                 **{k: view[k] for k in IDENTITY_CLAIMS if view.get(k) is not None},
@@ -199,7 +195,7 @@ def open_session(
             received_at=received_at,
             verified_at=verified_at,
             gap_ms=(int((received_at - clicked).total_seconds() * 1000) if clicked else None),
-            client_address=client_address[:64],
+            client_address=_fit(Conversation, "client_address", client_address),
         )
     return SessionOutcome(conversation, secret, result)
 
@@ -221,15 +217,9 @@ def post_message(
 
 def identity_view(conversation: Conversation) -> dict:
     """The claims subset returned to the chat window and shown as certified."""
+    shown = {**IDENTIFYING, **CERTIFIED}
     return {
-        "sub": conversation.subject,
-        "iss": conversation.issuer,
+        **{claim: getattr(conversation, field) for claim, field in shown.items()},
         "kid": conversation.kid,
-        "firstName": conversation.first_name,
-        "lastName": conversation.last_name,
-        "accountTier": conversation.account_tier,
-        "isVip": conversation.is_vip,
-        "accountBalance": conversation.account_balance,
-        "currency": conversation.currency,
         "exp": conversation.identity.get("exp"),
     }
