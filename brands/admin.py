@@ -130,12 +130,12 @@ class BrandAdmin(admin.ModelAdmin):
             "published": published,
             "etag": etag,
             "policy": {
-                "JWKS max-age": conf.jwks_max_age(),
-                "pre-publication period": conf.prepublication_period(),
-                "rotation period": conf.rotation_period(),
-                "retention of retired keys": conf.retention(),
-                "max token lifetime": conf.max_token_lifetime(),
-                "leeway": conf.leeway(),
+                "JWKS max-age": conf.get("JWKS_MAX_AGE"),
+                "pre-publication period": conf.get("PREPUBLICATION_PERIOD"),
+                "rotation period": conf.get("ROTATION_PERIOD"),
+                "retention of retired keys": conf.get("RETENTION"),
+                "max token lifetime": conf.get("MAX_TOKEN_LIFETIME"),
+                "leeway": conf.get("LEEWAY"),
             },
         }
         return TemplateResponse(request, "admin/brands/brand/rotation_timeline.html", context)

@@ -39,7 +39,7 @@ def _int_b64(value: int, length: int | None = None) -> str:
 def generate_private_key(algorithm: str, key_size: int | None = None) -> PrivateKey | bytes:
     """A fresh key for ``algorithm``; RSA uses ``key_size`` bits (default BRANDS_RSA_KEY_SIZE)."""
     if algorithm in RSA_ALGORITHMS:
-        size = key_size or conf.rsa_key_size()
+        size = key_size or int(conf.get("RSA_KEY_SIZE"))
         if size not in conf.RSA_KEY_SIZES:
             raise InvalidKeyMaterial(
                 f"RSA keys are {', '.join(map(str, conf.RSA_KEY_SIZES))} bits, not {size}.",

@@ -186,12 +186,12 @@ class SigningKey(models.Model):
     def purge_due_at(self):
         if self.state != self.State.RETIRED or self.retired_at is None:
             return None
-        return self.retired_at + conf.retention()
+        return self.retired_at + conf.get("RETENTION")
 
     @property
     def activatable_at(self):
         """When a rotation may promote this pending key (published long enough)."""
-        return self.created_at + conf.prepublication_period() if self.created_at else None
+        return self.created_at + conf.get("PREPUBLICATION_PERIOD") if self.created_at else None
 
     def jwk(self) -> dict:
         """The JWKS entry: public members, kid, alg, use, and x5c when there is a certificate."""
@@ -224,7 +224,7 @@ _LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
 def validate_token_ttl(value: timedelta) -> None:
-    upper = min(MAX_TOKEN_TTL, conf.max_token_lifetime())
+    upper = min(MAX_TOKEN_TTL, conf.get("MAX_TOKEN_LIFETIME"))
     if value is None or value < MIN_TOKEN_TTL or value > upper:
         raise ValidationError(
             "Token lifetime must be between %(low)s and %(high)s seconds.",

@@ -297,7 +297,7 @@ def _store_new_key(
             key,
             common_name=f"{brand.slug} signing key {kid[:16]}",
             now=now,
-            validity=conf.certificate_validity(),
+            validity=conf.get("CERTIFICATE_VALIDITY"),
         )
         row.certificate_pem = keymaterial.certificate_pem(cert)
         row.certificate_not_after = cert.not_valid_after_utc
@@ -478,7 +478,7 @@ def signing_key_activate(
                 code="key_unusable",
             )
         previous = [k for k in keys if k.state == State.ACTIVE]
-        ready_at = row.created_at + conf.prepublication_period()
+        ready_at = row.created_at + conf.get("PREPUBLICATION_PERIOD")
         if previous and not row.is_symmetric and not force and now < ready_at:
             raise InvalidTransition(
                 f"Key {row.kid} has been published since {row.created_at:%Y-%m-%d %H:%M:%S} "
@@ -579,7 +579,9 @@ def signing_keys_purge(
         [brand.pk]
         if brand
         else list(
-            SigningKey.objects.filter(state=State.RETIRED, retired_at__lte=now - conf.retention())
+            SigningKey.objects.filter(
+                state=State.RETIRED, retired_at__lte=now - conf.get("RETENTION")
+            )
             .order_by("brand_id")
             .values_list("brand_id", flat=True)
             .distinct()
@@ -724,11 +726,11 @@ def _rotation_due(active: SigningKey, *, now: datetime) -> str:
     """Why the usable ``active`` key should be replaced now, or "" when it should not."""
     if active.activated_at is None:
         return "the active key has no activation date"
-    if now >= active.activated_at + conf.rotation_period():
+    if now >= active.activated_at + conf.get("ROTATION_PERIOD"):
         return (
             f"the active key {active.kid} has signed since "
             f"{active.activated_at:%Y-%m-%d %H:%M} UTC, longer than the rotation period "
-            f"({conf.rotation_period()})"
+            f"({conf.get('ROTATION_PERIOD')})"
         )
     if (
         active.certificate_not_after is not None
@@ -745,7 +747,7 @@ def _rotation_due(active: SigningKey, *, now: datetime) -> str:
 def _publish_next_reason(after: str) -> str:
     return (
         f"{after}: a next key must be published at least the pre-publication period "
-        f"({conf.prepublication_period()}) before it may sign"
+        f"({conf.get('PREPUBLICATION_PERIOD')}) before it may sign"
     )
 
 
@@ -780,7 +782,7 @@ def _key_steps(b: Brand, algorithm: str, *, now: datetime) -> list[RotationStep]
         force = True
     else:
         reason = _rotation_due(active, now=now)
-        ready_at = pending.created_at + conf.prepublication_period()
+        ready_at = pending.created_at + conf.get("PREPUBLICATION_PERIOD")
         if not reason or now < ready_at:
             return []
         published = f"{pending.created_at:%Y-%m-%d %H:%M} UTC"
@@ -799,7 +801,7 @@ def _retention_over(key: SigningKey, *, now: datetime) -> bool:
     return (
         key.state == State.RETIRED
         and key.retired_at is not None
-        and key.retired_at <= now - conf.retention()
+        and key.retired_at <= now - conf.get("RETENTION")
     )
 
 
@@ -824,7 +826,7 @@ def signing_keys_plan(
             steps.extend(_key_steps(b, algorithm, now=now))
         purged = set()
         for key in b.signing_keys.filter(
-            state=State.RETIRED, retired_at__lte=now - conf.retention()
+            state=State.RETIRED, retired_at__lte=now - conf.get("RETENTION")
         ).order_by("retired_at", "id"):
             steps.append(
                 RotationStep(
@@ -832,7 +834,7 @@ def signing_keys_plan(
                     key.algorithm,
                     RotationAction.PURGE,
                     f"retired {key.retired_at:%Y-%m-%d %H:%M} UTC, longer ago than the retention "
-                    f"({conf.retention()}): its last tokens have expired",
+                    f"({conf.get('RETENTION')}): its last tokens have expired",
                     key=key,
                 )
             )
@@ -850,7 +852,7 @@ def _certificate_steps(brand: Brand, *, now: datetime, skip: set[int]) -> list[R
     """Renew certificates of published keys that expire within BRANDS_CERTIFICATE_RENEWAL;
     certify uncertified published RSA keys of brands that serve Salesforce."""
     steps = []
-    horizon = now + conf.certificate_renewal()
+    horizon = now + conf.get("CERTIFICATE_RENEWAL")
     with_x5c = None
     for key in brand.signing_keys.filter(state__in=list(SigningKey.PUBLISHED_STATES)).order_by(
         "created_at", "id"
@@ -911,7 +913,7 @@ def signing_key_certificate_renew(*, key: SigningKey, now: datetime | None = Non
             private,
             common_name=f"{row.brand.slug} signing key {row.kid[:16]}",
             now=now,
-            validity=conf.certificate_validity(),
+            validity=conf.get("CERTIFICATE_VALIDITY"),
         )
         row.certificate_pem = keymaterial.certificate_pem(cert)
         row.certificate_not_after = cert.not_valid_after_utc

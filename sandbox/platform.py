@@ -187,7 +187,7 @@ def resolve_messenger(slug: str) -> PlatformConfig:
             key, {"failure": "unavailable", "detail": str(exc)}, _NEGATIVE_TTL["unavailable"]
         )
         raise
-    cache.set(key, asdict(config), int(conf.get("SETUP_CACHE_SECONDS")))
+    cache.set(key, asdict(config), int(conf.seconds("SETUP_CACHE_SECONDS")))
     return config
 
 

@@ -126,7 +126,7 @@ class SalesforceProfile(ClaimProfile):
         keys = messenger.brand.signing_keys.filter(
             state__in=list(SigningKey.PUBLISHED_STATES), algorithm=messenger.algorithm
         ).order_by("created_at", "id")
-        renewal = brands_conf.certificate_renewal().days
+        renewal = brands_conf.get("CERTIFICATE_RENEWAL").days
         for key in keys:
             label = f"Key {key.kid} ({key.state})"
             if key.certificate_not_after:

@@ -137,13 +137,13 @@ def test_the_database_refuses_a_state_without_its_timestamp(brand):
 def test_purge_unpublishes_retired_keys_after_the_retention(brand, active_key):
     start = timezone.now()
     services.signing_key_retire(key=active_key, now=start)
-    early = services.signing_keys_purge(now=start + conf.retention() - timedelta(seconds=1))
-    late = services.signing_keys_purge(now=start + conf.retention())
+    early = services.signing_keys_purge(now=start + conf.get("RETENTION") - timedelta(seconds=1))
+    late = services.signing_keys_purge(now=start + conf.get("RETENTION"))
     active_key.refresh_from_db()
     assert early == []
     assert [k.kid for k in late] == [active_key.kid]
     assert active_key.state == State.REVOKED
-    assert active_key.purged_at == start + conf.retention()
+    assert active_key.purged_at == start + conf.get("RETENTION")
     assert active_key.private_key_ciphertext == ""
 
 
