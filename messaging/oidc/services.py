@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Customer
 from brands import keycache
+from brands.algorithms import Algorithm
 from brands.models import Messenger
 from messaging import conf, events, profiles
 from messaging.models import (
@@ -251,7 +252,7 @@ def _issue_tokens(
     client_address: str | None,
 ) -> TokenResponse:
     messenger, customer = grant.messenger, grant.customer
-    algorithm = messenger.algorithm or "RS256"
+    algorithm = messenger.algorithm or Algorithm.RS256
     key = keycache.signing_key(brand=messenger.brand, algorithm=algorithm)
     expires_at = now + messenger.token_ttl
     jti = secrets.token_urlsafe(24)

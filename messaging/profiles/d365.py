@@ -31,6 +31,7 @@ Sources:
 
 import json
 
+from brands.algorithms import Algorithm
 from brands.platforms import VendorField, https_url, origin_of, uuid_string
 from messaging.profiles.base import ClaimProfile, money, register, setting
 
@@ -44,7 +45,7 @@ class D365Profile(ClaimProfile):
     label = "Dynamics 365"
     adapter = "d365"
     typ = "JWT"
-    algorithms = ("RS256",)
+    algorithms = (Algorithm.RS256,)
     registered_claims = ("iss", "sub", "iat", "exp", "nbf", "jti")
     vendor_fields = (
         VendorField(

@@ -13,6 +13,7 @@ adapter ``generic`` has nothing to load, so ``vendor_config`` is ``{"scriptUrl":
 Source: ../shared/PLATFORMS.md (summary table) and SECURITY.md issuer checklist 3-4.
 """
 
+from brands.algorithms import Algorithm
 from messaging.profiles.base import ClaimProfile, money, register
 
 
@@ -21,7 +22,7 @@ class GenericProfile(ClaimProfile):
     label = "Generic JWT"
     adapter = "generic"
     typ = "JWT"
-    algorithms = ("RS256", "PS256", "ES256", "EdDSA")
+    algorithms = (Algorithm.RS256, Algorithm.PS256, Algorithm.ES256, Algorithm.EDDSA)
     registered_claims = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti")
     open_vendor_settings = True  # a custom widget may need its own settings
     source = "shared/PLATFORMS.md; RFC 7519; RFC 8725"

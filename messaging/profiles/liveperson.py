@@ -34,6 +34,7 @@ lpcdn.lpsnmedia.net, accdn.lpsnmedia.net and the account's *.liveperson.net doma
 the fixed ones (LivePerson documents wildcards, which origins here do not allow).
 """
 
+from brands.algorithms import Algorithm
 from brands.platforms import VendorField, text_matching
 from messaging.profiles.base import ClaimProfile, money, register, setting
 
@@ -53,7 +54,7 @@ class LivePersonProfile(ClaimProfile):
     label = "LivePerson"
     adapter = "liveperson"
     typ = "JWT"
-    algorithms = ("RS256",)
+    algorithms = (Algorithm.RS256,)
     registered_claims = ("iss", "sub", "aud", "iat", "exp", "jti")
     vendor_fields = (
         VendorField(

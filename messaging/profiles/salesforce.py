@@ -34,6 +34,7 @@ Sources:
 """
 
 from brands import conf as brands_conf
+from brands.algorithms import Algorithm
 from brands.models import SigningKey
 from brands.platforms import VendorField, https_url, origin_of, text_matching
 from messaging.profiles.base import ClaimProfile, register, setting
@@ -56,7 +57,7 @@ class SalesforceProfile(ClaimProfile):
     label = "Salesforce"
     adapter = "salesforce"
     typ = "JWT"
-    algorithms = ("RS256", "RS512")
+    algorithms = (Algorithm.RS256, Algorithm.RS512)
     registered_claims = ("iss", "sub", "iat", "exp", "jti")
     vendor_fields = (
         VendorField(

@@ -35,6 +35,7 @@ from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membersh
 from accounts.services import backup_codes_store
 from brands import keycache
 from brands import services as brand_services
+from brands.algorithms import Algorithm
 from brands.models import Brand, Messenger, SigningKey
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -225,9 +226,11 @@ class Command(BaseCommand):
         """One active RS256 key and one generic web messenger per demo brand."""
         for slug, brand in brands.items():
             if not brand.signing_keys.filter(
-                state=SigningKey.State.ACTIVE, algorithm="RS256"
+                state=SigningKey.State.ACTIVE, algorithm=Algorithm.RS256
             ).exists():
-                brand_services.signing_key_generate(brand=brand, algorithm="RS256", activate=True)
+                brand_services.signing_key_generate(
+                    brand=brand, algorithm=Algorithm.RS256, activate=True
+                )
             if not Messenger.objects.filter(slug=f"{slug}-web").exists():
                 brand_services.messenger_create(
                     brand=brand,
