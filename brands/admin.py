@@ -40,7 +40,8 @@ class MessengerInline(admin.StackedInline):
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "issuer_display", "is_active", "active_keys", "created_at")
+    # the issuer is on the brand's page: a URL column clipped Created at at 1280 px
+    list_display = ("slug", "name", "is_active", "active_keys", "created_at")
     list_filter = ("is_active",)
     search_fields = ("slug", "name", "issuer")
     readonly_fields = ("issuer_display", "jwks_link", "rotation_link", "created_at", "updated_at")
@@ -93,9 +94,9 @@ class BrandAdmin(admin.ModelAdmin):
             try:
                 key = services.signing_key_generate(brand=brand, algorithm=Algorithm.RS256)
             except BrandsError as exc:
-                self.message_user(request, f"{brand.slug}: {exc.detail}", messages.ERROR)
+                self.message_user(request, f"Brand {brand.slug}: {exc.detail}", messages.ERROR)
             else:
-                self.message_user(request, f"{brand.slug}: generated pending key {key.kid}.")
+                self.message_user(request, f"Brand {brand.slug}: generated pending key {key.kid}.")
 
     def get_urls(self):
         return [
@@ -265,17 +266,9 @@ class SigningKeyAddForm(forms.ModelForm):
 
 @admin.register(SigningKey)
 class SigningKeyAdmin(admin.ModelAdmin):
-    list_display = (
-        "kid",
-        "brand",
-        "algorithm",
-        "state",
-        "usable",
-        "created_at",
-        "activated_at",
-        "retired_at",
-        "revoked_at",
-    )
+    # fits 1280 px with the filter sidebar: a short kid (the full one in its title and on the
+    # key's page) and one "since" date instead of a column per life-cycle date
+    list_display = ("short_kid", "brand", "algorithm", "state", "usable", "created_at", "since")
     list_filter = ("state", "algorithm", "origin", "brand")
     list_select_related = ("brand",)
     search_fields = ("kid", "fingerprint", "brand__slug", "brand__name")
@@ -334,6 +327,23 @@ class SigningKeyAdmin(admin.ModelAdmin):
         ("Import a PEM (write-only)", {"fields": ("pem", "password")}),
         ("Import a shared secret (write-only)", {"fields": ("secret", "secret_kid")}),
     )
+
+    class Media:
+        css = {"all": ("brands/admin.css",)}
+
+    @admin.display(description="kid", ordering="kid")
+    def short_kid(self, obj: SigningKey) -> str:
+        short = obj.kid if len(obj.kid) <= 14 else f"{obj.kid[:12]}…"
+        return format_html('<code title="{}">{}</code>', obj.kid, short)
+
+    @admin.display(description="in this state since")
+    def since(self, obj: SigningKey):
+        dates = {
+            SigningKey.State.ACTIVE: obj.activated_at,
+            SigningKey.State.RETIRED: obj.retired_at,
+            SigningKey.State.REVOKED: obj.revoked_at,
+        }
+        return dates.get(obj.state) or obj.created_at
 
     @admin.display(boolean=True, description="usable")
     def usable(self, obj: SigningKey) -> bool:
@@ -399,10 +409,14 @@ class SigningKeyAdmin(admin.ModelAdmin):
         for key in queryset.select_related("brand").order_by("brand_id", "created_at", "id"):
             try:
                 call(key)
+            # messages start with a word: the admin capitalises the first letter of a message,
+            # which would change the case of a kid (cJ5QP... shown as CJ5QP...)
             except BrandsError as exc:
-                self.message_user(request, f"{key.kid}: {exc.detail} ({exc.code})", messages.ERROR)
+                self.message_user(
+                    request, f"Key {key.kid}: {exc.detail} ({exc.code})", messages.ERROR
+                )
             else:
-                self.message_user(request, f"{key.kid}: {verb}.", messages.SUCCESS)
+                self.message_user(request, f"Key {key.kid}: {verb}.", messages.SUCCESS)
 
     @admin.action(
         description="Activate (after the pre-publication period)", permissions=["change"]
@@ -410,11 +424,42 @@ class SigningKeyAdmin(admin.ModelAdmin):
     def activate(self, request, queryset):
         self._each(request, queryset, "activated", lambda k: services.signing_key_activate(key=k))
 
+    def _confirmation_page(
+        self, request, queryset, *, action: str, title: str, warning: str, reason=False
+    ) -> TemplateResponse | None:
+        """An emergency action runs only after a confirmation page (like Django's delete):
+        the first POST answers that page; the second, with ``confirmed``, gets None: act."""
+        if request.POST.get("confirmed") == "yes":
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "warning": warning,
+            "keys": queryset.select_related("brand").order_by("brand_id", "created_at", "id"),
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "ask_reason": reason,
+        }
+        return TemplateResponse(request, "admin/brands/signingkey/confirm_action.html", context)
+
     @admin.action(
         description="Activate now, skipping the pre-publication wait (emergency)",
         permissions=["change"],
     )
     def activate_now(self, request, queryset):
+        page = self._confirmation_page(
+            request,
+            queryset,
+            action="activate_now",
+            title="Activate now, without the pre-publication wait?",
+            warning="Each key below signs from now on, and the brand's current key of the same "
+            "algorithm is retired. Platforms that cached the JWKS before the key was published "
+            "reject its tokens until they refetch it (up to the JWKS max-age): customers may "
+            "fail verification meanwhile. Use it when the active key is compromised or unusable.",
+        )
+        if page is not None:
+            return page
         self._each(
             request,
             queryset,
@@ -430,13 +475,26 @@ class SigningKeyAdmin(admin.ModelAdmin):
         description="Revoke (unpublish now, erase the private key)", permissions=["change"]
     )
     def revoke(self, request, queryset):
+        page = self._confirmation_page(
+            request,
+            queryset,
+            action="revoke",
+            title="Revoke these keys for good?",
+            warning="Each key below leaves the JWKS now and its private key is erased: tokens "
+            "it signed stop verifying as soon as platforms refetch the JWKS, and it can never "
+            "sign again. Revoking the active key leaves the brand unable to sign until another "
+            "key is activated.",
+            reason=True,
+        )
+        if page is not None:
+            return page
+        why = (request.POST.get("reason") or "").strip()[:200]
+        by = f"revoked in the admin by {request.user.get_username()}"
         self._each(
             request,
             queryset,
             "revoked",
-            lambda k: services.signing_key_revoke(
-                key=k, reason=f"revoked in the admin by {request.user.get_username()}"
-            ),
+            lambda k: services.signing_key_revoke(key=k, reason=f"{by}: {why}" if why else by),
         )
 
     @admin.action(
@@ -457,10 +515,11 @@ class SigningKeyAdmin(admin.ModelAdmin):
                     key_size=rsa_size if rsa_size in conf.RSA_KEY_SIZES else None,
                 )
             except BrandsError as exc:
-                self.message_user(request, f"{key.brand.slug}: {exc.detail}", messages.ERROR)
+                self.message_user(request, f"Brand {key.brand.slug}: {exc.detail}", messages.ERROR)
             else:
                 self.message_user(
-                    request, f"{key.brand.slug}: generated pending {new.algorithm} key {new.kid}."
+                    request,
+                    f"Brand {key.brand.slug}: generated pending {new.algorithm} key {new.kid}.",
                 )
 
 
@@ -603,7 +662,9 @@ class MessengerAdmin(admin.ModelAdmin):
                 messenger=obj, secret=secret, key_id=key_id or obj.shared_secret_key_id
             )
             self.message_user(
-                request, f"{obj.slug}: shared secret {obj.shared_secret_status()}.", messages.INFO
+                request,
+                f"Messenger {obj.slug}: shared secret {obj.shared_secret_status()}.",
+                messages.INFO,
             )
 
     @admin.display(description="Current shared secret")
@@ -702,7 +763,9 @@ class MessengerAdmin(admin.ModelAdmin):
             try:
                 shown.append((messenger, services.client_secret_rotate(messenger=messenger)))
             except BrandsError as exc:
-                self.message_user(request, f"{messenger.slug}: {exc.detail}", messages.ERROR)
+                self.message_user(
+                    request, f"Messenger {messenger.slug}: {exc.detail}", messages.ERROR
+                )
         return self._show_secrets(request, shown) if shown else None
 
     def _show_secrets(self, request, shown):

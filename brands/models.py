@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.html import escape
 
 from brands import conf
 from brands.algorithms import Algorithm
@@ -28,7 +29,8 @@ class Brand(models.Model):
     issuer = models.URLField(
         max_length=300,
         blank=True,
-        help_text="The exact `iss` claim. Empty means <PUBLIC_BASE_URL>/brands/<slug>.",
+        # help texts are HTML in forms (Django renders them unescaped): escape the placeholders
+        help_text=escape("The exact `iss` claim. Empty means <PUBLIC_BASE_URL>/brands/<slug>."),
     )
     is_active = models.BooleanField(
         default=True, help_text="Inactive brands issue no tokens and publish no discovery."
@@ -391,8 +393,10 @@ class Messenger(models.Model):
     audience = models.CharField(
         max_length=300,
         blank=True,
-        help_text="The `aud` claim, unique across messengers. Empty means "
-        "<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>, fixed at creation.",
+        help_text=escape(
+            "The `aud` claim, unique across messengers. Empty means "
+            "<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>, fixed at creation."
+        ),
     )
     algorithm = models.CharField(
         max_length=8,

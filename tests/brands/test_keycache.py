@@ -15,6 +15,7 @@ from django.db import connection
 from brands import encryption, keycache, keymaterial, keyset, services
 from brands.errors import NoSigningKey
 from brands.models import SigningKey
+from tests.keys import private_pem
 
 pytestmark = pytest.mark.django_db
 
@@ -146,12 +147,9 @@ def test_the_database_never_holds_private_material_in_clear(brand, rsa_pool):
         services.signing_key_generate(brand=brand, algorithm=a)
         for a in ("RS256", "ES256", "EdDSA", "HS256")
     ]
-    pem = rsa_pool[5].private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
+    keys.append(
+        services.signing_key_import(brand=brand, pem=private_pem(rsa_pool[5], traditional=True))
     )
-    keys.append(services.signing_key_import(brand=brand, pem=pem))
     dump = _raw_rows()
     assert "PRIVATE KEY" not in dump
     for key in keys:

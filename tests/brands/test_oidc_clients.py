@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from brands.models import ClientSecret, Messenger
 from brands.selectors import oidc_client_authenticate
+from tests.admin import run_action
 from tests.conftest import GENESYS_REDIRECT, GENESYS_SETTINGS
 
 pytestmark = pytest.mark.django_db
@@ -125,9 +126,11 @@ def test_the_admin_shows_a_new_secret_once_and_never_again(staff_client, brand):
     assert "Discovery URI" in html and messenger.client_id in html
     assert ClientSecret.objects.get().fingerprint in html
     # rotation through the action shows the next one, once
-    rotated = staff_client.post(
+    rotated = run_action(
+        staff_client,
         reverse("admin:brands_messenger_changelist"),
-        {"action": "rotate_client_secret", "_selected_action": [messenger.pk], "index": 0},
+        "rotate_client_secret",
+        messenger,
     )
     new = rotated.context["secrets"][0]["secret"]
     assert new != secret and new in rotated.content.decode()
