@@ -142,6 +142,13 @@ class BrandAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/brands/brand/rotation_timeline.html", context)
 
 
+def _day(moment) -> str:
+    """A date for a narrow column, with the full UTC time in its title."""
+    return format_html(
+        '<time title="{}">{}</time>', f"{moment:%Y-%m-%d %H:%M:%S} UTC", f"{moment:%Y-%m-%d}"
+    )
+
+
 class SigningKeyAddForm(forms.ModelForm):
     """Generate a key or import a PEM. The PEM and its password are write-only: they go to
     the service, which stores only the encrypted material, and are never rendered back."""
@@ -268,7 +275,7 @@ class SigningKeyAddForm(forms.ModelForm):
 class SigningKeyAdmin(admin.ModelAdmin):
     # fits 1280 px with the filter sidebar: a short kid (the full one in its title and on the
     # key's page) and one "since" date instead of a column per life-cycle date
-    list_display = ("short_kid", "brand", "algorithm", "state", "usable", "created_at", "since")
+    list_display = ("short_kid", "brand_slug", "alg", "short_state", "usable", "created", "since")
     list_filter = ("state", "algorithm", "origin", "brand")
     list_select_related = ("brand",)
     search_fields = ("kid", "fingerprint", "brand__slug", "brand__name")
@@ -336,14 +343,30 @@ class SigningKeyAdmin(admin.ModelAdmin):
         short = obj.kid if len(obj.kid) <= 14 else f"{obj.kid[:12]}…"
         return format_html('<code title="{}">{}</code>', obj.kid, short)
 
-    @admin.display(description="in this state since")
-    def since(self, obj: SigningKey):
+    @admin.display(description="brand", ordering="brand__slug")
+    def brand_slug(self, obj: SigningKey) -> str:
+        return format_html('<span title="{}">{}</span>', obj.brand.name, obj.brand.slug)
+
+    @admin.display(description="alg", ordering="algorithm")
+    def alg(self, obj: SigningKey) -> str:
+        return obj.algorithm
+
+    @admin.display(description="state", ordering="state")
+    def short_state(self, obj: SigningKey) -> str:
+        return format_html('<span title="{}">{}</span>', obj.get_state_display(), obj.state)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: SigningKey) -> str:
+        return _day(obj.created_at)
+
+    @admin.display(description="state since")
+    def since(self, obj: SigningKey) -> str:
         dates = {
             SigningKey.State.ACTIVE: obj.activated_at,
             SigningKey.State.RETIRED: obj.retired_at,
             SigningKey.State.REVOKED: obj.revoked_at,
         }
-        return dates.get(obj.state) or obj.created_at
+        return _day(dates.get(obj.state) or obj.created_at)
 
     @admin.display(boolean=True, description="usable")
     def usable(self, obj: SigningKey) -> bool:

@@ -454,6 +454,6 @@ def test_the_change_lists_fit_their_columns(staff_client, brand):
     key = services.signing_key_generate(brand=brand)
     keys = staff_client.get(KEY_LIST).content.decode()
     assert f'<code title="{key.kid}">{key.kid[:12]}…</code>' in keys
-    assert "column-activated_at" not in keys and "column-since" in keys
+    assert "column-activated_at" not in keys and "column-short_state" in keys
     brands = staff_client.get(reverse("admin:brands_brand_changelist")).content.decode()
     assert "column-issuer_display" not in brands and "column-created_at" in brands
