@@ -208,3 +208,20 @@ def test_restoring_the_old_kek_makes_a_flagged_key_usable_again(brand, active_ke
     active_key.refresh_from_db()
     assert active_key.unusable_reason == ""
     assert keycache.signing_key(brand=brand, algorithm="RS256").kid == active_key.kid
+
+
+@pytest.mark.parametrize(
+    ("code", "repaired"),
+    [("not_decryptable", True), ("wrong_binding", True), ("load_failed", False)],
+)
+def test_reencryption_repairs_a_key_by_its_code_not_by_the_wording(
+    brand, active_key, code, repaired
+):
+    # the same wording for every case: only the code decides
+    SigningKey.objects.filter(pk=active_key.pk).update(
+        unusable_reason="The private key does not decrypt (reworded later)", unusable_code=code
+    )
+    services.signing_keys_reencrypt()
+    active_key.refresh_from_db()
+    assert (active_key.unusable_reason == "") is repaired
+    assert (active_key.unusable_code == "") is repaired

@@ -19,6 +19,37 @@ State = SigningKey.State
 PREPUB = conf.DEFAULTS["PREPUBLICATION_PERIOD"]
 
 
+# RFC 7638 section 3.1 (the RSA key of RFC 7517 appendix A.1, with members that do not count)
+# and RFC 8037 appendix A.3 (Ed25519): published inputs and thumbprints, not our own output.
+RFC7638_RSA = {
+    "kty": "RSA",
+    "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_B"
+    "JECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2Q"
+    "vzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6We"
+    "Zu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+    "e": "AQAB",
+    "alg": "RS256",
+    "kid": "2011-04-29",
+}
+RFC8037_ED25519 = {
+    "kty": "OKP",
+    "crv": "Ed25519",
+    "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+}
+
+
+@pytest.mark.parametrize(
+    ("jwk", "thumbprint"),
+    [
+        (RFC7638_RSA, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"),
+        (RFC8037_ED25519, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"),
+    ],
+    ids=["rfc7638-rsa", "rfc8037-ed25519"],
+)
+def test_kids_are_the_published_rfc_thumbprints(jwk, thumbprint):
+    assert keymaterial.jwk_thumbprint(jwk) == thumbprint
+
+
 def test_a_generated_key_is_pending_with_a_thumbprint_kid(brand):
     key = services.signing_key_generate(brand=brand)
     assert key.state == State.PENDING
