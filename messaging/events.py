@@ -36,7 +36,7 @@ BEACON_KINDS = (
     Kind.PLATFORM_REJECTED,
     Kind.UNVERIFIED_FALLBACK,
 )
-# A verifier reason code (ARCHITECTURE.md) or a vendor's, as an opaque short slug.
+# A verifier reason code (docs/architecture.md) or a vendor's, as an opaque short slug.
 _REASON = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A verification later than this after the click is not counted as an answer to it.
 MAX_GAP = timedelta(minutes=10)

@@ -65,7 +65,7 @@ CLAIMS_SUPPORTED = (
 AMR = ["pwd", "otp"]
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 4.1
 _NONCE_MAX = 255
-MAX_CODE_TTL = timedelta(seconds=60)  # SECURITY.md 20: whatever the setting says
+MAX_CODE_TTL = timedelta(seconds=60)  # docs/security.md 20: whatever the setting says
 
 
 class OidcError(Exception):

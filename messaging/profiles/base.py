@@ -108,7 +108,7 @@ class ClaimProfile:
         }
         return {**{name: values[name]() for name in self.registered_claims}, **custom}
 
-    # --- vendor settings and the browser side (INTERFACES.md 1) ---------------------------------
+    # --- vendor settings and the browser side (docs/architecture.md, "Browser interfaces" 1) --
 
     def platform_spec(self) -> PlatformSpec:
         """The declarations brands reads (registered by ``MessagingConfig.ready``)."""

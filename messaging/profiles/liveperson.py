@@ -10,7 +10,7 @@ attributes as ``lp_sdes`` (Structured Data Entities), each entry only when selec
   names and/or email.
 Decision (balance type): LivePerson types ``balance`` as a double in its engagement-attribute
 API but retrieves authenticated attributes as alphanumeric (Messaging Interactions API v1); the
-issuer never writes money as a float (SECURITY.md 4), so ``balance`` is a decimal string with
+issuer never writes money as a float (docs/security.md 4), so ``balance`` is a decimal string with
 two places (``"2450.75"``) and ``currency`` says which. [INF] LivePerson stores it as text.
 
 Vendor settings:

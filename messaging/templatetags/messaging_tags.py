@@ -1,8 +1,9 @@
 """``{% chat_launcher customer %}``: the portal's Chat with support panel.
 
 Renders the brand/messenger choice, the chat container and the widget glue's configuration
-(INTERFACES.md 2; no token: tokens are only ever fetched when the customer clicks Chat or the
-vendor widget asks). Each messenger names the browser adapter chat.js loads:
+(docs/architecture.md, "Browser interfaces" 2; no token: tokens are only ever fetched when
+the customer clicks Chat or the vendor widget asks). Each messenger names the browser adapter
+chat.js loads:
 
 - ``"sandbox"`` while the sandbox platform is served (``SANDBOX_ENABLED``) and the messenger's
   vendor setting ``"sandbox"`` is not ``false``. Decision: a messenger that does not say is

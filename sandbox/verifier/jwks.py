@@ -1,4 +1,4 @@
-"""JWKS client: fetched over HTTP(S) like a vendor does, cached per process (SECURITY.md 14).
+"""JWKS client: fetched over HTTP(S) like a vendor does, cached per process (docs/security.md 14).
 
 * Cache lifetime from ``Cache-Control: max-age`` clamped to [min_ttl, max_ttl]; the default
   when none is given; ``no-store``/``no-cache`` mean min_ttl. ETag revalidation (304).

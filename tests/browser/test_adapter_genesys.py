@@ -3,8 +3,8 @@
 Production settings (the sandbox is not served). The stand-in implements the documented
 command API (the snippet's queue, registerPlugin, registerCommand, subscribe, command, ready)
 and asks the AuthProvider for codes as Genesys's Auth plugin does. The portal's auth-code API
-is answered here with its documented shape (INTERFACES.md 3), one new code per request, so the
-test sees exactly which code Genesys was handed.
+is answered here with its documented shape (docs/architecture.md, "Browser interfaces" 3), one
+new code per request, so the test sees exactly which code Genesys was handed.
 """
 
 import base64

@@ -133,7 +133,7 @@ def test_a_profile_cannot_overwrite_a_registered_claim(messenger, customer):
 
 @pytest.mark.django_db
 def test_the_jti_is_at_least_128_bits_from_the_system_csprng(messenger, customer, monkeypatch):
-    """SECURITY.md 3: ``jti`` carries >= 128 random bits. Uniqueness itself is the audit
+    """docs/security.md 3: ``jti`` carries >= 128 random bits. Uniqueness itself is the audit
     column's constraint; what can go wrong is the source and the size of the randomness."""
     import base64
     import secrets
