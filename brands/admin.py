@@ -142,6 +142,17 @@ class BrandAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/brands/brand/rotation_timeline.html", context)
 
 
+def _write_only(label: str, help_text: str, widget=None) -> forms.CharField:
+    """An optional field for secret material: kept as typed, never rendered back."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=widget or forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=help_text,
+    )
+
+
 def _day(moment) -> str:
     """A date for a narrow column, with the full UTC time in its title."""
     return format_html(
@@ -175,26 +186,15 @@ class SigningKeyAddForm(forms.ModelForm):
         required=False,
         help_text="RSA only (RS256, RS512, PS256).",
     )
-    pem = forms.CharField(
-        label="PEM private key",
-        required=False,
-        strip=False,
+    pem = _write_only(
+        "PEM private key",
+        "Only for an import. Stored encrypted; never shown again.",
         widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off", "spellcheck": "false"}),
-        help_text="Only for an import. Stored encrypted; never shown again.",
     )
-    password = forms.CharField(
-        label="PEM password",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Only for an encrypted PEM.",
-    )
-    secret = forms.CharField(
-        label="Shared secret",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Only for a shared secret (at least 32 bytes). Stored encrypted; never shown.",
+    password = _write_only("PEM password", "Only for an encrypted PEM.")
+    secret = _write_only(
+        "Shared secret",
+        "Only for a shared secret (at least 32 bytes). Stored encrypted; never shown.",
     )
     secret_kid = forms.CharField(
         label="Key id expected by the platform",
@@ -553,13 +553,10 @@ class MessengerAdminForm(forms.ModelForm):
     ``MessengerAdmin.save_model``; it is never rendered back, not even after an error.
     """
 
-    new_shared_secret = forms.CharField(
-        label="New shared secret",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Zendesk and Intercom only: paste the secret the vendor's console issued (at "
-        "least 32 characters) to set or replace it. Stored encrypted; never shown again.",
+    new_shared_secret = _write_only(
+        "New shared secret",
+        "Zendesk and Intercom only: paste the secret the vendor's console issued (at least 32 "
+        "characters) to set or replace it. Stored encrypted; never shown again.",
     )
     new_key_id = forms.CharField(
         label="Key id of the secret",

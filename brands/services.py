@@ -601,6 +601,19 @@ class ReencryptResult:
     secrets_failed: list[str] = field(default_factory=list)
 
 
+def _locked_one_by_one(model, ciphertext_field: str):
+    """Each row of ``model`` that holds ciphertext in ``ciphertext_field``, in id order, each
+    locked in a transaction of its own while the caller's loop body runs."""
+    ids = (
+        model.objects.exclude(**{ciphertext_field: ""}).order_by("id").values_list("id", flat=True)
+    )
+    for row_id in list(ids):
+        with transaction.atomic():
+            row = model.objects.select_for_update().filter(pk=row_id).first()
+            if row is not None and getattr(row, ciphertext_field):
+                yield row
+
+
 def signing_keys_reencrypt() -> ReencryptResult:
     """Re-encrypt every stored private key and every messenger's shared secret under the
     first KEY_ENCRYPTION_KEYS entry.
@@ -611,52 +624,34 @@ def signing_keys_reencrypt() -> ReencryptResult:
     messenger until the secret is set again).
     """
     result = ReencryptResult()
-    ids = list(
-        SigningKey.objects.exclude(private_key_ciphertext="")
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    for key_id in ids:
-        with transaction.atomic():
-            row = SigningKey.objects.select_for_update().filter(pk=key_id).first()
-            if row is None or not row.private_key_ciphertext:
-                continue
-            try:
-                row.private_key_ciphertext = encryption.reencrypt(
-                    row.private_key_ciphertext, kid=row.kid
-                )
-            except KeyDecryptionFailed as exc:
-                if not row.unusable_reason:
-                    row.unusable_reason, row.unusable_code = exc.detail, exc.code
-                    row.save(update_fields=["unusable_reason", "unusable_code", "updated_at"])
-                result.failed.append(row.kid)
-            else:
-                fields = ["private_key_ciphertext", "updated_at"]
-                if row.unusable_code in REPAIRABLE_BY_KEK:
-                    row.unusable_reason, row.unusable_code = "", ""
-                    fields += ["unusable_reason", "unusable_code"]
-                row.save(update_fields=fields)
-                result.reencrypted.append(row.kid)
-            keyset.changed()
-    messenger_ids = list(
-        Messenger.objects.exclude(shared_secret_ciphertext="")
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    for messenger_id in messenger_ids:
-        with transaction.atomic():
-            row = Messenger.objects.select_for_update().filter(pk=messenger_id).first()
-            if row is None or not row.shared_secret_ciphertext:
-                continue
-            try:
-                row.shared_secret_ciphertext = encryption.reencrypt(
-                    row.shared_secret_ciphertext, kid=row.shared_secret_binding
-                )
-            except KeyDecryptionFailed:
-                result.secrets_failed.append(row.slug)
-            else:
-                row.save(update_fields=["shared_secret_ciphertext", "updated_at"])
-                result.secrets_reencrypted.append(row.slug)
+    for row in _locked_one_by_one(SigningKey, "private_key_ciphertext"):
+        try:
+            row.private_key_ciphertext = encryption.reencrypt(
+                row.private_key_ciphertext, kid=row.kid
+            )
+        except KeyDecryptionFailed as exc:
+            if not row.unusable_reason:
+                row.unusable_reason, row.unusable_code = exc.detail, exc.code
+                row.save(update_fields=["unusable_reason", "unusable_code", "updated_at"])
+            result.failed.append(row.kid)
+        else:
+            fields = ["private_key_ciphertext", "updated_at"]
+            if row.unusable_code in REPAIRABLE_BY_KEK:
+                row.unusable_reason, row.unusable_code = "", ""
+                fields += ["unusable_reason", "unusable_code"]
+            row.save(update_fields=fields)
+            result.reencrypted.append(row.kid)
+        keyset.changed()
+    for row in _locked_one_by_one(Messenger, "shared_secret_ciphertext"):
+        try:
+            row.shared_secret_ciphertext = encryption.reencrypt(
+                row.shared_secret_ciphertext, kid=row.shared_secret_binding
+            )
+        except KeyDecryptionFailed:
+            result.secrets_failed.append(row.slug)
+        else:
+            row.save(update_fields=["shared_secret_ciphertext", "updated_at"])
+            result.secrets_reencrypted.append(row.slug)
     return result
 
 

@@ -31,3 +31,24 @@ def messages_of(response) -> list[str]:
 def key_add_payload(brand, *, source: str = "generate", algorithm: str = "RS256", **fields):
     """The POST body of the signing-key add form (``fields`` as the form names them)."""
     return {"brand": brand.pk, "algorithm": algorithm, "source": source, **fields}
+
+
+MESSENGER_ADD = reverse("admin:brands_messenger_add")
+
+
+def messenger_add_payload(brand, slug: str, platform: str = "generic", **fields) -> dict:
+    """The POST body of the messenger add form: an active messenger with the form's defaults
+    (RS256, five minutes, nothing else set) and ``fields`` as the form names them."""
+    return {
+        "brand": brand.pk,
+        "slug": slug,
+        "platform": platform,
+        "is_active": "on",
+        "audience": "",
+        "algorithm": "RS256",
+        "token_ttl": "00:05:00",
+        "attributes": "",
+        "allowed_origins": "",
+        "vendor_settings": "",
+        **fields,
+    }

@@ -12,7 +12,15 @@ from django.urls import reverse
 from brands import services
 from brands.models import Brand, Messenger, SigningKey
 from tests import factories
-from tests.admin import KEY_ADD, KEY_LIST, key_add_payload, messages_of, run_action
+from tests.admin import (
+    KEY_ADD,
+    KEY_LIST,
+    MESSENGER_ADD,
+    key_add_payload,
+    messages_of,
+    messenger_add_payload,
+    run_action,
+)
 from tests.keys import private_pem
 
 pytestmark = pytest.mark.django_db
@@ -241,21 +249,7 @@ def test_rotation_timeline_of_an_unknown_brand_redirects(staff_client):
 
 
 def test_messenger_admin_fills_json_defaults(staff_client, brand):
-    response = staff_client.post(
-        reverse("admin:brands_messenger_add"),
-        {
-            "brand": brand.pk,
-            "slug": "web",
-            "platform": "generic",
-            "is_active": "on",
-            "audience": "",
-            "algorithm": "RS256",
-            "token_ttl": "00:05:00",
-            "attributes": "",
-            "allowed_origins": "",
-            "vendor_settings": "",
-        },
-    )
+    response = staff_client.post(MESSENGER_ADD, messenger_add_payload(brand, "web"))
     assert response.status_code == 302
     messenger = Messenger.objects.get()
     assert (messenger.attributes, messenger.allowed_origins, messenger.vendor_settings) == (
@@ -267,19 +261,15 @@ def test_messenger_admin_fills_json_defaults(staff_client, brand):
 
 def test_messenger_admin_validates(staff_client, brand):
     response = staff_client.post(
-        reverse("admin:brands_messenger_add"),
-        {
-            "brand": brand.pk,
-            "slug": "web",
-            "platform": "generic",
-            "is_active": "on",
-            "audience": "",
-            "algorithm": "RS256",
-            "token_ttl": "00:00:10",
-            "attributes": '["tier"]',
-            "allowed_origins": '["http://evil.example"]',
-            "vendor_settings": "[]",
-        },
+        MESSENGER_ADD,
+        messenger_add_payload(
+            brand,
+            "web",
+            token_ttl="00:00:10",
+            attributes='["tier"]',
+            allowed_origins='["http://evil.example"]',
+            vendor_settings="[]",
+        ),
     )
     page = response.content.decode()
     assert response.status_code == 200
