@@ -271,6 +271,17 @@ class SigningKeyAddForm(forms.ModelForm):
         )
 
 
+_LIFE_CYCLE = (
+    "created_at",
+    "activated_at",
+    "retired_at",
+    "revoked_at",
+    "purged_at",
+    "purge_due",
+    "updated_at",
+)
+
+
 @admin.register(SigningKey)
 class SigningKeyAdmin(admin.ModelAdmin):
     # fits 1280 px with the filter sidebar: a short kid (the full one in its title and on the
@@ -299,13 +310,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
         "certificate_not_after",
         "unusable_reason",
         "revocation_reason",
-        "created_at",
-        "activated_at",
-        "retired_at",
-        "revoked_at",
-        "purged_at",
-        "purge_due",
-        "updated_at",
+        *_LIFE_CYCLE,
     )
     fieldsets = (
         (None, {"fields": ("brand", "kid", "algorithm", "state", "origin", "key_size")}),
@@ -314,20 +319,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
             {"fields": ("fingerprint", "public_jwk_display", "certificate_not_after")},
         ),
         ("Problems", {"fields": ("unusable_reason", "revocation_reason")}),
-        (
-            "Life cycle",
-            {
-                "fields": (
-                    "created_at",
-                    "activated_at",
-                    "retired_at",
-                    "revoked_at",
-                    "purged_at",
-                    "purge_due",
-                    "updated_at",
-                )
-            },
-        ),
+        ("Life cycle", {"fields": _LIFE_CYCLE}),
     )
     add_fieldsets = (
         (None, {"fields": ("brand", "algorithm", "source", "key_size", "certificate")}),

@@ -261,6 +261,19 @@ def _lock_brand_keys(brand_id: int, algorithm: str | None = None) -> list[Signin
     return list(qs)
 
 
+def _certify(row: SigningKey, key, *, brand: Brand, now: datetime) -> None:
+    """Give ``row`` (not saved here) a self-signed certificate of ``key`` valid for
+    BRANDS_CERTIFICATE_VALIDITY, published as ``x5c``."""
+    cert = keymaterial.self_signed_certificate(
+        key,
+        common_name=f"{brand.slug} signing key {row.kid[:16]}",
+        now=now,
+        validity=conf.get("CERTIFICATE_VALIDITY"),
+    )
+    row.certificate_pem = keymaterial.certificate_pem(cert)
+    row.certificate_not_after = cert.not_valid_after_utc
+
+
 _KNOWN_KEY = "This key is already known (same kid): a kid is never reused."
 
 
@@ -293,14 +306,7 @@ def _store_new_key(
         private_key_ciphertext=encryption.encrypt(keymaterial.private_bytes(key), kid=kid),
     )
     if certificate and algorithm in ASYMMETRIC:
-        cert = keymaterial.self_signed_certificate(
-            key,
-            common_name=f"{brand.slug} signing key {kid[:16]}",
-            now=now,
-            validity=conf.get("CERTIFICATE_VALIDITY"),
-        )
-        row.certificate_pem = keymaterial.certificate_pem(cert)
-        row.certificate_not_after = cert.not_valid_after_utc
+        _certify(row, key, brand=brand, now=now)
     try:
         with transaction.atomic():
             row.save()
@@ -904,14 +910,7 @@ def signing_key_certificate_renew(*, key: SigningKey, now: datetime | None = Non
             raise InvalidTransition(
                 f"Key {row.kid} is unusable: {exc.detail}", code="key_unusable"
             ) from exc
-        cert = keymaterial.self_signed_certificate(
-            private,
-            common_name=f"{row.brand.slug} signing key {row.kid[:16]}",
-            now=now,
-            validity=conf.get("CERTIFICATE_VALIDITY"),
-        )
-        row.certificate_pem = keymaterial.certificate_pem(cert)
-        row.certificate_not_after = cert.not_valid_after_utc
+        _certify(row, private, brand=row.brand, now=now)
         row.save(update_fields=["certificate_pem", "certificate_not_after", "updated_at"])
         keyset.changed()
     logger.info("Renewed the certificate of key %s until %s", row.kid, row.certificate_not_after)

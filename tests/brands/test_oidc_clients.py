@@ -97,15 +97,18 @@ def test_rotate_client_secret_bad_input_exits_2(brand, messenger, args, message)
     assert exc.value.returncode == 2
 
 
+def _genesys_payload(brand, **fields) -> dict:
+    return messenger_add_payload(
+        brand, "acme-genesys", "genesys", vendor_settings=json.dumps(GENESYS_SETTINGS), **fields
+    )
+
+
 def test_the_admin_shows_a_new_secret_once_and_never_again(staff_client, brand):
     response = staff_client.post(
         MESSENGER_ADD,
-        messenger_add_payload(
+        _genesys_payload(
             brand,
-            "acme-genesys",
-            "genesys",
             attributes='["names", "tier"]',
-            vendor_settings=json.dumps(GENESYS_SETTINGS),
             redirect_uris=json.dumps([GENESYS_REDIRECT]),
         ),
     )
@@ -133,16 +136,7 @@ def test_the_admin_shows_a_new_secret_once_and_never_again(staff_client, brand):
 
 
 def test_a_genesys_messenger_needs_a_redirect_uri_in_the_admin(staff_client, brand):
-    response = staff_client.post(
-        MESSENGER_ADD,
-        messenger_add_payload(
-            brand,
-            "acme-genesys",
-            "genesys",
-            vendor_settings=json.dumps(GENESYS_SETTINGS),
-            redirect_uris="",
-        ),
-    )
+    response = staff_client.post(MESSENGER_ADD, _genesys_payload(brand, redirect_uris=""))
     assert response.status_code == 200
     assert "needs at least one redirect URI" in response.content.decode()
     assert not Messenger.objects.exists()
