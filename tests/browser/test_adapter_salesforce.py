@@ -15,7 +15,9 @@ from messaging.models import AuthEvent
 from tests.browser.vendors import (
     csp_directives,
     isolate,
+    open_chat,
     serve_standin,
+    standin_page,
     token_responses,
     verify_rs256,
 )
@@ -44,14 +46,7 @@ def salesforce(brand, signing_key):
 
 
 def _page(customer_page, config=None):
-    recorder = isolate(customer_page)
-    serve_standin(customer_page, SCRIPT, "salesforce", config)
-    return customer_page, recorder
-
-
-def _open_chat(page, state="verified"):
-    page.click("#chat-button")
-    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+    return standin_page(customer_page, SCRIPT, "salesforce", config)
 
 
 def test_the_identity_token_reaches_salesforce_the_documented_way_and_verifies(
@@ -65,7 +60,7 @@ def test_the_identity_token_reaches_salesforce_the_documented_way_and_verifies(
     assert tokens == [] and recorder.calls == []
     assert "/sandbox/" not in page.content()
 
-    _open_chat(page)
+    open_chat(page, "verified")
 
     init = recorder.named("init")
     assert init == [["00D5g000004abcdEAA", "Acme_Web_Messaging", SITE, {"scrt2URL": SCRT2}]]
@@ -90,7 +85,7 @@ def test_an_expired_identity_an_hour_later_is_renewed_with_a_new_token(
     page, recorder = _page(customer_page)
     page.clock.install()
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     first = recorder.named("setIdentityToken")[0]["identityToken"]
     with time_machine.travel(time.time() + 61 * 60, tick=True):
         page.clock.fast_forward("01:01:00")
@@ -109,7 +104,7 @@ def test_a_refused_token_is_retried_once_then_shown(customer_page, production, s
     page, recorder = _page(customer_page, {"reject": 5})
     tokens = token_responses(page)
     page.goto("/")
-    _open_chat(page, state="error")
+    open_chat(page, "error")
     page.wait_for_timeout(500)  # nothing more may happen on its own
     assert len(recorder.named("setIdentityToken")) == 2  # the first and exactly one retry
     assert len(tokens) == 2
@@ -132,7 +127,7 @@ def test_expired_events_that_keep_coming_end_in_a_visible_error(
 ):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     for answered in range(2, 5):  # each expiry is answered with a fresh token ...
         page.evaluate("window.__standin.expire()")
         recorder.wait_for(page, "setIdentityToken", answered)
@@ -148,7 +143,7 @@ def test_after_a_reload_the_open_chat_gets_its_identity_again(
 ):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     page.reload()
     handed = recorder.wait_for(page, "setIdentityToken", 2)
     assert handed[1]["identityToken"] != handed[0]["identityToken"]
@@ -160,7 +155,7 @@ def test_logging_out_of_the_portal_clears_the_salesforce_session(
 ):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("clearSession") == [[True]]
@@ -173,7 +168,7 @@ def test_an_unreachable_widget_is_shown_and_retry_loads_it(customer_page, produc
     recorder = isolate(page)  # the bootstrap script cannot be fetched at first
     tokens = token_responses(page)
     page.goto("/")
-    _open_chat(page, state="error")
+    open_chat(page, "error")
     assert "could not be loaded" in page.inner_text("#chat-status")
     assert tokens == []  # no token for a widget that is not there
     serve_standin(page, SCRIPT, "salesforce")

@@ -103,3 +103,17 @@ def verify_hs256(token: str, secret: str, **kwargs) -> dict:
 def csp_directives(response) -> dict[str, str]:
     csp = response.headers["content-security-policy"]
     return dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+
+
+def standin_page(page, script: str, name: str, config: dict | None = None):
+    """``page`` with outside traffic recorded and vendor ``name``'s stand-in served at
+    ``script``; returns the page and the recorder."""
+    recorder = isolate(page)
+    serve_standin(page, script, name, config)
+    return page, recorder
+
+
+def open_chat(page, state: str) -> None:
+    """Click Chat with support and wait until the glue reports ``state``."""
+    page.click("#chat-button")
+    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
