@@ -10,12 +10,14 @@ import time
 import pytest
 import time_machine
 
-from brands import services as brand_services
 from messaging.models import AuthEvent
 from tests.browser.vendors import (
+    SALESFORCE_SCRT2,
+    SALESFORCE_SITE,
     csp_directives,
     isolate,
     open_chat,
+    salesforce_messenger,
     serve_standin,
     standin_page,
     token_responses,
@@ -24,25 +26,14 @@ from tests.browser.vendors import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SITE = "https://acme.my.site.com/ESWAcmeWebMessaging1700000000000"
-SCRT2 = "https://acme.my.salesforce-scrt.com"
+SITE = SALESFORCE_SITE
+SCRT2 = SALESFORCE_SCRT2
 SCRIPT = f"{SITE}/assets/js/bootstrap.min.js"
 
 
 @pytest.fixture
 def salesforce(brand, signing_key):
-    return brand_services.messenger_create(
-        brand=brand,
-        slug="acme-salesforce",
-        platform="salesforce",
-        algorithm="RS256",
-        vendor_settings={
-            "org_id": "00D5g000004abcdEAA",
-            "deployment_name": "Acme_Web_Messaging",
-            "site_url": SITE,
-            "scrt2_url": SCRT2,
-        },
-    )
+    return salesforce_messenger(brand)
 
 
 def _page(customer_page, config=None):

@@ -60,11 +60,12 @@ def isolate(page) -> Recorder:
 
 
 def serve_standin(page, url: str, name: str, config: dict | None = None) -> None:
-    """Serve tests/browser/standins/<name>.js on the vendor's real ``url``.
+    """Serve tests/browser/standins/<name>.js (after the shared ``_recorder.js``) on the
+    vendor's real ``url``.
 
     ``config`` becomes ``window.__standinConfig`` before any script of the page runs.
     """
-    body = (STANDINS / f"{name}.js").read_text()
+    body = (STANDINS / "_recorder.js").read_text() + (STANDINS / f"{name}.js").read_text()
     page.route(
         url,
         lambda route: route.fulfill(status=200, content_type="text/javascript", body=body),
@@ -117,3 +118,27 @@ def open_chat(page, state: str) -> None:
     """Click Chat with support and wait until the glue reports ``state``."""
     page.click("#chat-button")
     page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+
+
+SALESFORCE_SITE = "https://acme.my.site.com/ESWAcmeWebMessaging1700000000000"
+SALESFORCE_SCRT2 = "https://acme.my.salesforce-scrt.com"
+
+
+def salesforce_messenger(brand, **vendor):
+    """Brand's Salesforce messenger ``acme-salesforce`` with a complete vendor setup
+    (``vendor`` adds or overrides settings, e.g. ``sandbox=True``)."""
+    from brands import services
+
+    return services.messenger_create(
+        brand=brand,
+        slug="acme-salesforce",
+        platform="salesforce",
+        algorithm="RS256",
+        vendor_settings={
+            "org_id": "00D5g000004abcdEAA",
+            "deployment_name": "Acme_Web_Messaging",
+            "site_url": SALESFORCE_SITE,
+            "scrt2_url": SALESFORCE_SCRT2,
+            **vendor,
+        },
+    )
