@@ -287,6 +287,9 @@ def _store_new_key(
     now: datetime,
     kid: str | None = None,
 ) -> SigningKey:
+    """Save ``key`` as a pending key of ``brand``, under the brand's locks (call it inside a
+    transaction). Raises ``InvalidKeyMaterial`` ``duplicate_key`` for known material."""
+    _lock_brand_keys(brand.pk, algorithm)
     if algorithm in SYMMETRIC:
         kid, jwk = kid or keymaterial.random_kid(), {}
     else:
@@ -345,7 +348,6 @@ def signing_key_generate(
     now = now or timezone.now()
     key = keymaterial.generate_private_key(algorithm, key_size)
     with transaction.atomic():
-        _lock_brand_keys(brand.pk, algorithm)
         row = _store_new_key(
             brand=brand,
             algorithm=algorithm,
@@ -401,7 +403,6 @@ def signing_key_import(
     _check_algorithm(algorithm)
     key = keymaterial.load_private_key_pem(pem, password=password, algorithm=algorithm)
     with transaction.atomic():
-        _lock_brand_keys(brand.pk, algorithm)
         row = _store_new_key(
             brand=brand,
             algorithm=algorithm,
@@ -432,7 +433,6 @@ def signing_key_import_secret(
     if kid:
         keymaterial.check_kid(kid)
     with transaction.atomic():
-        _lock_brand_keys(brand.pk, Algorithm.HS256)
         row = _store_new_key(
             brand=brand,
             algorithm=Algorithm.HS256,

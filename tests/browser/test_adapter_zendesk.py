@@ -15,6 +15,7 @@ import time_machine
 from brands import services as brand_services
 from tests.browser.vendors import (
     csp_directives,
+    load_home_untouched,
     open_chat,
     standin_page,
     token_responses,
@@ -51,10 +52,7 @@ def test_login_user_gets_a_fresh_jwt_that_verifies_with_the_shared_secret(
 ):
     page, recorder = _page(customer_page)
     tokens = token_responses(page)
-    response = page.goto("/")
-    page.wait_for_load_state("networkidle")
-    assert tokens == [] and recorder.calls == []
-    assert "/sandbox/" not in page.content()
+    response = load_home_untouched(page, recorder, tokens)
 
     open_chat(page, "verified")
 

@@ -142,3 +142,13 @@ def salesforce_messenger(brand, **vendor):
             **vendor,
         },
     )
+
+
+def load_home_untouched(page, recorder, tokens):
+    """Open the portal home; at page load nothing is minted, no vendor call is made and no
+    page names the sandbox. Returns the response."""
+    response = page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert tokens == [] and recorder.calls == []
+    assert "/sandbox/" not in page.content()
+    return response
