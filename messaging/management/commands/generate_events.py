@@ -9,7 +9,9 @@ rejection by a weighted reason followed by a retry, now and then a refresh, an a
 lookup (a few for non-members) or a throttle. Deterministic for a given ``--seed``.
 
 PostgreSQL: rows go in with ``COPY`` (about 10x ``bulk_create``); elsewhere ``bulk_create``.
-A progress bar on stderr. Exit 2 without messengers (run ``seed_demo`` first) or on bad input.
+Summaries derived from the period (the reports' daily rollups) are dropped when it is done
+(``events_rewritten``). A progress bar on stderr. Exit 2 without messengers (run
+``seed_demo`` first) or on bad input.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.utils import timezone
 
 from accounts.models import Customer
 from brands.models import Messenger
+from messaging.events import events_rewritten
 from messaging.management.progress import ProgressBar
 from messaging.models import AuthEvent
 
@@ -150,6 +153,7 @@ class Command(BaseCommand):
                 self._write(batch, copy)
                 written += len(batch)
                 bar.advance(len(batch))
+        events_rewritten.send(sender=AuthEvent, since=start, until=None)
         self.stdout.write(f"Generated {written} events over {o['days']} days.")
 
     @staticmethod
