@@ -108,7 +108,7 @@ if (root && root.dataset.messagesUrl) {
     item.className = `msg ${message.sender}`;
     item.dataset.id = message.id;
     const who = document.createElement("span");
-    who.className = "who";
+    who.className = "sender";
     who.textContent = message.sender === "agent" ? message.agent || "Agent" : customerName;
     const body = document.createElement("span");
     body.className = "body";
