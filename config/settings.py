@@ -41,9 +41,10 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # DEBUG: the plain 404.html instead of Django's URL list (config.error_pages)
-    "config.error_pages.PlainNotFoundMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
+    # DEBUG: the plain 404.html instead of Django's URL list (config.error_pages); last, so
+    # the policy and the other headers above apply to the page it renders
+    "config.error_pages.PlainNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

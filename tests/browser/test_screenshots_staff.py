@@ -12,7 +12,7 @@ import pytest
 from tests import factories
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import session_context
-from tests.browser.console_world import busy_queue
+from tests.sandbox.console_world import busy_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
