@@ -1,9 +1,11 @@
 """The README's path for a newcomer: `make demo` writes a development .env, and the README's
 commands run as written (the project's virtualenv or make, never the system `python`)."""
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,3 +52,23 @@ def test_readme_images_exist():
     assert len(images) >= 4
     for image in images:
         assert (ROOT / image).is_file(), image
+
+
+def test_a_command_without_its_settings_explains_itself_without_a_traceback():
+    secrets = {"SECRET_KEY", "ALLOWED_HOSTS", "PUBLIC_BASE_URL", "KEY_ENCRYPTION_KEYS", "DEBUG"}
+    env = {k: v for k, v in os.environ.items() if k not in secrets}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**env, "DEBUG": "false"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "SECRET_KEY is not set. It is required when DEBUG is off; see .env.example.",
+        "For development on this machine run `make demo` once (it writes a .env with "
+        "DEBUG=true), or put DEBUG=true in front of the command.",
+    ]
