@@ -4,10 +4,12 @@
 the test's temporary folder. The agent pages pass the axe-core WCAG 2.2 AA check.
 """
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from tests import factories
 from tests.browser.a11y import assert_accessible
@@ -49,6 +51,8 @@ def _shoot(context, shots: Path, name: str, url: str, *, ready: str, axe: bool =
         page.set_viewport_size(viewport)
         page.goto(url)
         page.wait_for_selector(ready)
+        # nothing wider than the screen: no sideways scrolling on a phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
         if axe:
             assert_accessible(page)
         path = shots / f"{name}-{width}.png"
@@ -75,6 +79,10 @@ def test_agent_console_screenshots_and_accessibility(
 
 def test_staff_pages_screenshots(staff_context, shots, customer, messenger):
     busy_queue(customer, messenger)
+    # a week of synthetic chats, so the report has something to show
+    call_command(
+        "generate_events", "--count=600", "--days=7", "--no-progress", stdout=io.StringIO()
+    )
     _shoot(staff_context, shots, "staff-home", "/", ready=".staff-tools", axe=True)
     _shoot(staff_context, shots, "admin-index", "/admin/", ready="#console-module")
     _shoot(staff_context, shots, "admin-reports", "/admin/reports/", ready="h1")
