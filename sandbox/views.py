@@ -52,10 +52,17 @@ def verified_staff_required(view):
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         user = request.user
+        wants_json = request.headers.get("Accept", "").startswith("application/json")
         if user.is_authenticated and user.is_verified() and not user.is_staff:
+            if wants_json:
+                return JsonResponse(
+                    {"error": "permission_denied", "detail": "the agent console is for staff"},
+                    status=403,
+                    headers={"Cache-Control": "no-store"},
+                )
             raise PermissionDenied("the agent console is for staff")
         if not (user.is_authenticated and user.is_staff and user.is_verified()):
-            if request.headers.get("Accept", "").startswith("application/json"):
+            if wants_json:
                 return JsonResponse(
                     {"error": "not_authenticated", "detail": "log in again to see the queue"},
                     status=401,

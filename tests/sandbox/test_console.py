@@ -123,7 +123,11 @@ def test_polling_after_the_session_ended_answers_json_401(client):
 
 
 def test_a_customer_cannot_read_the_queue_or_mark_conversations(world, verified_client):
-    assert verified_client.get(QUEUE, HTTP_ACCEPT="application/json").status_code == 403
+    response = verified_client.get(QUEUE, HTTP_ACCEPT="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"] == "permission_denied"
+    page = verified_client.get(CONSOLE)
+    assert page.status_code == 403 and "isn't available to your account" in page.content.decode()
     conversation = world["unread"]
     response = verified_client.post(f"/sandbox/console/conversations/{conversation.pk}/read")
     assert response.status_code == 403

@@ -248,7 +248,12 @@ def test_chat_window_escapes_the_messenger(client):
 def test_static_assets_exist():
     from django.contrib.staticfiles import finders
 
-    for name in ("sandbox/chat.js", "sandbox/console.js", "sandbox/sandbox.css"):
+    for name in (
+        "sandbox/chat.js",
+        "sandbox/console.js",
+        "sandbox/console.css",
+        "sandbox/sandbox.css",
+    ):
         assert finders.find(name), name
 
 
