@@ -130,3 +130,27 @@ def test_the_api_docs_render_in_the_browser_from_the_portal_alone(browser, porta
     assert [u for u in requests if not u.startswith((portal.url, "data:"))] == []
     assert errors == []  # among others: no Content-Security-Policy violation
     context.close()
+
+
+def test_a_reply_sends_with_enter_without_a_reload(agent_page, staff_user):
+    page = agent_page
+    conversation = platform_conversation(
+        first="Alan", last="Turing", brand="acme", messenger="acme-web", minutes_ago=5
+    )
+    page.goto(f"/sandbox/console/conversations/{conversation.pk}/")
+    page.evaluate("window.sameDocument = true")
+    page.fill("#reply", "Let me check that for you.")
+    page.press("#reply", "Enter")
+    expect(
+        page.locator("#messages li.agent", has_text="Let me check that for you.")
+    ).to_be_visible()
+    expect(page.locator("#reply")).to_have_value("")
+    expect(page.locator("#reply")).to_be_focused()
+    expect(page.locator("#reply-status")).to_have_text("Reply sent.")
+    assert page.evaluate("window.sameDocument") is True
+    message = conversation.messages.get()
+    assert (message.sender, message.agent_name) == ("agent", "Sam Staff")
+    # Shift+Enter is a new line, not a send
+    page.fill("#reply", "first line")
+    page.press("#reply", "Shift+Enter")
+    assert conversation.messages.count() == 1

@@ -4,6 +4,7 @@ sandbox from the brand's JWKS over HTTP); the others are the platform's own rows
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -17,7 +18,8 @@ from sandbox.services import open_session, post_message
 def verified_conversation(customer, messenger) -> Conversation:
     """A conversation opened with a token the portal signed, verified over HTTP."""
     token = token_issue(customer=customer, messenger=messenger).token
-    outcome = open_session(messenger=messenger.slug, token=token)
+    clicked_at = int(time.time() * 1000) - 1200  # the Chat click, as the widget declares it
+    outcome = open_session(messenger=messenger.slug, token=token, clicked_at=clicked_at)
     assert outcome.result.valid, outcome.result.reason
     return outcome.conversation
 

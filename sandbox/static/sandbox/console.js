@@ -141,6 +141,46 @@ if (root && root.dataset.messagesUrl) {
     }
     setTimeout(poll, 3000);
   };
+  // Replies go through the platform's messages API: no page reload, the text box clears and
+  // keeps focus. Enter sends, Shift+Enter starts a new line. Any failure falls back to the
+  // form's own POST, which reloads with the error shown.
+  const form = root.querySelector("form.reply");
+  const reply = document.getElementById("reply");
+  const sendStatus = document.getElementById("reply-status");
+  form.addEventListener("submit", async (event) => {
+    const text = reply.value.trim();
+    if (!text) return;
+    event.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const response = await fetch(root.dataset.messagesUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        body: JSON.stringify({ body: text }),
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      const message = await response.json();
+      if (message.id > lastId) render(message);
+      list.lastElementChild.scrollIntoView({ block: "nearest" });
+      reply.value = "";
+      sendStatus.textContent = "Reply sent.";
+    } catch {
+      form.submit();
+      return;
+    } finally {
+      button.disabled = false;
+    }
+    reply.focus();
+  });
+  reply.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
   list.lastElementChild?.scrollIntoView({ block: "nearest" });
   setTimeout(poll, 3000);
 }
