@@ -223,3 +223,8 @@ def identity_view(conversation: Conversation) -> dict:
         "kid": conversation.kid,
         "exp": conversation.identity.get("exp"),
     }
+
+
+def conversation_mark_read(*, conversation: Conversation) -> None:
+    """An agent has seen ``conversation`` up to now: the queue stops marking it unread."""
+    Conversation.objects.filter(pk=conversation.pk).update(agent_read_at=timezone.now())
