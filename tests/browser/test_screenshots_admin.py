@@ -1,6 +1,7 @@
-"""The brands admin at 1280 px in Chromium: every column of the Signing keys and Brands change
-lists is on screen (issue 13: State and Created at were clipped), and the emergency actions
-stop at a confirmation page."""
+"""The brands admin at 1280 px in Chromium: every column of the Signing keys and Brands
+change lists is on screen (issue 13: State and Created at were clipped), the rotation timeline
+fits and says why, and the emergency actions stop at a confirmation page. Screenshots go to
+docs/images/ with ``make screenshots``."""
 
 import os
 from pathlib import Path
@@ -12,7 +13,11 @@ from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """``make screenshots`` writes them to docs/images/ (``SCREENSHOTS_DIR``)."""
+    return Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
 
 
 def _right_edges(page) -> dict[str, float]:
@@ -35,7 +40,7 @@ def _fits(page) -> dict[str, float]:
     return edges
 
 
-def test_the_signing_keys_and_brands_lists_show_every_column_at_1280_px(staff_page):
+def test_the_signing_keys_and_brands_lists_show_every_column_at_1280_px(staff_page, shots):
     # given brands with long names and keys in every state
     brands = [
         factories.BrandFactory(slug=slug, name=name)
@@ -50,14 +55,14 @@ def test_the_signing_keys_and_brands_lists_show_every_column_at_1280_px(staff_pa
     staff_page.goto("/admin/brands/signingkey/")
     edges = _fits(staff_page)
     assert any(label.upper() == "STATE" for label in edges), edges
-    staff_page.screenshot(path=str(SHOTS / "admin-signing-keys-1280.png"), full_page=True)
+    staff_page.screenshot(path=str(shots / "admin-signing-keys-1280.png"), full_page=True)
     staff_page.goto("/admin/brands/brand/")
     edges = _fits(staff_page)
     assert any(label.upper() == "CREATED AT" for label in edges), edges
-    staff_page.screenshot(path=str(SHOTS / "admin-brands-1280.png"), full_page=True)
+    staff_page.screenshot(path=str(shots / "admin-brands-1280.png"), full_page=True)
 
 
-def test_the_rotation_timeline_fits_and_says_why(staff_page):
+def test_the_rotation_timeline_fits_and_says_why(staff_page, shots):
     brand = factories.BrandFactory(slug="northwind", name="Northwind Trading Bank")
     old = services.signing_key_generate(brand=brand, activate=True)
     services.signing_key_generate(brand=brand, activate=True, force=True)
@@ -68,10 +73,10 @@ def test_the_rotation_timeline_fits_and_says_why(staff_page):
         "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
     assert not scrolls
-    staff_page.screenshot(path=str(SHOTS / "admin-rotation-timeline-1280.png"), full_page=True)
+    staff_page.screenshot(path=str(shots / "admin-rotation-timeline-1280.png"), full_page=True)
 
 
-def test_activate_now_shows_a_confirmation_page_before_acting(staff_page):
+def test_activate_now_shows_a_confirmation_page_before_acting(staff_page, shots):
     brand = factories.BrandFactory(slug="northwind", name="Northwind Trading Bank")
     services.signing_key_generate(brand=brand, activate=True)
     pending = services.signing_key_generate(brand=brand)
@@ -80,7 +85,7 @@ def test_activate_now_shows_a_confirmation_page_before_acting(staff_page):
     staff_page.select_option("select[name='action']", "activate_now")
     staff_page.click("button[name='index']")
     staff_page.wait_for_selector("#confirm-warning")
-    staff_page.screenshot(path=str(SHOTS / "admin-confirm-activate-now-1280.png"), full_page=True)
+    staff_page.screenshot(path=str(shots / "admin-confirm-activate-now-1280.png"), full_page=True)
     pending.refresh_from_db()
     assert pending.state == "pending"
     staff_page.click("input[type='submit']")
