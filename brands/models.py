@@ -16,7 +16,6 @@ from brands import conf
 from brands.keymaterial import certificate_x5c, certificate_x5t_s256
 from brands.platforms import platform_choices, platform_get, vendor_settings_clean
 
-
 # --- brand colours: validated so that every page stays readable (WCAG 2.2 AA) ---
 
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from config.security import build_policy
 
 from .models import Conversation, Rejection
+from .platform import PlatformError, resolve_messenger
 from .services import post_message
 
 QUEUE_SIZE = 50
@@ -24,8 +25,17 @@ QUEUE_SIZE = 50
 @xframe_options_sameorigin
 def chat_window(request: HttpRequest) -> HttpResponse:
     """GET /sandbox/chat/?messenger=<slug>: the sandbox chat window, framed same-origin."""
-    messenger = request.GET.get("messenger", "")
-    response = render(request, "sandbox/chat.html", {"messenger": messenger[:100]})
+    messenger = request.GET.get("messenger", "")[:100]
+    try:  # the header wears the brand's name and colour from the messenger's public setup
+        config = resolve_messenger(messenger)
+    except PlatformError:
+        config = None  # a neutral header; opening the session reports the problem
+    context = {
+        "messenger": messenger,
+        "brand_name": (config.brand_name if config else "") or "Support",
+        "brand_color": config.brand_color if config else "",
+    }
+    response = render(request, "sandbox/chat.html", context)
     response["Content-Security-Policy"] = build_policy({"frame-ancestors": ["'self'"]})
     response["Cache-Control"] = "no-store"
     return response
