@@ -161,7 +161,7 @@ def backup_codes_view(request):
     if not codes:
         request.session.pop(BACKUP_CODES_SESSION_KEY, None)
         return redirect("accounts:home")
-    form = BackupCodesSavedForm(request.POST or None)
+    form = BackupCodesSavedForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
