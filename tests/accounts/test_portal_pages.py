@@ -192,7 +192,7 @@ def test_backup_codes_need_an_explicit_i_have_saved_them(customer):
 
 @pytest.mark.django_db
 def test_unsaved_backup_codes_are_not_in_the_session_store_in_clear(customer):
-    client, codes = _enrolled(customer)
+    _, codes = _enrolled(customer)
     stored = " ".join(Session.objects.values_list("session_data", flat=True))
     decoded = " ".join(str(s.get_decoded()) for s in Session.objects.all())
     assert codes and not any(code in stored or code in decoded for code in codes)
