@@ -7,6 +7,7 @@ and neutral), the chat window (verified conversation, agent reply, agent typing)
 session-ended state and the logout confirmation.
 """
 
+import json
 import os
 import re
 from pathlib import Path
@@ -181,3 +182,24 @@ def _totp(manual_key: str) -> str:
     key = re.sub(r"\s", "", manual_key)
     raw = base64.b32decode(key + "=" * (-len(key) % 8))
     return f"{TOTP(raw).token():06d}"
+
+
+def test_screenshot_of_a_rejected_identity(
+    browser, portal, branded, customer, totp_device, messenger, shots
+):
+    context = session_context(browser, portal, customer.user, totp_device)
+    page = context.new_page()
+
+    def tamper(route):
+        response = route.fetch()
+        body = response.json()
+        header, payload, signature = body["token"].split(".")
+        body["token"] = f"{header}.{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route("**/api/v1/messaging/token", tamper)
+    page.goto("/")
+    page.click("#chat-button")
+    page.wait_for_selector("#chat-status[data-state=error]", timeout=20000)
+    shots(page, "chat-rejected", frame=lambda: _chat_frame(page), before=_scroll_to_chat)
+    context.close()

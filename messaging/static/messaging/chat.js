@@ -260,6 +260,7 @@ function boot() {
     button.disabled = state === "connecting";
     if (state === "error") {
       status.setAttribute("role", "alert");
+      status.setAttribute("aria-live", "assertive");
       const actions = document.createElement("span");
       actions.className = "actions";
       if (LOGIN_AGAIN.has(code)) {
@@ -285,6 +286,7 @@ function boot() {
       status.append(" ", actions);
     } else {
       status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
     }
   };
 

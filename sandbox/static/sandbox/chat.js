@@ -380,4 +380,10 @@ $("body").addEventListener("input", () => {
   typing();
 });
 
-tell({ type: "sandbox:ready" });
+if (window.parent === window) {
+  // opened on its own, not framed by a portal page: nobody will send a token
+  status("Open this chat from the Chat with support button of your portal.");
+  document.querySelector(".spinner").hidden = true;
+} else {
+  tell({ type: "sandbox:ready" });
+}
