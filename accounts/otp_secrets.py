@@ -22,6 +22,7 @@ import hashlib
 from binascii import unhexlify
 
 from brands import encryption
+from brands.errors import KeyDecryptionFailed
 
 BACKUP_DIGEST_PREFIX = "h"
 BACKUP_DIGEST_ITERATIONS = 50_000
@@ -78,5 +79,5 @@ def unsaved_codes_open(sealed: str, *, user_id: int) -> list[str]:
     """The codes of ``unsaved_codes_seal``; an empty list when they no longer open."""
     try:
         return encryption.unseal(sealed, context=f"unsaved-codes:{user_id}").decode().split()
-    except Exception:  # a rotated key-encryption key, a damaged value: nothing to show
+    except (KeyDecryptionFailed, UnicodeDecodeError):  # a retired KEK, a damaged value
         return []

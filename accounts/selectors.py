@@ -24,7 +24,8 @@ def portal_brand_for_user(user: User) -> Brand | None:
     and only when the customer belongs to exactly one active brand: a customer of several
     brands sees the neutral portal.
     """
-    if not (user.is_authenticated and user.is_verified()):
+    is_verified = getattr(user, "is_verified", None)  # set by django-otp's middleware
+    if not (user.is_authenticated and callable(is_verified) and is_verified()):
         return None
     brands = list(Brand.objects.filter(memberships__customer__user=user, is_active=True)[:2])
     return brands[0] if len(brands) == 1 else None

@@ -153,8 +153,9 @@ BACKUP_CODES_SESSION_KEY = "accounts_unsaved_backup_codes"
 def backup_codes_view(request):
     """The new backup codes, with copy / download / print, until "I have saved them".
 
-    The codes stay in the (server-side) session only until that confirmation; the portal
-    home sends the customer back here while they are unconfirmed.
+    Until that confirmation the codes stay in the session, sealed under the key-encryption
+    key (``otp_secrets.unsaved_codes_seal``); the portal home sends the customer back here
+    while they are unconfirmed.
     """
     sealed = request.session.get(BACKUP_CODES_SESSION_KEY)
     codes = otp_secrets.unsaved_codes_open(sealed, user_id=request.user.pk) if sealed else []

@@ -18,10 +18,11 @@ _CACHE_ATTR = "_portal_brand"
 @register.simple_tag(takes_context=True)
 def portal_brand(context):
     request = context.get("request")
-    if request is None:
+    user = getattr(request, "user", None)  # error pages may render before the middleware
+    if user is None:
         return None
     if not hasattr(request, _CACHE_ATTR):
-        brand = selectors.portal_brand_for_user(request.user)
+        brand = selectors.portal_brand_for_user(user)
         if brand is not None and brand.logo_url.startswith("https://"):
             parts = urlsplit(brand.logo_url)
             csp_allow(request, "img-src", f"https://{parts.netloc}")
