@@ -181,3 +181,33 @@ def test_backup_codes_download_as_a_text_file(browser, portal, customer):
     page.click("text=Continue to the portal")
     page.wait_for_selector("#customer-name")
     context.close()
+
+
+def test_a_chat_window_that_never_answers_does_not_leave_a_waiting_frame(customer_page, messenger):
+    page = customer_page
+    page.route(
+        "**/sandbox/chat/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<p>…</p>"),
+    )
+    page.clock.install()
+    page.goto("/")
+    page.click("#chat-button")
+    page.clock.fast_forward("00:11")  # past the glue's 10 s wait for the window
+    page.wait_for_selector("#chat-status[data-state=error]")
+    assert "did not answer in time" in page.inner_text("#chat-status")
+    assert page.locator("#chat-container").is_hidden()
+    assert page.locator("#chat-retry").is_visible()
+
+
+def test_the_chat_window_opened_on_its_own_says_where_to_start(page_in_portal):
+    page = page_in_portal
+    page.goto("/sandbox/chat/?messenger=acme-web")
+    page.wait_for_selector("#status-text:has-text('Chat with support button')")
+    assert page.locator(".spinner").is_hidden()
+
+
+@pytest.fixture
+def page_in_portal(browser, portal):
+    context = browser.new_context(base_url=portal.url)
+    yield context.new_page()
+    context.close()

@@ -353,6 +353,7 @@ function boot() {
       });
       return;
     }
+    writeTabMark(null); // a vendor widget restores itself (the localStorage mark below)
     onStatus("connecting", "Opening the chat…");
     let adapter;
     try {
