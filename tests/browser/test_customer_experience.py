@@ -211,3 +211,22 @@ def page_in_portal(browser, portal):
     context = browser.new_context(base_url=portal.url)
     yield context.new_page()
     context.close()
+
+
+def test_a_chat_reopened_by_a_reload_leaves_the_keyboard_focus_alone(customer_page, messenger):
+    page = customer_page
+    page.goto("/")
+    _chat(page)
+    page.reload()
+    page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
+    frame = next(f for f in page.frames if "/sandbox/chat/" in f.url)
+    frame.locator("#conversation").wait_for()
+    assert page.evaluate("document.activeElement.tagName") != "IFRAME"
+    # a click on Chat is an intent to write: the composer takes the focus
+    page.click("#chat-button")
+    for _ in range(100):  # polled: wait_for_function would need 'unsafe-eval' under the CSP
+        if frame.evaluate("document.activeElement.id") == "body":
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("document.activeElement.tagName") == "IFRAME"
+    assert frame.evaluate("document.activeElement.id") == "body"

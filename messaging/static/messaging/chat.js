@@ -79,7 +79,9 @@ export class SandboxAdapter {
 
   // OpenID Connect messengers (Genesys) pass getAuthCode: the window gets a fresh one-time
   // code ({authCode, redirectUri, nonce, codeVerifier?}) instead of a token, every time.
-  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus }) {
+  // restored: reopened by a page load, not by a click; the window then leaves the keyboard
+  // focus where it is (a page that moves focus on load disorients screen-reader users).
+  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus, restored = false }) {
     const frame = document.createElement("iframe");
     frame.title = "Chat with support";
     frame.src = `${this.chatUrl}?messenger=${encodeURIComponent(messenger)}`;
@@ -116,9 +118,9 @@ export class SandboxAdapter {
       }
       if (closed) return;
       if (getAuthCode) {
-        post({ type: "sandbox:authcode", authCode: proof, clickedAt });
+        post({ type: "sandbox:authcode", authCode: proof, clickedAt, focus: !restored });
       } else {
-        post({ type: "sandbox:token", token: proof, clickedAt });
+        post({ type: "sandbox:token", token: proof, clickedAt, focus: !restored });
       }
       verdictTimer = setTimeout(() => fail("timeout"), VERDICT_TIMEOUT_MS);
     };
@@ -179,6 +181,7 @@ export class SandboxAdapter {
       },
       retry: sendFreshToken,
       focus() {
+        restored = false; // the customer clicked Chat: the composer takes the focus
         container.hidden = false;
         frame.focus();
       },
@@ -346,6 +349,7 @@ function boot() {
       session = sandbox.open({
         container,
         messenger: chosen,
+        restored: resumed,
         clickedAt,
         getToken: async () => (await fetchToken(chosen)).token,
         getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(chosen) : null,

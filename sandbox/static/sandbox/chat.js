@@ -3,7 +3,9 @@
 // postMessage protocol with window.parent (targetOrigin = location.origin; incoming
 // messages are accepted only when event.origin === location.origin and come from the parent):
 //   window -> parent  {type: "sandbox:ready"}                       on load
-//   parent -> window  {type: "sandbox:token", token, clickedAt, pageAttributes?}
+//   parent -> window  {type: "sandbox:token", token, clickedAt, pageAttributes?, focus?}
+//                      (focus false: reopened by a page load, the composer does not take
+//                      the keyboard focus)
 //   parent -> window  {type: "sandbox:authcode", authCode: {authCode, redirectUri, nonce,
 //                      codeVerifier?}, clickedAt}   (OpenID Connect platforms: Genesys)
 //   window -> parent  {type: "sandbox:verified", conversation, resumed}  session opened
@@ -36,6 +38,7 @@ const state = {
   lastId: 0,
   timer: null,
   lastTypingSent: 0,
+  focus: true,
 };
 
 // The brand's colour (a #RRGGBB from the messenger's public setup); CSSOM, so the window's
@@ -96,9 +99,11 @@ function tokenExpired() {
 
 // ``authCode``: OpenID Connect platforms (Genesys) sign in with the page plugin's one-time
 // code instead of a token; the platform redeems it server side.
-async function openSession(token, clickedAt, pageAttributes, authCode = null) {
+async function openSession(token, clickedAt, pageAttributes, authCode = null, focus = true) {
   if (state.phase === "connecting") return;
+  state.focus = focus;
   if (state.phase === "verified") {
+    if (focus) $("body").focus();
     // Already open: the conversation is authorised by its secret, not by a token.
     tell({ type: "sandbox:verified", conversation: state.conversation, resumed: true });
     return;
@@ -151,7 +156,7 @@ function verified(data) {
   $("who").textContent = [who.firstName, who.lastName].filter(Boolean).join(" ") || "a verified customer";
   $("head-sub").textContent = "Support chat · verified";
   show("conversation");
-  $("body").focus();
+  if (state.focus) $("body").focus();
   tell({ type: "sandbox:verified", conversation: data.conversation, resumed: Boolean(data.resumed) });
   poll();
 }
@@ -350,9 +355,9 @@ window.addEventListener("message", (event) => {
   const message = event.data;
   if (!message || typeof message !== "object") return;
   if (message.type === "sandbox:token" && typeof message.token === "string") {
-    openSession(message.token, message.clickedAt, message.pageAttributes);
+    openSession(message.token, message.clickedAt, message.pageAttributes, null, message.focus !== false);
   } else if (message.type === "sandbox:authcode" && message.authCode && typeof message.authCode === "object") {
-    openSession(null, message.clickedAt, message.pageAttributes, message.authCode);
+    openSession(null, message.clickedAt, message.pageAttributes, message.authCode, message.focus !== false);
   }
 });
 
