@@ -48,6 +48,17 @@ class BrandAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("slug", "name", "is_active")}),
         ("Issuer", {"fields": ("issuer", "issuer_display", "jwks_link", "rotation_link")}),
+        (
+            "What customers see",
+            {
+                "fields": (
+                    "logo_url",
+                    ("primary_color", "header_color"),
+                    ("support_phone", "support_email"),
+                    ("support_url", "support_hours"),
+                )
+            },
+        ),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
     inlines = [MessengerInline]

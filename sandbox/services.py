@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -25,12 +27,17 @@ MAX_PAGE_ATTRIBUTES = 20
 MAX_MESSAGE_LENGTH = 2000
 
 
+# A conversation can be picked up again for this long after its last activity.
+RESUME_WINDOW = timedelta(hours=8)
+
+
 @dataclass
 class SessionOutcome:
     conversation: Conversation | None
     secret: str | None
     result: VerificationResult
     rejection: Rejection | None = None
+    resumed: bool = False
 
 
 def parse_clicked_at(value: object) -> datetime | None:
@@ -134,11 +141,16 @@ def open_session(
     page_attributes: object = None,
     client_address: str = "",
     auth_code: object = None,
+    resume: object = None,
 ) -> SessionOutcome:
     """Verify ``token`` for ``messenger``; open a conversation or record the rejection.
 
     OpenID Connect platforms (Genesys) receive ``auth_code`` instead: the page plugin's
     ``{authCode, redirectUri, nonce, codeVerifier?}``, redeemed as ``sandbox.genesys`` says.
+    ``resume``: the id of a conversation the chat window had open (a reload, a second Chat
+    click). It is picked up again, with a new secret, only when the freshly verified identity
+    is the same customer on the same messenger and it was active within ``RESUME_WINDOW``;
+    otherwise a new conversation opens. The id alone proves nothing: the token does.
     Raises UnknownMessenger for a messenger the portal does not know.
     """
     received_at = timezone.now()
@@ -171,6 +183,19 @@ def open_session(
     view = config.verifier_profile().certified(claims)
     verified_at = timezone.now()
     secret = Conversation.new_secret()
+    previous = _resumable(
+        resume, messenger=messenger, subject=_fit(Conversation, "subject", view.get("sub"))
+    )
+    if previous is not None:
+        Conversation.objects.filter(pk=previous.pk).update(
+            secret_hash=hash_secret(secret),
+            kid=_fit(Conversation, "kid", result.kid),
+            jti=_fit(Conversation, "jti", claims.get("jti")),
+            token_issued_at=_timestamp(claims.get("iat")),
+            token_expires_at=_timestamp(claims.get("exp")) or previous.token_expires_at,
+        )
+        previous.refresh_from_db()
+        return SessionOutcome(previous, secret, result, resumed=True)
     with transaction.atomic():
         conversation = Conversation.objects.create(
             secret_hash=hash_secret(secret),
@@ -198,6 +223,24 @@ def open_session(
             client_address=_fit(Conversation, "client_address", client_address),
         )
     return SessionOutcome(conversation, secret, result)
+
+
+def _resumable(resume: object, *, messenger: str, subject: str) -> Conversation | None:
+    if not isinstance(resume, str) or not subject:
+        return None
+    try:
+        conversation_id = uuid.UUID(resume)
+    except ValueError:
+        return None
+    conversation = Conversation.objects.filter(
+        pk=conversation_id, messenger=messenger, subject=subject
+    ).first()
+    if conversation is None:
+        return None
+    last = conversation.last_message_at or conversation.created_at
+    if timezone.now() - last > RESUME_WINDOW:
+        return None
+    return conversation
 
 
 def post_message(
@@ -228,3 +271,20 @@ def identity_view(conversation: Conversation) -> dict:
 def conversation_mark_read(*, conversation: Conversation) -> None:
     """An agent has seen ``conversation`` up to now: the queue stops marking it unread."""
     Conversation.objects.filter(pk=conversation.pk).update(agent_read_at=timezone.now())
+
+
+TYPING_SECONDS = 6
+
+
+def _typing_key(conversation: Conversation, sender: str) -> str:
+    return f"sandbox:typing:{conversation.pk}:{sender}"
+
+
+def typing_mark(conversation: Conversation, *, sender: str) -> None:
+    """``sender`` ("customer" or "agent") is typing; lapses after ``TYPING_SECONDS``."""
+    cache.set(_typing_key(conversation, sender), True, TYPING_SECONDS)
+
+
+def typing_now(conversation: Conversation) -> dict:
+    """Who is typing right now: ``{"agent": bool, "customer": bool}`` (shared cache)."""
+    return {s: bool(cache.get(_typing_key(conversation, s))) for s in ("agent", "customer")}
