@@ -1,5 +1,8 @@
 """Django settings. Values that vary by deployment come from ``config.env`` only."""
 
+import os
+import tempfile
+
 from config import env as E
 
 BASE_DIR = E.BASE_DIR
@@ -72,7 +75,24 @@ if E.DATABASE_URL:
     DATABASES = {"default": E.env.db_url_config(E.DATABASE_URL)}
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": E.SQLITE_PATH}}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": E.SQLITE_PATH,
+            # The threaded dev server and the browser tests' live server write from several
+            # threads: WAL lets readers go on beside a writer, and IMMEDIATE transactions wait
+            # for the write lock (up to the timeout) instead of failing on a lock upgrade.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            # Tests on a file too: the in-memory shared-cache database has table locks that
+            # fail at once ("database table is locked") when the live server's thread and
+            # the test's overlap. One file per test process.
+            "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.db")},
+        }
+    }
     # The events' covering index (INCLUDE columns) is a PostgreSQL optimisation; SQLite
     # ignores the extra columns, which needs no warning on every command of the demo.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
