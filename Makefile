@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: demo install test lint format check ci benchmark
+.PHONY: demo install test lint format check ci benchmark bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ check: install
 
 benchmark: install
 	$(BIN)/python scripts/benchmark.py
+
+## Token endpoint vs its floor, the signature and the Node peer under wrk (docs/benchmarks.md)
+bench: install
+	$(BIN)/python scripts/bench.py
 
 ci:
 	bash .ci/run
