@@ -88,6 +88,12 @@ else:
         }
     }
 
+# Sessions: with Redis, read from the cache and written through to the database
+# ("cached_db"): no database read per request, and a Redis restart logs nobody out. Django's
+# cached_db falls back to the database when the cache cannot be read.
+if E.REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+from config import throttling_redis
+
 
 @dataclass(frozen=True)
 class Bucket:
@@ -111,6 +113,11 @@ def reserve(buckets: Sequence[Bucket]) -> None:
     does not use up a username's allowance.
     """
     now = _now()
+    if throttling_redis.enabled():  # the same steps in one round trip
+        waits = [w for w in throttling_redis.reserve_waits(buckets, now) if w > 0]
+        if waits:
+            raise Throttled(max(waits))
+        return
     taken: list[tuple[Bucket, int]] = []
     waits: list[int] = []
     for bucket in buckets:

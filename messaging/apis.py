@@ -87,7 +87,11 @@ class TokenIssueApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request):
-        customer, messenger = _customer_and_messenger(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer, messenger = selectors.chat_party(
+            slug=data.validated_data["messenger"], user=request.user
+        )
         issued = services.token_issue(
             customer=customer,
             messenger=messenger,
