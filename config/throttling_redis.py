@@ -46,7 +46,7 @@ for i = 1, #KEYS do
   local count = redis.call('INCR', counter)
   counters[i] = counter
   if count > limit then
-    waits[i] = since + window - now
+    waits[i] = math.max(1, since + window - now)
     over = true
   else
     waits[i] = 0

@@ -31,6 +31,7 @@ it did nothing but the floor's work and the signature.
 Environment (defaults): BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_DB
 (portal_bench; the peer uses <BENCH_DB>_node), BENCH_REDIS (redis://127.0.0.1:6379/7),
 BENCH_PORT (8012), BENCH_NODE_PORT (8013), BENCH_WORKERS (gunicorn processes, 2 x cores),
+BENCH_WORKER_THREADS (threads per gunicorn process, 4),
 BENCH_NODE_WORKERS (cores), BENCH_SESSIONS (3000), BENCH_ROUNDS (3), BENCH_DURATION (5 s),
 BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_SCRATCH (/tmp/portal-bench),
 BENCH_NOTE (free text for the docs, e.g. the machine's other load), BENCH_ONLY (comma list of
@@ -72,6 +73,7 @@ REDIS = _env("BENCH_REDIS", "redis://127.0.0.1:6379/7")
 PORT = int(_env("BENCH_PORT", "8012"))
 NODE_PORT = int(_env("BENCH_NODE_PORT", "8013"))
 WORKERS = int(_env("BENCH_WORKERS", str(2 * CORES)))
+WORKER_THREADS = int(_env("BENCH_WORKER_THREADS", "4"))
 NODE_WORKERS = int(_env("BENCH_NODE_WORKERS", str(CORES)))
 SESSIONS = int(_env("BENCH_SESSIONS", "3000"))
 ROUNDS = int(_env("BENCH_ROUNDS", "3"))
@@ -150,7 +152,7 @@ def portal_env(prefix: str) -> dict[str, str]:
         "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
         "PUBLIC_BASE_URL": f"https://{HOST}",
         "KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "DATABASE_URL": f"{PG}/{DB}",
+        "DATABASE_URL": f"{PG}/{DB}" + _env("BENCH_DB_OPTIONS", ""),
         "REDIS_URL": REDIS,
         "CACHE_KEY_PREFIX": prefix,
         "TRUSTED_PROXY_COUNT": "1",
@@ -238,10 +240,11 @@ def setup_portal(env: dict) -> Path:
 
 
 def start_portal(env: dict) -> None:
-    log(f"gunicorn: {WORKERS} workers on 127.0.0.1:{PORT}")
+    log(f"gunicorn: {WORKERS} workers x {WORKER_THREADS} threads on 127.0.0.1:{PORT}")
     start(
         [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", str(WORKERS), "--backlog", "2048", "--worker-tmp-dir", "/dev/shm"],
+         "--workers", str(WORKERS), "--threads", str(WORKER_THREADS), "--backlog", "2048",
+         "--worker-tmp-dir", "/dev/shm"],
         env, "gunicorn.log",
     )  # fmt: skip
     wait_http(PORT, "/healthz")
@@ -554,7 +557,8 @@ def render(started, results, signs, paced, load_before, load_after) -> str:
     lines = [
         f"## make bench, {started:%Y-%m-%d %H:%M} UTC",
         "",
-        f"Machine: {machine()}. {versions()}. gunicorn {WORKERS} sync workers, Node peer "
+        f"Machine: {machine()}. {versions()}. gunicorn {WORKERS} workers x {WORKER_THREADS} "
+        f"threads (gthread), Node peer "
         f"{NODE_WORKERS} workers, wrk -t{THREADS} -c{CONNECTIONS}, {ROUNDS} rounds x "
         f"{DURATION} s per target (medians), {SESSIONS} verified sessions rotated (throttles on "
         f"at their production rates). Load average before/after: "
