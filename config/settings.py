@@ -30,6 +30,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Request-ID in and out, and on every log line (config.request_id)
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # API paths: body cap (413) and JSON errors for unexpected failures (config.api_guard)
     "config.api_guard.ApiGuardMiddleware",
@@ -128,7 +130,7 @@ WHITENOISE_MANIFEST_STRICT = False
 
 # --- HTTP security (check --deploy clean when PUBLIC_BASE_URL is https) ---
 SECURE_SSL_REDIRECT = E.SECURE_SSL_REDIRECT
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if E.HTTPS else None
 SECURE_HSTS_SECONDS = E.HSTS_SECONDS
 SECURE_HSTS_INCLUDE_SUBDOMAINS = E.HTTPS
@@ -186,11 +188,23 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["config.schema.portal_endpoints_only"],
 }
 
+# One JSON object per line on stderr, each with the request id (config.logs, config.request_id).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": E.LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers would print these a second time, in plain text
+        "django": {"handlers": ["console"], "level": E.LOG_LEVEL, "propagate": False},
+    },
 }
