@@ -76,7 +76,8 @@ else:
 if E.REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, reusing its client objects (config.cache)
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": E.REDIS_URL,
             "KEY_PREFIX": E.CACHE_KEY_PREFIX,
         }

@@ -7,7 +7,7 @@ of each name, integers stored as plain Redis integers, which is how Django's Red
 stores ints), atomically, for every bucket of the call at once. ``release`` and ``reset``
 keep working on the same keys through the cache API.
 
-Used only when the default cache is Django's ``RedisCache``; its ``LOCATION`` is where the
+Used only when the default cache is Django's ``RedisCache`` (or a subclass); its ``LOCATION`` is where the
 script runs (one client per process, redis-py's pool is fork-safe).
 """
 
@@ -18,9 +18,8 @@ from collections.abc import Sequence
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
-
-REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 # KEYS[i]: the cache key of bucket i's window start; ARGV: now, then per bucket the cache key
 # of its counter name (without the ":<since>" suffix), its limit and its window (seconds).
@@ -66,7 +65,8 @@ _location = None
 
 
 def enabled() -> bool:
-    return settings.CACHES.get("default", {}).get("BACKEND") == REDIS_BACKEND
+    """The default cache is Django's Redis backend (or ``config.cache``'s subclass)."""
+    return isinstance(caches["default"], RedisCache)
 
 
 def _reserve_script():

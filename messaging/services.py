@@ -201,16 +201,32 @@ def rows_insert_together(*rows: models.Model) -> None:
         return
     statements, params = [], []
     for row in rows:
-        meta = row._meta
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-        query = InsertQuery(type(row))
-        query.insert_values(fields, [row])
-        ((sql, row_params),) = query.get_compiler(connection=connection).as_sql()
+        sql, fields = _insert_statement(type(row), connection)
         statements.append(sql)
-        params.extend(row_params)
+        params.extend(
+            field.get_db_prep_save(field.pre_save(row, True), connection=connection)
+            for field in fields
+        )
     ctes = ", ".join(f"audit_{i} AS ({sql})" for i, sql in enumerate(statements[:-1]))
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {ctes} {statements[-1]}" if ctes else statements[-1], params)
+
+
+_statements: dict[tuple[type, str], tuple[str, list]] = {}
+
+
+def _insert_statement(model: type[models.Model], connection) -> tuple[str, list]:
+    """The INSERT of one ``model`` row as Django's compiler writes it, and its fields in
+    parameter order; compiled once per model (the text never changes, only the values)."""
+    key = (model, connection.alias)
+    if key not in _statements:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+        query = InsertQuery(model)
+        query.insert_values(fields, [model()])
+        ((sql, _),) = query.get_compiler(connection=connection).as_sql()
+        _statements[key] = (sql, fields)
+    return _statements[key]
 
 
 def _ip_or_none(address: str | None) -> str | None:
