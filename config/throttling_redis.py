@@ -7,8 +7,9 @@ of each name, integers stored as plain Redis integers, which is how Django's Red
 stores ints), atomically, for every bucket of the call at once. ``release`` and ``reset``
 keep working on the same keys through the cache API.
 
-Used only when the default cache is Django's ``RedisCache`` (or a subclass); its ``LOCATION`` is where the
-script runs (one client per process, redis-py's pool is fork-safe).
+Used only when the default cache is Django's ``RedisCache`` (or a subclass); its
+``LOCATION`` is where the script runs (one client per process; redis-py's pool is
+fork-safe).
 """
 
 from __future__ import annotations
