@@ -35,6 +35,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # API paths: body cap (413) and JSON errors for unexpected failures (config.api_guard)
     "config.api_guard.ApiGuardMiddleware",
+    # pages: 503 instead of 500 while PostgreSQL or Redis is unreachable (config.outage)
+    "config.outage.OutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
