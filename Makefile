@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: demo install test lint format check ci benchmark bench
+.PHONY: demo install test lint format check ci benchmark bench bench-scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ benchmark: install
 ## Token endpoint vs its floor, the signature and the Node peer under wrk (docs/benchmarks.md)
 bench: install
 	$(BIN)/python scripts/bench.py
+
+## The token endpoint with 1 vs 1,000,000 customers and 1 vs 100 brands x 50 keys
+bench-scale: install
+	$(BIN)/python scripts/bench.py scale
 
 ci:
 	bash .ci/run

@@ -141,7 +141,7 @@ def drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def portal_env(prefix: str) -> dict[str, str]:
+def portal_env(prefix: str, db: str = DB) -> dict[str, str]:
     from cryptography.fernet import Fernet
 
     return {
@@ -152,7 +152,7 @@ def portal_env(prefix: str) -> dict[str, str]:
         "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
         "PUBLIC_BASE_URL": f"https://{HOST}",
         "KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "DATABASE_URL": f"{PG}/{DB}" + _env("BENCH_DB_OPTIONS", ""),
+        "DATABASE_URL": f"{PG}/{db}" + _env("BENCH_DB_OPTIONS", ""),
         "REDIS_URL": REDIS,
         "CACHE_KEY_PREFIX": prefix,
         "TRUSTED_PROXY_COUNT": "1",
@@ -205,9 +205,14 @@ def stop_all() -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def setup_portal(env: dict) -> Path:
-    log(f"database {DB}: fresh, migrated with production settings")
-    recreate_database(DB)
+def setup_portal(
+    env: dict,
+    db: str = DB,
+    extra_customers: int = EXTRA_CUSTOMERS,
+    extra_brands: int = EXTRA_BRANDS,
+) -> Path:
+    log(f"database {db}: fresh, migrated with production settings")
+    recreate_database(db)
     run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT)
     log(f"{SESSIONS} customers of brand bench, each with a confirmed authenticator")
     run(
@@ -215,39 +220,39 @@ def setup_portal(env: dict) -> Path:
         env=env,
         cwd=ROOT,
     )
-    sessions = SCRATCH / "sessions.tsv"
+    sessions = SCRATCH / f"sessions-{db}.tsv"
     run([PY, "scripts/bench_world.py", str(SESSIONS), str(sessions)], env=env, cwd=ROOT)
-    if EXTRA_CUSTOMERS:
-        log(f"scale: {EXTRA_CUSTOMERS} more customers")
+    if extra_customers:
+        log(f"{db}: {extra_customers} more customers")
         run(
-            [PY, "manage.py", "generate_scale", "--customers", str(EXTRA_CUSTOMERS),
+            [PY, "manage.py", "generate_scale", "--customers", str(extra_customers),
              "--brand", "bench", "--prefix", "extra", "--batch", "10000"],
             env=env, cwd=ROOT,
         )  # fmt: skip
-    if EXTRA_BRANDS:
-        log(f"scale: {EXTRA_BRANDS} brands x {KEYS_PER_BRAND} keys")
+    if extra_brands:
+        log(f"{db}: {extra_brands} brands x {KEYS_PER_BRAND} keys")
         run(
-            [PY, "manage.py", "generate_scale", "--brands", str(EXTRA_BRANDS),
+            [PY, "manage.py", "generate_scale", "--brands", str(extra_brands),
              "--keys", str(KEYS_PER_BRAND)],
             env=env, cwd=ROOT,
         )  # fmt: skip
-    if EXTRA_CUSTOMERS or EXTRA_BRANDS:
+    if extra_customers or extra_brands:
         import psycopg
 
-        with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
+        with psycopg.connect(f"{PG}/{db}", autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
     return sessions
 
 
-def start_portal(env: dict) -> None:
-    log(f"gunicorn: {WORKERS} workers x {WORKER_THREADS} threads on 127.0.0.1:{PORT}")
+def start_portal(env: dict, port: int = PORT, name: str = "gunicorn") -> None:
+    log(f"{name}: {WORKERS} workers x {WORKER_THREADS} threads on 127.0.0.1:{port}")
     start(
-        [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+        [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(WORKERS), "--threads", str(WORKER_THREADS), "--backlog", "2048",
          "--worker-tmp-dir", "/dev/shm"],
-        env, "gunicorn.log",
+        env, f"{name}.log",
     )  # fmt: skip
-    wait_http(PORT, "/healthz")
+    wait_http(port, "/healthz")
 
 
 def find_peer() -> Path:
@@ -529,6 +534,99 @@ def main() -> None:
                     log(f"could not drop {name}: {exc}")
 
 
+SCALE_POINTS = [
+    # (name, extra customers, extra brands with KEYS_PER_BRAND keys each)
+    ("1 brand, {n} customers", 0, 0),
+    ("1,000,000 more customers", 1_000_000, 0),
+    ("100 more brands x 50 keys", 0, 100),
+]
+
+
+def scale_main() -> None:
+    """``make bench-scale``: the token endpoint on databases of different sizes, one server
+    each, measured in interleaved rounds (so machine drift hits every size alike)."""
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC)
+    load_before = os.getloadavg()
+    wrk_bin = ensure_wrk()
+    points = []
+    customers = int(_env("BENCH_SCALE_CUSTOMERS", "1000000"))
+    brands = int(_env("BENCH_SCALE_BRANDS", "100"))
+    try:
+        for i, (label, extra_customers, extra_brands) in enumerate(SCALE_POINTS):
+            extra_customers = customers if extra_customers else 0
+            extra_brands = brands if extra_brands else 0
+            label = (
+                f"{SESSIONS:,} customers, 1 brand x 2 keys"
+                if not (extra_customers or extra_brands)
+                else f"{SESSIONS + extra_customers:,} customers, 1 brand x 2 keys"
+                if extra_customers
+                else f"{SESSIONS:,} customers, {1 + extra_brands} brands ({extra_brands} x "
+                f"{KEYS_PER_BRAND} keys + 1 x 2)"
+            )
+            db = f"{DB}_scale{i}"
+            prefix = f"bench{secrets.token_hex(4)}"
+            env = portal_env(prefix, db)
+            sessions = setup_portal(env, db, extra_customers, extra_brands)
+            port = PORT + 3 + i
+            start_portal(env, port, f"gunicorn-scale{i}")
+            points.append({"label": label, "db": db, "prefix": prefix, "port": port,
+                           "sessions": sessions})  # fmt: skip
+        common = {"Host": HOST, "X-Forwarded-Proto": "https", "Origin": f"https://{HOST}",
+                  "Content-Type": "application/json"}  # fmt: skip
+        todo = [
+            {"name": p["label"], "port": p["port"], "path": "/api/v1/messaging/token",
+             "method": "POST", "body": '{"messenger":"bench-rs"}', "headers": common,
+             "sessions": p["sessions"]}
+            for p in points
+        ]  # fmt: skip
+        for target in todo:
+            preflight({**target, "name": "token-rs256"})
+            wrk(wrk_bin, target, 2)
+        results: dict[str, list[dict]] = {t["name"]: [] for t in todo}
+        for round_no in range(ROUNDS):
+            order = todo if round_no % 2 == 0 else list(reversed(todo))
+            for target in order:
+                result = wrk(wrk_bin, target, DURATION)
+                results[target["name"]].append(result)
+                log(f"round {round_no + 1}/{ROUNDS} {target['name']}: {result['rps']:.0f} req/s")
+        base = statistics.median(r["rps"] for r in results[todo[0]["name"]])
+        lines = [
+            f"## make bench-scale, {started:%Y-%m-%d %H:%M} UTC",
+            "",
+            f"Machine: {machine()}. The token endpoint (RS256-3072) on one server per database, "
+            f"{ROUNDS} interleaved rounds x {DURATION} s (medians), wrk -t{THREADS} "
+            f"-c{CONNECTIONS}, {SESSIONS} verified sessions rotated. Load average before/after: "
+            f"{_loads(load_before)} / {_loads(os.getloadavg())}."
+            + (f" Note: {NOTE}" if NOTE else ""),
+            "",
+            "| database | req/s (median) | req/s per round | p50 ms | p99 ms | non-2xx "
+            "| vs first |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, rows in results.items():
+            rps = _med(rows, "rps")
+            bad = sum(r["non2xx"] + r["socket_errors"] for r in rows)
+            lines.append(
+                f"| {name} | {rps:.0f} | {' / '.join(format(r['rps'], '.0f') for r in rows)} "
+                f"| {_med(rows, 'p50_us') / 1000:.2f} | {_med(rows, 'p99_us') / 1000:.2f} "
+                f"| {bad} | {rps / base:.2f} |"
+            )
+        report = "\n".join(lines) + "\n"
+        print("\n" + report)
+        if WRITE_DOCS:
+            with open(ROOT / "docs" / "benchmarks.md", "a") as f:
+                f.write("\n" + report)
+            log("appended to docs/benchmarks.md")
+    finally:
+        stop_all()
+        for point in points:
+            cleanup_redis(point["prefix"])
+            if _env("BENCH_KEEP", "0") != "1":
+                with contextlib.suppress(Exception):
+                    drop_database(point["db"])
+
+
 def cleanup_redis(prefix: str) -> None:
     """Delete what this run put in Redis (its own key prefix, the peer's prefixes)."""
     try:
@@ -613,4 +711,4 @@ def render(started, results, signs, paced, load_before, load_after) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    scale_main() if sys.argv[1:] == ["scale"] else main()
