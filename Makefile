@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: demo install test lint format check ci benchmark bench bench-scale
+.PHONY: demo serve install test lint format check ci benchmark screenshots bench bench-scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +16,25 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
+## A development .env (DEBUG=true), so `.venv/bin/python manage.py ...` runs as written.
+## Never overwritten; production sets real values in the environment (.env.example).
+.env:
+	printf '%s\n' \
+	  '# Written by `make demo` for development on this machine (config/env.py reads it).' \
+	  '# Production: delete this file and set the variables of .env.example instead.' \
+	  'DEBUG=true' > $@
+	@echo "Wrote .env (DEBUG=true) for development."
+
 ## Install, migrate the embedded SQLite database, load the demo, serve on http://$(HOST)
-demo: install
-	DEBUG=true $(BIN)/python manage.py migrate --no-input
-	DEBUG=true $(BIN)/python manage.py seed_demo
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+demo: install .env
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST)
+
+## Serve again without reloading the demo data
+serve: install .env
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py runserver $(HOST)
 
 ## The whole test suite (SQLite and local cache unless DATABASE_URL / REDIS_URL are set)
 test: install
@@ -36,6 +50,10 @@ format: install
 
 check: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+## 1280 px and 390 px screenshots of the pages into docs/images/ (Chromium)
+screenshots: install
+	SCREENSHOTS_DIR=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_screenshots_*.py
 
 benchmark: install
 	$(BIN)/python scripts/benchmark.py

@@ -9,5 +9,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/verify/", views.verify_view, name="verify"),
     path("login/enroll/", views.enroll_view, name="enroll"),
+    path("login/backup-codes/", views.backup_codes_view, name="backup-codes"),
     path("logout/", views.logout_view, name="logout"),
+    path("theme/<slug:slug>.css", views.brand_theme_view, name="brand-theme"),
 ]

@@ -57,7 +57,7 @@ def public_document(view):
 
 
 def _max_age() -> int:
-    return int(conf.jwks_max_age().total_seconds())
+    return int(conf.get("JWKS_MAX_AGE").total_seconds())
 
 
 def _etag_matches(header: str, etag: str) -> bool:

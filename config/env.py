@@ -2,8 +2,9 @@
 
 Every variable is documented in ``.env.example`` and in the README's configuration table.
 Outside DEBUG a missing secret stops start-up with a message naming the variable
-(Zulip's ``get_mandatory_secret`` habit); in DEBUG development values are derived with a
-loud warning so the README's first command works on a fresh machine.
+(Zulip's ``get_mandatory_secret`` habit); in DEBUG development values are derived and one
+line on stderr says so (``make demo`` writes a ``.env`` with ``DEBUG=true``, so the README's
+commands run as written on a fresh machine).
 """
 
 import base64
@@ -25,8 +26,8 @@ DEBUG: bool = env.bool("DEBUG", default=False)
 _DEV_SECRET_KEY = "django-insecure-development-only-never-use-in-production"
 
 
-def _warn(message: str) -> None:
-    print(f"\n*** WARNING: {message} ***\n", file=sys.stderr)
+# Variables that got a development value; announced once, in one line, at the end.
+_DEVELOPMENT_VALUES: list[str] = []
 
 
 def mandatory(name: str, dev_default: str) -> str:
@@ -38,7 +39,7 @@ def mandatory(name: str, dev_default: str) -> str:
         raise ImproperlyConfigured(
             f"{name} is not set. It is required when DEBUG is off; see .env.example."
         )
-    _warn(f"{name} is not set; using a development value because DEBUG is on")
+    _DEVELOPMENT_VALUES.append(name)
     return dev_default
 
 
@@ -84,3 +85,11 @@ LOG_LEVEL: str = env.str("LOG_LEVEL", default="") or "INFO"
 SANDBOX_ENABLED: bool = env.bool("SANDBOX_ENABLED") if env.str("SANDBOX_ENABLED", "") else DEBUG
 # Bearer token of the Prometheus endpoint ``/metrics`` (reports); unset: the endpoint is off.
 REPORTS_METRICS_TOKEN: str = env.str("REPORTS_METRICS_TOKEN", default="").strip()
+
+if _DEVELOPMENT_VALUES and env.str("RUN_MAIN", default="") != "true":
+    # One line per process (runserver's reloading child stays quiet): development only.
+    print(
+        f"Development mode (DEBUG=true): development values for "
+        f"{', '.join(_DEVELOPMENT_VALUES)}; never run production like this.",
+        file=sys.stderr,
+    )

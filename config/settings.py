@@ -46,6 +46,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
+    # DEBUG: the plain 404.html instead of Django's URL list (config.error_pages); last, so
+    # the policy and the other headers above apply to the page it renders
+    "config.error_pages.PlainNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -74,6 +77,9 @@ if E.DATABASE_URL:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": E.SQLITE_PATH}}
+    # The events' covering index (INCLUDE columns) is a PostgreSQL optimisation; SQLite
+    # ignores the extra columns, which needs no warning on every command of the demo.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 if E.REDIS_URL:
     CACHES = {

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
 from config.health import healthz, readyz
@@ -17,6 +19,12 @@ urlpatterns = [
     path("", include("reports.urls")),  # /admin/reports/ before the admin's catch-all
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The schema in the browser: vendored Swagger UI (static/vendor/swagger-ui/), no CDN.
+    path(
+        "api/docs/",
+        ensure_csrf_cookie(TemplateView.as_view(template_name="api/docs.html")),
+        name="api-docs",
+    ),
     path("", include("brands.urls")),
     path("", include("messaging.urls")),
     path("", include("accounts.urls")),

@@ -305,6 +305,13 @@ class MessengerSetupApi(APIView):
         token_type = serializers.SerializerMethodField()
         token_lifetime = serializers.SerializerMethodField()
         discovery_uri = serializers.CharField(source="brand.discovery_url")
+        brand_name = serializers.CharField(
+            source="brand.name", help_text="What the chat window's header shows."
+        )
+        brand_color = serializers.CharField(
+            source="brand.primary_color",
+            help_text="The brand's colour (#RRGGBB, AA contrast on white), or empty.",
+        )
         attributes_url = serializers.SerializerMethodField(
             help_text="OpenID Connect clients: the certified-attributes API, `{sub}` to fill in."
         )

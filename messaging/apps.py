@@ -34,3 +34,9 @@ class MessagingConfig(AppConfig):
 
         for profile in profiles.all_profiles():
             platform_register(profile.platform_spec())
+
+        # accounts must not import messaging: hand the portal home its Chat with support panel
+        from accounts.panels import home_panel_register
+        from messaging.panels import chat_panel
+
+        home_panel_register("chat", chat_panel)

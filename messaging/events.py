@@ -20,6 +20,7 @@ import re
 from datetime import timedelta
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import Customer
@@ -36,10 +37,16 @@ BEACON_KINDS = (
     Kind.PLATFORM_REJECTED,
     Kind.UNVERIFIED_FALLBACK,
 )
-# A verifier reason code (ARCHITECTURE.md) or a vendor's, as an opaque short slug.
+# A verifier reason code (docs/architecture.md) or a vendor's, as an opaque short slug.
 _REASON = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A verification later than this after the click is not counted as an answer to it.
 MAX_GAP = timedelta(minutes=10)
+
+
+# Sent with ``since`` and ``until`` (aware datetimes or None: open-ended) when events of a
+# past period are created or deleted in bulk (``generate_events``, ``purge_events``), so that
+# anything derived from them (the reports' daily rollups) can drop what it summarised.
+events_rewritten = Signal()
 
 
 class InvalidBeacon(DomainError):

@@ -22,15 +22,15 @@ index that leads with the filtered column (time, brand or messenger).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Max, Min, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 
 from brands.models import Brand, Messenger
 from messaging.models import AuthEvent
+from reports import conf
 
 Kind = AuthEvent.Kind
 
@@ -41,13 +41,13 @@ GAP_BUCKETS_MS = (1000, 2000, 3000, 4000, 5000, 7500, 10000)
 
 def gap_target_ms() -> int:
     """REPORTS_GAP_TARGET_MS: click-to-verified target (default 5000 ms)."""
-    return int(getattr(settings, "REPORTS_GAP_TARGET_MS", 5000))
+    return int(conf.get("GAP_TARGET_MS"))
 
 
 def burst_threshold() -> int:
     """REPORTS_BURST_THRESHOLD: rejections per address or customer in one hour that make a
     burst (default 5)."""
-    return int(getattr(settings, "REPORTS_BURST_THRESHOLD", 5))
+    return int(conf.get("BURST_THRESHOLD"))
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ class Figures:
     gap_histogram: dict[int, int]
     signals: list[Signal]
     series: list[tuple[date | datetime, int, int, int]]
+    gap_precision: str = "exact"
 
     @property
     def attempts(self) -> int:
@@ -156,6 +157,7 @@ class Figures:
             "unverified_fallbacks": self.unverified_fallbacks,
             "gap_ms": self.gap_ms,
             "gap_samples": self.verified,
+            "gap_precision": self.gap_precision,
             "gap_target_ms": gap_target_ms(),
             "gap_breaches": self.gap_breaches,
             "fraud_signals": [s.as_dict() for s in self.signals],
@@ -205,90 +207,174 @@ BURST_SIGNALS = (
 )
 
 
+@dataclass
+class Tally:
+    """The additive figures of part of a scope: raw events, or whole rolled-up days.
+
+    ``counts`` by (kind, reason); ``gaps`` is the click-to-verified histogram {ms: n};
+    ``signals`` maps a signal kind to [count, first seen, last seen]; ``series`` maps a day
+    or hour to [attempts, verified, rejected]. Parts of one period add up exactly: every
+    figure is a sum, a minimum or a maximum, and bursts are per clock hour, which never
+    straddles a day.
+    """
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    gaps: dict[int, int] = field(default_factory=dict)
+    signals: dict[str, list] = field(default_factory=dict)
+    series: dict = field(default_factory=dict)
+
+    def count_add(self, kind: str, reason: str, n: int) -> None:
+        self.counts[(kind, reason)] = self.counts.get((kind, reason), 0) + n
+
+    def gap_add(self, value: int, n: int) -> None:
+        self.gaps[value] = self.gaps.get(value, 0) + n
+
+    def signal_add(self, kind: str, n: int, first: datetime, last: datetime) -> None:
+        entry = self.signals.setdefault(kind, [0, None, None])
+        entry[0] += n
+        entry[1] = min(filter(None, (entry[1], first)))
+        entry[2] = max(filter(None, (entry[2], last)))
+
+    def step_add(self, step, attempts: int = 0, verified: int = 0, rejected: int = 0) -> None:
+        entry = self.series.setdefault(step, [0, 0, 0])
+        entry[0] += attempts
+        entry[1] += verified
+        entry[2] += rejected
+
+    def merge(self, other: Tally) -> None:
+        for (kind, reason), n in other.counts.items():
+            self.count_add(kind, reason, n)
+        for value, n in other.gaps.items():
+            self.gap_add(value, n)
+        for kind, (n, first, last) in other.signals.items():
+            self.signal_add(kind, n, first, last)
+        for step, row in other.series.items():
+            self.step_add(step, *row)
+
+
 def report_figures(scope: Scope) -> Figures:
-    """Every figure of the report for ``scope`` (a handful of grouped queries)."""
-    events = scope.events()
+    """Every figure of the report for ``scope`` (a handful of grouped queries).
+
+    Periods longer than ``rollup_after_days()`` read their whole closed days from the daily
+    rollups (``reports.services``) and only the partial days at either end from the events;
+    shorter periods read the events alone, so their percentiles are exact to the millisecond.
+    """
+    from reports import services  # services builds rollups with this module's definitions
+
+    hourly = scope.until - scope.since <= timedelta(days=2)
+    days = services.rollup_days(scope)
+    tally = Tally()
+    if days is None:
+        tally.merge(_raw_tally(scope, hourly=hourly))
+    else:
+        first, last = days
+        services.days_ensure(first, last)
+        head_end = _day_start(first)
+        tail_start = _day_start(last + timedelta(days=1))
+        if scope.since < head_end:
+            tally.merge(_raw_tally(replace(scope, until=head_end), hourly=False))
+        tally.merge(services.days_tally(scope, first, last))
+        if tail_start < scope.until:
+            tally.merge(_raw_tally(replace(scope, since=tail_start), hourly=False))
     counts: dict[str, int] = {}
-    by_reason: dict[tuple[str, str], int] = {}
-    for row in events.values("kind", "reason").annotate(n=Count("*")).order_by():
-        counts[row["kind"]] = counts.get(row["kind"], 0) + row["n"]
-        by_reason[(row["kind"], row["reason"])] = row["n"]
+    for (kind, _reason), n in tally.counts.items():
+        counts[kind] = counts.get(kind, 0) + n
     rejected = {
         reason or "unknown": n
-        for (kind, reason), n in by_reason.items()
+        for (kind, reason), n in tally.counts.items()
         if kind == Kind.PLATFORM_REJECTED
     }
-    histogram = dict(
-        events.filter(kind=Kind.PLATFORM_VERIFIED, gap_ms__isnull=False)
-        .values_list("gap_ms")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
     return Figures(
         scope=scope,
         counts=counts,
         rejected=rejected,
-        gap_histogram=histogram,
-        signals=_signals(scope, by_reason),
-        series=_series(scope),
+        gap_histogram=tally.gaps,
+        signals=_signals(tally),
+        series=_series(scope, tally, hourly=hourly),
+        gap_precision="exact" if days is None else "1%",
     )
 
 
-def _signals(scope: Scope, by_reason: dict[tuple[str, str], int]) -> list[Signal]:
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _raw_tally(scope: Scope, *, hourly: bool) -> Tally:
+    """The figures of ``scope`` read from the events themselves."""
+    tally = Tally()
     events = scope.events()
-    signals = []
-    for kind, label, event_kind, reason in FRAUD_SIGNALS:
-        signal = Signal(kind=kind, label=label, drilldown={"kind": event_kind, "reason": reason})
-        if by_reason.get((event_kind, reason)):  # the grouped count says whether to look
+    for row in events.values("kind", "reason").annotate(n=Count("*")).order_by():
+        tally.count_add(row["kind"], row["reason"], row["n"])
+    for value, n in (
+        events.filter(kind=Kind.PLATFORM_VERIFIED, gap_ms__isnull=False)
+        .values_list("gap_ms")
+        .annotate(n=Count("*"))
+        .order_by()
+    ):
+        tally.gap_add(value, n)
+    for kind, _label, event_kind, reason in FRAUD_SIGNALS:
+        if tally.counts.get((event_kind, reason)):  # the grouped count says whether to look
             row = events.filter(kind=event_kind, reason=reason).aggregate(
                 n=Count("*"), first=Min("occurred_at"), last=Max("occurred_at")
             )
-            signal.count, signal.first_seen, signal.last_seen = row["n"], row["first"], row["last"]
-        signals.append(signal)
-    threshold = burst_threshold()
-    rejections = events.filter(kind=Kind.PLATFORM_REJECTED)
-    any_rejection = any(k == Kind.PLATFORM_REJECTED for k, _ in by_reason)
-    for kind, label, column in BURST_SIGNALS:
-        signal = Signal(kind=kind, label=label, drilldown={"kind": Kind.PLATFORM_REJECTED})
-        if any_rejection:
-            bursts = (
-                rejections.exclude(**{f"{column}__isnull": True})
-                .annotate(hour=TruncHour("occurred_at"))
-                .values(column, "hour")
-                .annotate(n=Count("*"), first=Min("occurred_at"), last=Max("occurred_at"))
-                .filter(n__gte=threshold)
-                .order_by()
-            )
-            for burst in bursts:
-                signal.count += burst["n"]
-                signal.first_seen = min(filter(None, (signal.first_seen, burst["first"])))
-                signal.last_seen = max(filter(None, (signal.last_seen, burst["last"])))
-        signals.append(signal)
-    return signals
-
-
-def _series(scope: Scope) -> list[tuple[date | datetime, int, int, int]]:
-    """(day or hour, attempts, verified, rejected) for every step of the period, zeros included."""
-    hourly = scope.until - scope.since <= timedelta(days=2)
+            tally.signal_add(kind, row["n"], row["first"], row["last"])
+    if any(k == Kind.PLATFORM_REJECTED for k, _ in tally.counts):
+        for kind, _label, column in BURST_SIGNALS:
+            for burst in bursts(events, column, group_by=()):
+                tally.signal_add(kind, burst["n"], burst["first"], burst["last"])
     trunc = TruncHour("occurred_at") if hourly else TruncDate("occurred_at")
-    rows = (
-        scope.events()
-        .filter(kind__in=(Kind.CHAT_OPENED, Kind.PLATFORM_VERIFIED, Kind.PLATFORM_REJECTED))
+    for row in (
+        events.filter(kind__in=SERIES_KINDS)
         .annotate(step=trunc)
         .values("step", "kind")
         .annotate(n=Count("*"), gaps=Count("gap_ms"))
         .order_by()
+    ):
+        _step_add(tally, row["step"], row["kind"], row["n"], row["gaps"])
+    return tally
+
+
+SERIES_KINDS = (Kind.CHAT_OPENED, Kind.PLATFORM_VERIFIED, Kind.PLATFORM_REJECTED)
+
+
+def _step_add(tally: Tally, step, kind: str, n: int, gaps: int) -> None:
+    if kind == Kind.CHAT_OPENED:
+        tally.step_add(step, attempts=n)
+    elif kind == Kind.PLATFORM_VERIFIED:
+        tally.step_add(step, verified=gaps)
+    elif kind == Kind.PLATFORM_REJECTED:
+        tally.step_add(step, rejected=n)
+
+
+def bursts(events: QuerySet[AuthEvent], column: str, *, group_by: tuple[str, ...]):
+    """Rejections of ``events`` by ``column`` (address or customer) and clock hour, where at
+    least ``burst_threshold()`` fall in one hour: dicts with n, first and last, plus the
+    ``group_by`` columns."""
+    return (
+        events.filter(kind=Kind.PLATFORM_REJECTED)
+        .exclude(**{f"{column}__isnull": True})
+        .annotate(hour=TruncHour("occurred_at"))
+        .values(*group_by, column, "hour")
+        .annotate(n=Count("*"), first=Min("occurred_at"), last=Max("occurred_at"))
+        .filter(n__gte=burst_threshold())
+        .order_by()
     )
-    table: dict = {}
-    for row in rows:
-        step = row["step"]
-        entry = table.setdefault(step, [0, 0, 0])
-        if row["kind"] == Kind.CHAT_OPENED:
-            entry[0] += row["n"]
-        elif row["kind"] == Kind.PLATFORM_VERIFIED:
-            entry[1] += row["gaps"]
-        else:
-            entry[2] += row["n"]
+
+
+def _signals(tally: Tally) -> list[Signal]:
+    drilldowns = [
+        (kind, label, {"kind": event_kind, "reason": reason})
+        for kind, label, event_kind, reason in FRAUD_SIGNALS
+    ] + [(kind, label, {"kind": Kind.PLATFORM_REJECTED}) for kind, label, _ in BURST_SIGNALS]
+    signals = []
+    for kind, label, drilldown in drilldowns:
+        count, first, last = tally.signals.get(kind, [0, None, None])
+        signals.append(Signal(kind, label, count, first, last, drilldown))
+    return signals
+
+
+def _series(scope: Scope, tally: Tally, *, hourly: bool) -> list[tuple]:
+    """(day or hour, attempts, verified, rejected) for every step of the period, zeros included."""
     steps = []
     if hourly:
         cursor = scope.since.replace(minute=0, second=0, microsecond=0)
@@ -297,7 +383,7 @@ def _series(scope: Scope) -> list[tuple[date | datetime, int, int, int]]:
         cursor = scope.since.date()
         last, step_size = (scope.until - timedelta(microseconds=1)).date(), timedelta(days=1)
     while cursor <= last and len(steps) < 800:  # a custom period of years: its first 800 days
-        steps.append((cursor, *table.get(cursor, [0, 0, 0])))
+        steps.append((cursor, *tally.series.get(cursor, [0, 0, 0])))
         cursor += step_size
     return steps
 

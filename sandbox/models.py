@@ -58,6 +58,12 @@ class Conversation(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    agent_read_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an agent last saw the conversation in the console; customer messages "
+        "after it (or a conversation never opened) show as unread in the queue.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,7 +8,9 @@ Two modes, results as Markdown tables for docs/benchmarks.md:
     ``manage.py seed_demo && manage.py generate_events --count 10000000``). Reads only, apart
     from one staff user it creates to render the pages. Times every period (today, 7 days,
     30 days, a custom 400 days = everything) for all brands, one brand and one messenger:
-    the figures, the rendered report page, its CSV export and ``report --json``. Each is run
+    the figures, the rendered report page, its CSV export, the drill-down page of one signal
+    (replayed tokens) and ``report --json``. Periods over 31 days read whole past days from
+    the daily rollups: run ``manage.py rollup_events`` first (the script times it). Each is run
     ``BENCH_RUNS`` times (default 5); the table shows the first (cold) run, the median and the
     max of the rest.
 
@@ -25,25 +27,13 @@ import statistics
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmark.bench_world
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("PUBLIC_BASE_URL", "http://testserver")
-os.environ.setdefault("KEY_ENCRYPTION_KEYS", "p6Rz0lRW2hB1bqbWzX0Vv6wXr3Xw8CkN3Wcq5sQe3mE=")
-
-import django
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import RequestFactory  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
+import bench_setup  # noqa: F401  (project path, throwaway settings, django.setup())
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import override_settings, setup_test_environment
+from django.utils import timezone
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 N = int(os.environ.get("BENCH_N", "1000"))
@@ -72,16 +62,14 @@ def reports() -> None:
     staff.is_verified = lambda: True
     factory = RequestFactory()
 
-    def page(query: str, csv: bool = False):
-        request = factory.get("/admin/reports/", dict(q.split("=") for q in query.split("&")))
+    def page(query: str, csv: bool = False, view=views.report_view, **extra):
+        params = {**dict(q.split("=") for q in query.split("&")), **extra}
         if csv:
-            request = factory.get(
-                "/admin/reports/",
-                {**dict(q.split("=") for q in query.split("&")), "format": "csv"},
-            )
+            params["format"] = "csv"
+        request = factory.get("/admin/reports/", params)
         request.user = staff
         request.session = {}
-        response = views.report_view(request)
+        response = view(request)
         assert response.status_code == 200, response.status_code
 
     def command(args: list[str]):
@@ -109,7 +97,10 @@ def reports() -> None:
             ["--messenger", messenger.slug],
         ),
     }
-    print(f"database: {connection.vendor}; events: {total:,}; runs: {RUNS}\n")
+    out = io.StringIO()
+    rollup_ms = _ms(lambda: call_command("rollup_events", "--no-progress", stdout=out))
+    print(f"database: {connection.vendor}; events: {total:,}; runs: {RUNS}")
+    print(f"rollup_events: {out.getvalue().strip()} in {rollup_ms / 1000:.1f} s\n")
     print("| what | period | filter | events in scope | cold ms | median ms | max ms |")
     print("|---|---|---|---|---|---|---|")
     for period, (since, until, query) in periods.items():
@@ -121,6 +112,12 @@ def reports() -> None:
                 ("figures", lambda scope=scope: report_figures(scope)),
                 ("page", lambda q=query + page_q: page(q)),
                 ("CSV", lambda q=query + page_q: page(q, csv=True)),
+                (
+                    "events page",
+                    lambda q=query + page_q: page(
+                        q, view=views.events_view, kind="platform_rejected", reason="replayed"
+                    ),
+                ),
                 ("report --json", lambda a=args: command(a)),
             ):
                 samples = [_ms(fn) for _ in range(RUNS)]

@@ -82,10 +82,14 @@ def test_a_production_server_refuses_a_process_local_cache():
     assert shared.returncode == 0, shared.stderr
 
 
-def test_debug_derives_development_values_with_a_loud_warning():
+def test_debug_derives_development_values_with_a_one_line_notice():
     result = _check({"DEBUG": "true"})
     assert result.returncode == 0, result.stderr
-    assert "WARNING: KEY_ENCRYPTION_KEYS is not set" in result.stderr
+    assert result.stderr.splitlines() == [
+        "Development mode (DEBUG=true): development values for SECRET_KEY, ALLOWED_HOSTS, "
+        "PUBLIC_BASE_URL, KEY_ENCRYPTION_KEYS; never run production like this."
+    ]
+    assert "WARNING" not in result.stderr + result.stdout
 
 
 def test_check_deploy_is_clean_with_production_settings():

@@ -25,6 +25,15 @@ def agent_page(browser, portal, staff_user):
     context.close()
 
 
+def _conversation_text(agent_page, index=0) -> str:
+    """Open the ``index``-th verified line of the console's queue; the page's header and
+    certified attributes (the queue line itself is one compact line)."""
+    agent_page.goto("/sandbox/console/")
+    agent_page.locator(".verified-item a").nth(index).click()
+    agent_page.wait_for_selector(".certified")
+    return agent_page.locator(".conv-head").inner_text() + agent_page.inner_text(".certified")
+
+
 def _chat_frame(page):
     return page.frame_locator("#chat-container iframe")
 
@@ -61,8 +70,10 @@ def test_customer_chats_verified_and_the_agent_sees_certified_attributes(
 
     # then the agent sees the conversation marked VERIFIED with the certified attributes
     agent_page.goto("/sandbox/console/")
-    item = agent_page.locator(".verified-item").first
-    text = item.inner_text()
+    line = agent_page.locator(".verified-item").first.inner_text()
+    assert "VERIFIED" in line and "VIP" in line and customer.tier.code in line
+    assert "card payment" in line  # the last message, as a preview
+    text = _conversation_text(agent_page)
     assert "VERIFIED" in text
     assert f"{customer.first_name} {customer.last_name}" in text
     assert customer.tier.code in text
@@ -71,7 +82,6 @@ def test_customer_chats_verified_and_the_agent_sees_certified_attributes(
     assert customer.customer_id in text
     assert SigningKey.objects.get(brand=messenger.brand, state="active").kid in text
     # and can reply, which the customer sees in the chat window
-    item.locator("a").first.click()
     agent_page.fill("#reply", "Hi! I can see you are verified. How can I help?")
     agent_page.click("form.send button[type=submit]")
     frame.locator("#messages li", has_text="I can see you are verified").wait_for(timeout=15000)
@@ -117,14 +127,16 @@ def test_a_key_rotated_between_two_chats_leaves_both_verified(
         )
     with time_machine.travel(time.time() + 4 * 3600, tick=True):
         brand_services.signing_key_activate(key=new)
+        # a second chat, in a new tab (a reload of the first tab would resume the first one)
+        page = page.context.new_page()
         page.goto("/")
         _open_chat_and_wait(page)
 
     agent_page.goto("/sandbox/console/")
-    verified = agent_page.locator(".verified-item")
-    assert verified.count() == 2
-    texts = "\n".join(verified.all_inner_texts())
+    assert agent_page.locator(".verified-item").count() == 2
+    texts = _conversation_text(agent_page, 0) + _conversation_text(agent_page, 1)
     assert old_kid in texts and new.kid in texts and old_kid != new.kid
+    agent_page.goto("/sandbox/console/")
     assert agent_page.locator(".rejected-item").count() == 0
 
 
@@ -144,8 +156,7 @@ def test_chat_an_hour_after_loading_the_portal_is_verified_with_a_fresh_token(
     with time_machine.travel(loaded_at + 61 * 60, tick=True):
         page.clock.fast_forward("01:01:00")
         _open_chat_and_wait(page)
-        agent_page.goto("/sandbox/console/")
-        text = agent_page.locator(".verified-item").first.inner_text()
+        text = _conversation_text(agent_page)
     assert len(issued) == 1  # minted at the click, not at page load
     expires_at = issued[0]["expires_at"]
     assert customer.customer_id in text and "VERIFIED" in text

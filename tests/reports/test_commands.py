@@ -2,6 +2,7 @@
 
 import io
 import json
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -96,6 +97,9 @@ def test_generate_makes_about_count_events_of_a_realistic_mix(customer, messenge
     kinds = set(AuthEvent.objects.values_list("kind", flat=True))
     assert {"chat_opened", "token_issued", "platform_verified", "platform_rejected"} <= kinds
     assert "generating [" in capsys.readouterr().err
+    # Spread evenly over the 30 days: no day holds more than a few times its share.
+    per_day = Counter(AuthEvent.objects.values_list("occurred_at__date", flat=True))
+    assert len(per_day) >= 29 and max(per_day.values()) < 3 * 3000 / 30
     data = _report("--since", (timezone.now() - timedelta(days=31)).date().isoformat())
     assert 0.9 < data["success_rate"] <= 1.0
     assert 1000 < data["gap_ms"]["p50"] < 2500

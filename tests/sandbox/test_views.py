@@ -31,6 +31,24 @@ def conversation(db, client, portal, rsa_key):
 
 
 # --- POST /sandbox/api/sessions -----------------------------------------------------
+def test_certified_attributes_are_cut_to_what_the_conversation_stores(db, client, portal, rsa_key):
+    long = {
+        "firstName": "A" * 400,
+        "accountTier": "t" * 100,
+        "currency": "EURO-DOLLAR",
+        "isVip": "yes",
+    }
+    response = open_session(client, mint(rsa_key, claims(**long)))
+    assert response.status_code == 201, response.json()
+    c = Conversation.objects.get(pk=response.json()["conversation"])
+    field = Conversation._meta.get_field
+    assert c.first_name == "A" * field("first_name").max_length
+    assert c.account_tier == "t" * field("account_tier").max_length
+    assert c.currency == "EURO-DOLLAR"[: field("currency").max_length]
+    assert c.is_vip is None  # a VIP flag must be a JSON boolean
+    assert response.json()["identity"]["firstName"] == c.first_name
+
+
 def test_verified_session_creates_a_conversation(db, client, portal, rsa_key):
     clicked = int(time.time() * 1000) - 2000
     token = mint(rsa_key)
@@ -248,7 +266,12 @@ def test_chat_window_escapes_the_messenger(client):
 def test_static_assets_exist():
     from django.contrib.staticfiles import finders
 
-    for name in ("sandbox/chat.js", "sandbox/console.js", "sandbox/sandbox.css"):
+    for name in (
+        "sandbox/chat.js",
+        "sandbox/console.js",
+        "sandbox/console.css",
+        "sandbox/sandbox.css",
+    ):
         assert finders.find(name), name
 
 
@@ -260,13 +283,17 @@ def test_other_pages_keep_the_deny_framing_policy(conversation, staff_client):
 
 # --- agent console -------------------------------------------------------------------------
 def test_console_requires_verified_staff(db, client, staff_user, verified_client):
+    # unauthenticated: the portal's own login, coming back here
     response = client.get("/sandbox/console/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"] == "/login/?next=%2Fsandbox%2Fconsole%2F"
+    # password only: the second step, coming back here
     staff_no_otp = Client()
     staff_no_otp.force_login(staff_user)
-    assert staff_no_otp.get("/sandbox/console/").status_code == 302
-    assert verified_client.get("/sandbox/console/").status_code == 302
+    response = staff_no_otp.get("/sandbox/console/")
+    assert response["Location"] == "/login/verify/?next=%2Fsandbox%2Fconsole%2F"
+    # a verified customer: not for them
+    assert verified_client.get("/sandbox/console/").status_code == 403
 
 
 def test_console_queue_shows_verified_and_rejected(
@@ -282,6 +309,11 @@ def test_console_queue_shows_verified_and_rejected(
     html = staff_client.get("/sandbox/console/").content.decode()
     assert "VERIFIED" in html and "REJECTED" in html
     assert "bad_signature" in html
+    for text in ("Ada Lovelace", "gold", "VIP", "acme-web"):
+        assert text in html
+    # the certified attributes and the untrusted ones are on the conversation's own page
+    c = Conversation.objects.get()
+    html = staff_client.get(f"/sandbox/console/conversations/{c.pk}/").content.decode()
     for text in ("Ada Lovelace", "gold", "1234.56 EUR", "cust-7f3a", "rsa-1", helpers.ISSUER):
         assert text in html
     assert "(untrusted)" in html

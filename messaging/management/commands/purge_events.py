@@ -2,6 +2,7 @@
 
 Deletes in batches (by primary key, oldest first, one short transaction each) so a purge of
 millions of rows never holds a long lock or a huge transaction; a progress bar on stderr.
+Summaries of the purged days (the reports' daily rollups) go with them (``events_rewritten``).
 """
 
 import io
@@ -11,6 +12,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from messaging.events import events_rewritten
 from messaging.management.progress import ProgressBar
 from messaging.models import AuthEvent
 
@@ -54,4 +56,5 @@ class Command(BaseCommand):
                 n, _ = AuthEvent.objects.filter(pk__in=ids).delete()
                 deleted += n
                 bar.advance(n)
+        events_rewritten.send(sender=AuthEvent, since=None, until=cutoff)
         self.stdout.write(f"Deleted {deleted} events older than {cutoff.isoformat()}.")

@@ -1,0 +1,103 @@
+"""Daily rollups of ``messaging.AuthEvent``: derived data that ``reports`` owns and rebuilds.
+
+Reports over long periods read one row per day, brand, messenger and figure instead of every
+event (docs/decisions.md, "Issue 11: rollups"). A day is summarised only once it is closed
+(``reports.rollups``), and every rollup row hangs off its ``RolledDay``: deleting that one row
+drops the day's summary, and the next report that needs the day rebuilds it from the events.
+The events stay the source of truth; nothing here is ever shown without them existing.
+"""
+
+from django.db import models
+
+
+class RolledDay(models.Model):
+    """A closed UTC day whose events are summarised below, and the settings it used."""
+
+    day = models.DateField(primary_key=True)
+    gap_anchor_ms = models.PositiveIntegerField(
+        help_text="Click-to-verified target at rollup time: an exact edge of the gap buckets."
+    )
+    burst_threshold = models.PositiveIntegerField(
+        help_text="Rejections per address or customer in one hour that made a burst."
+    )
+    rolled_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}"
+
+
+class _DayRow(models.Model):
+    day = models.ForeignKey(RolledDay, on_delete=models.CASCADE, related_name="+")
+    brand = models.ForeignKey(
+        "brands.Brand",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    messenger = models.ForeignKey(
+        "brands.Messenger",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    n = models.PositiveBigIntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day_id:%Y-%m-%d}: {self.n}"
+
+
+class DayCount(_DayRow):
+    """Events of one day, brand and messenger by kind and reason."""
+
+    kind = models.CharField(max_length=24)
+    reason = models.CharField(max_length=40, blank=True)
+    gaps = models.PositiveBigIntegerField(
+        help_text="How many of them carry a click-to-verified time (verified attempts)."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "kind"], name="daycount_day")]
+
+
+class DayGap(_DayRow):
+    """Verified attempts of one day, brand and messenger per click-to-verified bucket."""
+
+    gap_ms = models.PositiveIntegerField(
+        help_text="The bucket's upper edge: within 1 % above every gap it counts."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], include=["gap_ms", "n"], name="daygap_day")]
+
+
+class DaySignal(_DayRow):
+    """One fraud signal of one day, at the level a report filters on.
+
+    ``level`` says which filter the row answers: ``pair`` rows (one brand and messenger) add
+    up for any filter; burst rows are computed per level, because a burst from one address
+    across two messengers is a burst for the brand but for neither messenger.
+    """
+
+    class Level(models.TextChoices):
+        PAIR = "pair", "Brand and messenger (additive)"
+        ALL = "all", "All brands"
+        BRAND = "brand", "One brand"
+        MESSENGER = "messenger", "One messenger"
+
+    level = models.CharField(max_length=10, choices=Level.choices)
+    signal = models.CharField(max_length=32)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "level"], name="daysignal_day")]
