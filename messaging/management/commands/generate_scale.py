@@ -112,7 +112,7 @@ class Command(BaseCommand):
                     SigningKey.objects.filter(pk__in=retired).update(
                         state=SigningKey.State.RETIRED, retired_at=timezone.now()
                     )
-                    keyset.bump_on_commit()
+                    keyset.changed()
                 brand_services.signing_key_generate(
                     brand=brand, algorithm="RS256", key_size=2048, certificate=False, activate=True
                 )
