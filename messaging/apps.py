@@ -23,6 +23,11 @@ class MessagingConfig(AppConfig):
             _revoke_at_logout, weak=False, dispatch_uid="messaging.oidc.logout"
         )
 
+        # The token API's per-process copies follow every change of what they copy.
+        from messaging import readcache
+
+        readcache.connect_signals()
+
         # brands must not import messaging: hand it the platforms that have a claim profile
         from brands.platforms import platform_register
         from messaging import profiles
