@@ -46,7 +46,7 @@ def test_a_key_revoked_in_another_process_leaves_this_servers_jwks_at_once(
     )
     # when another process, with its own in-process cache, revokes it
     monkeypatch.setattr("brands.keyset.cache", LocMemCache("another-process", {}))
-    call_command("revoke_signing_key", signing_key.kid, stdout=io.StringIO())
+    call_command("revoke_signing_key", "--", signing_key.kid, stdout=io.StringIO())
     monkeypatch.undo()
     # then this server's next JWKS and signing attempt already know
     assert _kids(client, brand) == []
@@ -81,7 +81,7 @@ def test_a_key_revoked_by_the_command_in_a_subprocess_is_gone_within_one_second(
     )
     # when an operator revokes it from the command line
     subprocess.run(
-        [sys.executable, "manage.py", "revoke_signing_key", signing_key.kid],
+        [sys.executable, "manage.py", "revoke_signing_key", "--", signing_key.kid],
         cwd=ROOT,
         env=env,
         check=True,

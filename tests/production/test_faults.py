@@ -206,7 +206,8 @@ def test_a_key_revoked_through_one_server_stops_signing_on_the_other_within_a_se
     assert status == 200
     kid = body["kid"]
     # when an operator revokes it
-    deployment.manage("revoke_signing_key", kid, "--reason", "fault test")
+    # "--": a kid is base64url and may start with "-"
+    deployment.manage("revoke_signing_key", "--reason", "fault test", "--", kid)
     revoked = time.monotonic()
     # then server B refuses to sign (no active RS256 key left) and unpublishes it at once
     status, body, _ = deployment.token(deployment.b, 4)

@@ -13,7 +13,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kid", help="The key's kid (see the admin or generate_signing_key)")
+        parser.add_argument(
+            "kid",
+            help="The key's kid (see the admin or generate_signing_key); "
+            "put -- before a kid that starts with -",
+        )
         parser.add_argument("--reason", default="", help="Why (kept with the key)")
 
     def handle(self, *args, kid, reason, **options):
