@@ -15,3 +15,10 @@ def customer_for_user(user: User) -> Customer | None:
 
 def brands_of_customer(customer: Customer):
     return Brand.objects.filter(memberships__customer=customer, is_active=True).order_by("name")
+
+
+def user_has_passkey(user) -> bool:
+    """Whether ``user`` has a confirmed passkey (django-otp-webauthn credential)."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()

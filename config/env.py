@@ -83,6 +83,22 @@ LOG_LEVEL: str = env.str("LOG_LEVEL", default="") or "INFO"
 # The built-in sandbox platform (chat window, agent console, verify endpoint). On for the
 # demo (DEBUG) and the tests; off in production unless an operator opts in.
 SANDBOX_ENABLED: bool = env.bool("SANDBOX_ENABLED") if env.str("SANDBOX_ENABLED", "") else DEBUG
+# WebAuthn (passkeys): the relying-party id is the portal's domain (a passkey is bound to it;
+# changing it orphans every passkey) and the only accepted origin is PUBLIC_BASE_URL. An IP
+# address cannot be an RP id, so a 127.0.0.1 development URL falls back to "localhost" (open
+# the demo as http://localhost:8000 to use passkeys).
+_public_host = PUBLIC_BASE_URL.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]
+WEBAUTHN_RP_ID: str = env.str("WEBAUTHN_RP_ID", default="") or (
+    "localhost" if _public_host.replace(".", "").isdigit() else _public_host
+)
+WEBAUTHN_ORIGINS: list[str] = [
+    o.strip().rstrip("/")
+    for o in (
+        env.str("WEBAUTHN_ORIGINS", default="")
+        or PUBLIC_BASE_URL.replace(f"//{_public_host}", f"//{WEBAUTHN_RP_ID}", 1)
+    ).split(",")
+    if o.strip()
+]
 # Bearer token of the Prometheus endpoint ``/metrics`` (reports); unset: the endpoint is off.
 REPORTS_METRICS_TOKEN: str = env.str("REPORTS_METRICS_TOKEN", default="").strip()
 
