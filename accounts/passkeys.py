@@ -114,10 +114,11 @@ def passkey_registration_complete(
     if not isinstance(data, dict):
         raise _refuse("passkey_invalid", "The passkey response was not understood.", user=user)
     helper = _helper(request)
+    name = _clean_name(name) or _default_name(user)
     try:
         with transaction.atomic():
             device = helper.register_complete(user=user, state=state, data=data)
-            device.name = _clean_name(name) or _default_name(user)
+            device.name = name
             device.confirmed = True
             device.save(update_fields=["name", "confirmed"])
     except _BAD_INPUT as exc:
