@@ -10,7 +10,8 @@ The portal's assurance scale (``acr``, lowest first; documented in docs/assuranc
 
 ``amr`` uses RFC 8176 values: ``pwd`` (the password step), ``otp`` (TOTP or backup code),
 ``hwk`` (a device-bound passkey: security key, platform authenticator) or ``swk`` (a synced
-passkey, backup-eligible), ``user`` (user verification: PIN or biometric), ``mfa``.
+passkey, backup-eligible), ``user`` (user verification: PIN or biometric). ``mfa`` is left
+out: the pair of methods already says it.
 
 The session stores the method and the ``amr`` when the second factor is proven
 (``accounts.services.second_factor_login``); sessions from before that (or tests that set the
@@ -84,8 +85,8 @@ def amr_of(device) -> list[str]:
     method = method_of(device)
     if method == Method.PASSKEY:
         key = "swk" if getattr(device, "backup_eligible", False) else "hwk"
-        return ["pwd", key, "user", "mfa"]
-    return ["pwd", "otp", "mfa"]
+        return ["pwd", key, "user"]
+    return ["pwd", "otp"]
 
 
 def acr_of(method: str) -> str:

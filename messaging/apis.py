@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsVerifiedUser
 from accounts.selectors import customer_for_user
-from accounts.services import second_factor_time
+from accounts.services import second_factor_assurance, second_factor_time
 from brands.selectors import messenger_get, oidc_client_authenticate
 from config.errors import DomainError
 from config.security import client_address
@@ -93,6 +93,7 @@ class TokenIssueApi(APIView):
             messenger=messenger,
             client_address=client_address(request),
             user_agent=request.headers.get("User-Agent", ""),
+            assurance=second_factor_assurance(request._request.session, request.user),
         )
         response = Response(self.OutputSerializer(issued).data)
         response["Cache-Control"] = "no-store"
@@ -133,6 +134,7 @@ class AuthCodeIssueApi(APIView):
                 customer=customer,
                 messenger=messenger,
                 auth_time=second_factor_time(request._request.session, request.user),
+                assurance=second_factor_assurance(request._request.session, request.user),
                 client_address=client_address(request),
                 session_key=request._request.session.session_key,
             )

@@ -47,14 +47,17 @@ def token_issue(
     messenger: Messenger,
     client_address: str | None = None,
     user_agent: str = "",
+    assurance=None,
 ) -> IssuedToken:
     """Sign a fresh token for ``customer`` on ``messenger`` and audit it, together or not at all.
 
     The key comes from the per-process key cache (no database read or decryption on the hot
     path). Shared-secret platforms (Zendesk, Intercom) sign HS256 with the messenger's own
-    secret, never with a brand key. Raises ``brands.errors.NoSigningKey`` (503) when the brand
-    has no usable key, or the messenger no secret; ``DirectTokenRefused`` (400
-    ``use_auth_code``) for platforms that take no token from the page (Genesys).
+    secret, never with a brand key. ``assurance`` (the session's ``Assurance``, see
+    accounts/assurance.py) adds ``auth_time``, ``amr`` and ``acr`` as the profile maps them.
+    Raises ``brands.errors.NoSigningKey`` (503) when the brand has no usable key, or the
+    messenger no secret; ``DirectTokenRefused`` (400 ``use_auth_code``) for platforms that
+    take no token from the page (Genesys).
     """
     profile = profiles.get(messenger.platform)
     if not profile.direct_token:
@@ -77,6 +80,7 @@ def token_issue(
         expires_at=expires_at,
         not_before=now - conf.get("CLOCK_SKEW"),
         jti=jti,
+        assurance=assurance,
     )
     token = jwt.encode(
         claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": profile.typ}

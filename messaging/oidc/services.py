@@ -53,6 +53,7 @@ CLAIMS_SUPPORTED = (
     "auth_time",
     "nonce",
     "amr",
+    "acr",
     "jti",
     "given_name",
     "family_name",
@@ -60,7 +61,7 @@ CLAIMS_SUPPORTED = (
     "email",
     "email_verified",
 )
-# The second factor every portal session has proven: a password, then a one-time code.
+# What a code without a recorded assurance stands for: a password, then a one-time code.
 AMR = ["pwd", "otp"]
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 4.1
 _NONCE_MAX = 255
@@ -111,6 +112,7 @@ def auth_code_issue(
     customer: Customer,
     messenger: Messenger,
     auth_time: datetime,
+    assurance=None,
     redirect_uri: str | None = None,
     nonce: str | None = None,
     code_challenge: str | None = None,
@@ -125,7 +127,9 @@ def auth_code_issue(
     registered redirect URI, a fresh nonce and, when the messenger requires PKCE, a fresh
     code verifier that it returns for the platform to send back. From the ``authorize``
     endpoint the caller passes what the relying party asked for (already validated).
-    Raises ``OidcError`` when the messenger is not an OIDC client.
+    ``assurance`` (``accounts.assurance.Assurance``) gives the id_token's ``amr`` and
+    ``acr`` (and its ``auth_time`` wins over ``auth_time``). Raises ``OidcError`` when the
+    messenger is not an OIDC client.
     """
     if not messenger.is_oidc_client:
         raise OidcError("This messenger does not use OpenID Connect; ask for a token instead.")
@@ -147,7 +151,9 @@ def auth_code_issue(
         scope=scope,
         nonce=nonce or "",
         code_challenge=code_challenge or "",
-        auth_time=auth_time,
+        auth_time=assurance.auth_time if assurance else auth_time,
+        amr=list(assurance.amr) if assurance else list(AMR),
+        acr=assurance.acr if assurance else "",
         source=source,
         session_hash=_hash(session_key) if session_key else "",
         client_address=_ip_or_none(client_address),
@@ -262,7 +268,8 @@ def _issue_tokens(
         "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
         "auth_time": int(grant.auth_time.timestamp()),
-        "amr": AMR,
+        "amr": grant.amr or AMR,
+        **({"acr": grant.acr} if grant.acr else {}),
         "jti": jti,
         **({"nonce": nonce} if nonce else {}),
         **identity_claims(customer, grant.scope),
@@ -373,6 +380,8 @@ def code_exchange(
                 customer=row.customer,
                 scope=row.scope,
                 auth_time=row.auth_time,
+                amr=row.amr,
+                acr=row.acr,
                 session_hash=row.session_hash,
                 created_at=now,
                 expires_at=now + conf.get("OIDC_REFRESH_TTL"),

@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.assurance import ACR_LEVELS
 from accounts.selectors import customer_for_user
-from accounts.services import second_factor_time
+from accounts.services import second_factor_assurance, second_factor_time
 from brands.errors import UnknownBrand
 from brands.models import OIDC_PLATFORMS, Brand, Messenger
 from brands.selectors import brand_get, oidc_client_authenticate
@@ -61,6 +62,7 @@ def discovery_metadata(brand: Brand) -> dict:
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": list(services.SCOPES_SUPPORTED),
         "claims_supported": list(services.CLAIMS_SUPPORTED),
+        "acr_values_supported": list(ACR_LEVELS),
         "authorization_response_iss_parameter_supported": True,
     }
 
@@ -350,6 +352,7 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
         customer=customer,
         messenger=messenger,
         auth_time=second_factor_time(request.session, user),
+        assurance=second_factor_assurance(request.session, user),
         redirect_uri=redirect_uri,
         nonce=nonce,
         code_challenge=challenge,

@@ -121,7 +121,7 @@ def test_the_passkey_is_a_second_login_step_and_sets_passkey_assurance(
     session = password_client.session
     assurance = second_factor_assurance(session, customer.user)
     assert assurance.method == "passkey" and assurance.acr == ACR_PASSKEY
-    assert assurance.amr == ["pwd", "hwk", "user", "mfa"]
+    assert assurance.amr == ["pwd", "hwk", "user"]
 
 
 def test_an_assertion_for_another_rp_id_is_refused(enrolled, password_client):
