@@ -18,13 +18,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import passkeys, services
 from accounts.assurance import Method, method_of
 from accounts.decorators import verified_required
+from accounts.forms import CodeForm
 from accounts.views import _next_url
 from config.errors import DomainError
+from config.security import client_address
 
 BACKUP_CODES_SESSION_KEY = "accounts_passkey_backup_codes"
 
@@ -188,3 +191,53 @@ def passkey_remove_view(request, passkey_id: int):
     else:
         messages.success(request, "Passkey removed.")
     return redirect("accounts:security")
+
+
+# --- step-up: verify again while logged in ------------------------------------------------------
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@verified_required
+def stepup_view(request):
+    """Prove the second factor again (a messenger's policy asked for a fresher or stronger one).
+
+    HTML: a page with the passkey prompt and a code form; success goes back to ``next``.
+    JSON (the chat's inline prompt, ``{"code": "..."}``): ``{"redirect"}`` or the error shape.
+    A passkey is proven through ``/login/passkey/complete/``, which works for verified
+    sessions too.
+    """
+    user = request.user
+    as_json = request.content_type == "application/json"
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        code = (_body(request) or {}).get("code") if as_json else None
+        if as_json and not isinstance(code, str):
+            return _refused("invalid_request", 'Send the code as {"code": "..."}.', 400)
+        if not as_json and form.is_valid():
+            code = form.cleaned_data["code"]
+        if code is not None:
+            try:
+                device = services.mfa_verify(user=user, code=code, address=client_address(request))
+            except DomainError as exc:
+                if as_json:
+                    return _error(exc)
+                form.add_error("code", exc.detail)
+                status = exc.http_status
+            else:
+                services.second_factor_login(request, device)
+                target = _next_url(request) or reverse("accounts:home")
+                return JsonResponse({"redirect": target}) if as_json else redirect(target)
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "next": _next_url(request),
+        "has_passkey": passkeys.passkeys_of(user).exists(),
+        "has_codes": any(
+            method_of(f) != Method.PASSKEY for f in services.user_second_factors(user)
+        ),
+    }
+    return render(request, "accounts/stepup.html", context, status=status)

@@ -14,6 +14,7 @@ urlpatterns = [
     # passkeys (accounts/passkey_views.py)
     path("login/passkey/begin/", passkeys.authenticate_begin, name="passkey-auth-begin"),
     path("login/passkey/complete/", passkeys.authenticate_complete, name="passkey-auth-complete"),
+    path("login/stepup/", passkeys.stepup_view, name="stepup"),
     path("login/enroll/codes/", passkeys.backup_codes_once, name="passkey-codes"),
     path("security/", passkeys.security_view, name="security"),
     path(

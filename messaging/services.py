@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Customer
 from brands import keycache
 from brands.models import Messenger
-from messaging import conf, events, profiles
+from messaging import conf, events, profiles, stepup
 from messaging.models import TokenIssue
 from messaging.profiles.base import DirectTokenRefused
 
@@ -57,8 +57,10 @@ def token_issue(
     accounts/assurance.py) adds ``auth_time``, ``amr`` and ``acr`` as the profile maps them.
     Raises ``brands.errors.NoSigningKey`` (503) when the brand has no usable key, or the
     messenger no secret; ``DirectTokenRefused`` (400 ``use_auth_code``) for platforms that
-    take no token from the page (Genesys).
+    take no token from the page (Genesys); ``messaging.stepup.StepUpRequired`` (403
+    ``step_up_required``) when the session's proof does not meet the messenger's policy.
     """
+    stepup.step_up_check(messenger=messenger, customer=customer, assurance=assurance)
     profile = profiles.get(messenger.platform)
     if not profile.direct_token:
         raise DirectTokenRefused(

@@ -27,7 +27,7 @@ from django.utils import timezone
 from accounts.models import Customer
 from brands import keycache
 from brands.models import Messenger
-from messaging import conf, events, profiles
+from messaging import conf, events, profiles, stepup
 from messaging.models import (
     AttributeLookup,
     AuthorizationCode,
@@ -133,6 +133,8 @@ def auth_code_issue(
     """
     if not messenger.is_oidc_client:
         raise OidcError("This messenger does not use OpenID Connect; ask for a token instead.")
+    if source == AuthorizationCode.Source.API:
+        stepup.step_up_check(messenger=messenger, customer=customer, assurance=assurance)
     verifier = None
     if source == AuthorizationCode.Source.API:
         redirect_uri = messenger.redirect_uris[0]
