@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from . import genesys
 from .models import Conversation, Message, Rejection, hash_secret
 from .platform import PlatformConfig, PlatformUnavailable, resolve_messenger
+from .stepup import assurance_fields
 from .verifier import VerificationResult
 
 log = logging.getLogger("sandbox")
@@ -200,6 +201,8 @@ def open_session(
             verified_at=verified_at,
             gap_ms=(int((received_at - clicked).total_seconds() * 1000) if clicked else None),
             client_address=client_address[:64],
+            **assurance_fields(claims),
+            assurance_verified_at=verified_at,
         )
     return SessionOutcome(conversation, secret, result)
 

@@ -112,6 +112,7 @@ function verified(data) {
   show("conversation");
   $("body").focus();
   tell({ type: "sandbox:verified", conversation: data.conversation });
+  document.dispatchEvent(new CustomEvent("sandbox:session", { detail: { conversation: data.conversation, secret: data.secret } })); // stepup_window.js
   poll();
 }
 
