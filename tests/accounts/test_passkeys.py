@@ -206,3 +206,23 @@ def test_another_customers_passkey_cannot_be_renamed(enrolled, customer, db):
     device = WebAuthnCredential.objects.get(user=customer.user)
     client.post(f"/security/passkeys/{device.pk}/rename/", {"name": "mine"})
     assert WebAuthnCredential.objects.get(pk=device.pk).name != "mine"
+
+
+def test_the_admin_lists_a_customers_second_factors_with_last_use(
+    enrolled, password_client, staff_client, customer
+):
+    login_with(password_client, enrolled)
+    device = WebAuthnCredential.objects.get(user=customer.user)
+    page = staff_client.get(f"/admin/accounts/customer/{customer.pk}/change/").content.decode()
+    assert "Second factors (last use)" in page
+    assert "authenticator code" in page and "passkey" in page
+    assert device.last_used_at.strftime("%Y-%m-%d %H:%M UTC") in page
+    assert device.public_key.hex() not in page
+
+
+def test_the_messenger_admin_edits_the_assurance_policy(staff_client, messenger):
+    url = f"/admin/brands/messenger/{messenger.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    assert "Assurance policy (step-up)" in page
+    for name in ("min_acr", "max_auth_age", "vip_requires_passkey"):
+        assert f'name="{name}"' in page
