@@ -231,6 +231,9 @@ class CustomerAttributesApi(APIView):
         isVip = serializers.BooleanField(required=False)
         accountBalance = serializers.CharField(required=False)
         currency = serializers.CharField(required=False)
+        authTime = serializers.IntegerField(required=False)
+        amr = serializers.ListField(child=serializers.CharField(), required=False)
+        acr = serializers.CharField(required=False)
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request, brand: str, subject: str):

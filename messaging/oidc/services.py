@@ -514,8 +514,10 @@ def attributes_lookup(
 
     For Genesys Architect data actions: the flow knows the verified ``sub`` and asks the
     portal, server to server, for what the page must not be trusted with (tier, VIP flag,
-    balance). Raises ``NotAMember`` (as ``unknown_customer``) when ``subject`` is not a
-    customer of the messenger's brand, so other brands' customers cannot be probed.
+    balance) and how the customer last proved the second factor to this messenger
+    (``authTime``, ``amr``, ``acr`` of the latest live grant). Raises ``NotAMember`` (as
+    ``unknown_customer``) when ``subject`` is not a customer of the messenger's brand, so
+    other brands' customers cannot be probed.
     """
     customer = (
         Customer.objects.select_related("tier", "user")
@@ -557,4 +559,21 @@ def attributes_lookup(
             code="unknown_customer",
             http_status=404,
         )
-    return {"sub": customer.customer_id, **attributes}
+    return {"sub": customer.customer_id, **attributes, **_latest_assurance(messenger, customer)}
+
+
+def _latest_assurance(messenger: Messenger, customer: Customer) -> dict:
+    """``authTime``/``amr``/``acr`` of the customer's latest live grant on ``messenger``: how
+    the customer last proved the second factor to it (for an agent script, issue 15)."""
+    grant = (
+        OidcGrant.objects.filter(messenger=messenger, customer=customer, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if grant is None:
+        return {}
+    return {
+        "authTime": int(grant.auth_time.timestamp()),
+        "amr": list(grant.amr or AMR),
+        **({"acr": grant.acr} if grant.acr else {}),
+    }

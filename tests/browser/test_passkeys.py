@@ -9,6 +9,7 @@ import logging
 import pytest
 from django_otp_webauthn.models import WebAuthnCredential
 
+from tests.browser.a11y import assert_accessible
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -77,11 +78,13 @@ def test_a_customer_adds_a_passkey_on_the_security_page_and_logs_in_with_it(
     page.wait_for_selector("#passkey-list")
     # then it is listed, and stored as a confirmed django-otp device
     assert "Work laptop" in page.inner_text("#passkey-list")
+    assert_accessible(page)
     assert WebAuthnCredential.objects.filter(user=customer.user, confirmed=True).count() == 1
     # when they log out and log in again with password + passkey
     page.click("button:has-text('Log out')")
     password_step(page, customer.user)
     page.wait_for_selector("#passkey-login")
+    assert_accessible(page)
     page.click("#passkey-login")
     page.wait_for_selector("#customer-name")
     # then the session is verified by the passkey

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from tests import factories
+from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import session_context
 from tests.browser.test_passkeys import _totp, password_step, virtual_authenticator
 
@@ -73,6 +74,7 @@ def test_passkey_chat_agent_step_up_and_fresh_assurance(
     summary = agent_page.locator("#assurance-summary")
     assert re.fullmatch(r"passkey, \d+ minutes? ago", summary.inner_text().strip())
     assert "urn:portal:acr:passkey" in agent_page.inner_text("#assurance")
+    assert_accessible(agent_page)
     first_time = agent_page.locator("[data-field=auth-time]").inner_text()
 
     # the agent requests step-up
@@ -104,6 +106,7 @@ def test_a_totp_only_customer_on_a_passkey_messenger_gets_a_path_to_enroll(
     page.wait_for_selector("#chat-button:not([disabled])")
     page.click("#chat-button")
     dialog = page.wait_for_selector("#stepup-dialog[open]")
+    assert_accessible(page, exclude=["#chat-container"])
     assert "needs a passkey" in dialog.inner_text()
     assert page.get_attribute("#stepup-enroll-link", "href") == "/security/"
     assert page.locator("#stepup-code").count() == 0  # a code would not be enough

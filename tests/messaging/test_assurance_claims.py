@@ -12,7 +12,7 @@ from jwcrypto import jwk, jwt
 
 from tests.accounts.softkey import SoftAuthenticator
 from tests.factories import PASSWORD
-from tests.messaging.oidc_helpers import auth_code, exchange
+from tests.messaging.oidc_helpers import auth_code, basic, exchange
 
 ORIGIN = "http://localhost:8000"
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -111,6 +111,11 @@ def test_the_genesys_id_token_carries_the_passkey_assurance(customer, totp_devic
     assert claims["amr"] == ["pwd", "hwk", "user"]
     assert claims["acr"] == "urn:portal:acr:passkey"
     assert claims["auth_time"] == int(T0.timestamp())
+    # and a Genesys data action reads the same assurance from the attributes API
+    url = reverse("messaging:customer-attributes", args=[messenger.brand.slug, claims["sub"]])
+    body = Client().get(url, HTTP_AUTHORIZATION=basic(messenger.client_id, secret)).json()
+    assert (body["acr"], body["amr"]) == ("urn:portal:acr:passkey", ["pwd", "hwk", "user"])
+    assert body["authTime"] == int(T0.timestamp())
 
 
 def test_discovery_lists_the_acr_scale(client, brand, signing_key):
