@@ -114,3 +114,27 @@ def test_a_totp_only_customer_on_a_passkey_messenger_gets_a_path_to_enroll(
     page.wait_for_selector("#chat-status[data-state=error]")
     page.goto("/security/")
     assert page.locator("#passkey-register").count() == 1
+
+
+def test_agent_step_up_on_genesys_with_a_code_hands_over_a_fresh_auth_code(
+    browser, portal, genesys_in_sandbox, customer_page, totp_device, agent_page
+):
+    page = customer_page
+    page.set_default_timeout(15_000)
+    page.goto("/")
+    page.click("#chat-button")
+    page.wait_for_selector("#chat-status[data-state=verified]", timeout=20_000)
+    frame = page.frame_locator("#chat-container iframe")
+    agent_page.goto("/sandbox/console/")
+    agent_page.locator(".verified-item a").first.click()
+    assert "one-time code" in agent_page.inner_text("#assurance-summary")
+    agent_page.click("#request-stepup")
+    agent_page.wait_for_selector("#stepup-status:has-text('waiting')")
+    # the customer has no passkey: the dialog takes a code
+    frame.locator("#stepup-start").click()
+    page.wait_for_selector("#stepup-dialog[open]")
+    page.fill("#stepup-code", _totp(totp_device))
+    page.click("#stepup-dialog button:has-text('Verify code')")
+    frame.locator("#stepup-text:has-text('verified again')").wait_for()
+    agent_page.wait_for_selector("#stepup-status[data-state=fresh]")
+    assert "Verified again with a one-time code" in agent_page.inner_text("#stepup-status")
