@@ -124,3 +124,21 @@ def test_the_brands_policy_choices_are_the_accounts_scale():
     from brands.models import Messenger
 
     assert [c for c, _ in Messenger._meta.get_field("min_acr").choices] == list(ACR_LEVELS)
+
+
+def test_the_oidc_authorize_endpoint_sends_a_weak_session_to_step_up_and_back(
+    customer, totp_device, genesys_client
+):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.messaging.test_oidc_provider import _authorize
+
+    messenger, _ = genesys_client
+    messenger.min_acr = "urn:portal:acr:passkey"
+    messenger.save()
+    client = totp_login(customer, totp_device)
+    location = urlsplit(_authorize(client, messenger)["Location"])
+    assert location.path == "/login/stepup/"
+    assert parse_qs(location.query)["next"][0].startswith("/brands/acme/oidc/authorize?")
+    silent = urlsplit(_authorize(client, messenger, prompt="none")["Location"])
+    assert parse_qs(silent.query)["error"] == ["interaction_required"]
