@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: demo serve install test lint format check ci benchmark screenshots
+.PHONY: demo serve install test lint format check ci benchmark screenshots bench bench-scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ screenshots: install
 
 benchmark: install
 	$(BIN)/python scripts/benchmark.py
+
+## Token endpoint vs its floor, the signature and the Node peer under wrk (docs/benchmarks.md)
+bench: install
+	$(BIN)/python scripts/bench.py
+
+## The token endpoint with 1 vs 1,000,000 customers and 1 vs 100 brands x 50 keys
+bench-scale: install
+	$(BIN)/python scripts/bench.py scale
 
 ci:
 	bash .ci/run

@@ -1,4 +1,5 @@
-"""Settings of the accounts app, read lazily so ``override_settings`` works.
+"""Settings of the accounts app: ``conf.get("NAME")`` (``config.appconf``), read lazily so
+``override_settings`` works; lifetimes are timedeltas (an int in settings is seconds).
 
 ACCOUNTS_LOGIN_FAILURES_PER_USERNAME  failures allowed per username in the window (default 5)
 ACCOUNTS_LOGIN_FAILURES_PER_ADDRESS   failures allowed per client address (default 20)
@@ -11,9 +12,9 @@ ACCOUNTS_BACKUP_CODE_COUNT            backup codes generated at enrollment (defa
 
 from datetime import timedelta
 
-from django.conf import settings
+from config.appconf import AppSettings
 
-_DEFAULTS = {
+DEFAULTS = {
     "LOGIN_FAILURES_PER_USERNAME": 5,
     "LOGIN_FAILURES_PER_ADDRESS": 20,
     "MFA_FAILURES_PER_USER": 5,
@@ -21,6 +22,4 @@ _DEFAULTS = {
     "BACKUP_CODE_COUNT": 10,
 }
 
-
-def get(name: str):
-    return getattr(settings, f"ACCOUNTS_{name}", _DEFAULTS[name])
+get = AppSettings("ACCOUNTS", DEFAULTS, durations=["LOGIN_THROTTLE_WINDOW"]).get

@@ -31,3 +31,10 @@ class EnrollForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class BackupCodesSavedForm(forms.Form):
+    saved = forms.BooleanField(
+        label="I have saved my backup codes somewhere safe",
+        error_messages={"required": "Tick the box once your backup codes are saved."},
+    )

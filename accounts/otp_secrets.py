@@ -22,6 +22,7 @@ import hashlib
 from binascii import unhexlify
 
 from brands import encryption
+from brands.errors import KeyDecryptionFailed
 
 BACKUP_DIGEST_PREFIX = "h"
 BACKUP_DIGEST_ITERATIONS = 50_000
@@ -63,3 +64,20 @@ def backup_code_digest(code: str, *, device_id: int) -> str:
 
 def is_backup_digest(token: str) -> bool:
     return len(token) == 16 and token.startswith(BACKUP_DIGEST_PREFIX)
+
+
+def unsaved_codes_seal(codes: list[str], *, user_id: int) -> str:
+    """New backup codes sealed for the session, until the customer says they saved them.
+
+    The codes page can then be reloaded (or re-shown after a missing confirmation) without
+    the codes ever being stored in clear, in the session table or anywhere else.
+    """
+    return encryption.seal(" ".join(codes).encode(), context=f"unsaved-codes:{user_id}")
+
+
+def unsaved_codes_open(sealed: str, *, user_id: int) -> list[str]:
+    """The codes of ``unsaved_codes_seal``; an empty list when they no longer open."""
+    try:
+        return encryption.unseal(sealed, context=f"unsaved-codes:{user_id}").decode().split()
+    except (KeyDecryptionFailed, UnicodeDecodeError):  # a retired KEK, a damaged value
+        return []

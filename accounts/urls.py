@@ -10,7 +10,9 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/verify/", views.verify_view, name="verify"),
     path("login/enroll/", views.enroll_view, name="enroll"),
+    path("login/backup-codes/", views.backup_codes_view, name="backup-codes"),
     path("logout/", views.logout_view, name="logout"),
+    path("theme/<slug:slug>.css", views.brand_theme_view, name="brand-theme"),
     # passkeys (accounts/passkey_views.py)
     path("login/passkey/begin/", passkeys.authenticate_begin, name="passkey-auth-begin"),
     path("login/passkey/complete/", passkeys.authenticate_complete, name="passkey-auth-complete"),

@@ -5,17 +5,19 @@ from urllib.parse import urlencode
 
 import segno
 from django.contrib.auth import login, logout
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import selectors, services
+from accounts import otp_secrets, panels, selectors, services
 from accounts.decorators import verified_required
-from accounts.forms import CodeForm, EnrollForm, LoginForm
+from accounts.forms import BackupCodesSavedForm, CodeForm, EnrollForm, LoginForm
 from accounts.selectors import user_has_passkey
+from brands.models import DEFAULT_HEADER_COLOR, DEFAULT_PRIMARY_COLOR, Brand
 from config.errors import DomainError
 from config.security import client_address
 
@@ -118,9 +120,11 @@ def enroll_view(request):
             status = 400
         else:
             services.second_factor_login(request, enrollment.device)
-            return render(
-                request, "accounts/backup_codes.html", {"codes": enrollment.backup_codes}
+            # shown until the customer says they saved them (a reload shows them again)
+            request.session[BACKUP_CODES_SESSION_KEY] = otp_secrets.unsaved_codes_seal(
+                enrollment.backup_codes, user_id=user.pk
             )
+            return redirect("accounts:backup-codes")
     elif request.method == "POST":
         status = 400
     qr_svg = segno.make(device.config_url, error="m").svg_inline(
@@ -140,18 +144,78 @@ def _b32(raw: bytes) -> str:
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
-@require_POST
+BACKUP_CODES_SESSION_KEY = "accounts_unsaved_backup_codes"
+
+
 @csrf_protect
+@never_cache
+@verified_required
+def backup_codes_view(request):
+    """The new backup codes, with copy / download / print, until "I have saved them".
+
+    Until that confirmation the codes stay in the session, sealed under the key-encryption
+    key (``otp_secrets.unsaved_codes_seal``); the portal home sends the customer back here
+    while they are unconfirmed.
+    """
+    sealed = request.session.get(BACKUP_CODES_SESSION_KEY)
+    codes = otp_secrets.unsaved_codes_open(sealed, user_id=request.user.pk) if sealed else []
+    if not codes:
+        request.session.pop(BACKUP_CODES_SESSION_KEY, None)
+        return redirect("accounts:home")
+    form = BackupCodesSavedForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            del request.session[BACKUP_CODES_SESSION_KEY]
+            return redirect("accounts:home")
+        status = 400
+    return render(
+        request, "accounts/backup_codes.html", {"codes": codes, "form": form}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_protect
+@never_cache
 def logout_view(request):
+    """POST logs out; GET (a typed or bookmarked /logout/) asks for confirmation first."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return redirect("accounts:login")
+        return render(request, "accounts/logout.html")
     logout(request)
     return redirect("accounts:login")
+
+
+@require_GET
+def brand_theme_view(request, slug: str):
+    """GET /theme/<brand>.css: the brand's colours as CSS custom properties (public).
+
+    The portal's Content-Security-Policy allows no inline styles, so the colours a brand set
+    in the admin arrive as this small stylesheet. They were validated on save (hex, AA
+    contrast); anything else falls back to the portal's own colours.
+    """
+    brand = get_object_or_404(Brand, slug=slug, is_active=True)
+    primary = brand.primary_color or DEFAULT_PRIMARY_COLOR
+    header = brand.header_color or DEFAULT_HEADER_COLOR
+    css = (
+        f":root {{ --accent: {primary}; --topbar-bg: {header}; "
+        f"--topbar-fg: {brand.header_text_color}; }}\n"
+    )
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @never_cache
 @verified_required
 def home_view(request):
     """The customer's portal home: name, tier, brands, and the Chat with support button."""
+    if request.session.get(BACKUP_CODES_SESSION_KEY):
+        return redirect("accounts:backup-codes")
     customer = selectors.customer_for_user(request.user)
     brands = list(selectors.brands_of_customer(customer)) if customer else []
     context = {"customer": customer, "brands": brands}
+    if customer:
+        context["panels"] = panels.home_panels_render(request, customer)
     return render(request, "accounts/home.html", context)

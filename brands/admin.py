@@ -10,13 +10,15 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from brands import conf, keymaterial, selectors, services
+from brands import conf, selectors, services
+from brands.algorithms import RSA_ALGORITHMS, Algorithm
 from brands.errors import BrandsError
 from brands.models import Brand, Messenger, SigningKey
 from brands.platforms import SANDBOX_FLAG, platform_get
@@ -38,13 +40,25 @@ class MessengerInline(admin.StackedInline):
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "issuer_display", "is_active", "active_keys", "created_at")
+    # the issuer is on the brand's page: a URL column clipped Created at at 1280 px
+    list_display = ("slug", "name", "is_active", "active_keys", "created_at")
     list_filter = ("is_active",)
     search_fields = ("slug", "name", "issuer")
     readonly_fields = ("issuer_display", "jwks_link", "rotation_link", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("slug", "name", "is_active")}),
         ("Issuer", {"fields": ("issuer", "issuer_display", "jwks_link", "rotation_link")}),
+        (
+            "What customers see",
+            {
+                "fields": (
+                    "logo_url",
+                    ("primary_color", "header_color"),
+                    ("support_phone", "support_email"),
+                    ("support_url", "support_hours"),
+                )
+            },
+        ),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
     inlines = [MessengerInline]
@@ -89,11 +103,11 @@ class BrandAdmin(admin.ModelAdmin):
     def generate_rs256_key(self, request, queryset):
         for brand in queryset.order_by("slug"):
             try:
-                key = services.signing_key_generate(brand=brand, algorithm="RS256")
+                key = services.signing_key_generate(brand=brand, algorithm=Algorithm.RS256)
             except BrandsError as exc:
-                self.message_user(request, f"{brand.slug}: {exc.detail}", messages.ERROR)
+                self.message_user(request, f"Brand {brand.slug}: {exc.detail}", messages.ERROR)
             else:
-                self.message_user(request, f"{brand.slug}: generated pending key {key.kid}.")
+                self.message_user(request, f"Brand {brand.slug}: generated pending key {key.kid}.")
 
     def get_urls(self):
         return [
@@ -128,15 +142,33 @@ class BrandAdmin(admin.ModelAdmin):
             "published": published,
             "etag": etag,
             "policy": {
-                "JWKS max-age": conf.jwks_max_age(),
-                "pre-publication period": conf.prepublication_period(),
-                "rotation period": conf.rotation_period(),
-                "retention of retired keys": conf.retention(),
-                "max token lifetime": conf.max_token_lifetime(),
-                "leeway": conf.leeway(),
+                "JWKS max-age": conf.get("JWKS_MAX_AGE"),
+                "pre-publication period": conf.get("PREPUBLICATION_PERIOD"),
+                "rotation period": conf.get("ROTATION_PERIOD"),
+                "retention of retired keys": conf.get("RETENTION"),
+                "max token lifetime": conf.get("MAX_TOKEN_LIFETIME"),
+                "leeway": conf.get("LEEWAY"),
             },
         }
         return TemplateResponse(request, "admin/brands/brand/rotation_timeline.html", context)
+
+
+def _write_only(label: str, help_text: str, widget=None) -> forms.CharField:
+    """An optional field for secret material: kept as typed, never rendered back."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        widget=widget or forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=help_text,
+    )
+
+
+def _day(moment) -> str:
+    """A date for a narrow column, with the full UTC time in its title."""
+    return format_html(
+        '<time title="{}">{}</time>', f"{moment:%Y-%m-%d %H:%M:%S} UTC", f"{moment:%Y-%m-%d}"
+    )
 
 
 class SigningKeyAddForm(forms.ModelForm):
@@ -165,26 +197,15 @@ class SigningKeyAddForm(forms.ModelForm):
         required=False,
         help_text="RSA only (RS256, RS512, PS256).",
     )
-    pem = forms.CharField(
-        label="PEM private key",
-        required=False,
-        strip=False,
+    pem = _write_only(
+        "PEM private key",
+        "Only for an import. Stored encrypted; never shown again.",
         widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off", "spellcheck": "false"}),
-        help_text="Only for an import. Stored encrypted; never shown again.",
     )
-    password = forms.CharField(
-        label="PEM password",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Only for an encrypted PEM.",
-    )
-    secret = forms.CharField(
-        label="Shared secret",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Only for a shared secret (at least 32 bytes). Stored encrypted; never shown.",
+    password = _write_only("PEM password", "Only for an encrypted PEM.")
+    secret = _write_only(
+        "Shared secret",
+        "Only for a shared secret (at least 32 bytes). Stored encrypted; never shown.",
     )
     secret_kid = forms.CharField(
         label="Key id expected by the platform",
@@ -204,41 +225,30 @@ class SigningKeyAddForm(forms.ModelForm):
         fields: list[str] = []
 
     def clean(self):
+        """Validate only: the same checks the services make, without creating anything."""
         data = super().clean()
         if self.errors:
             return data
-        self.created = None
         try:
-            if data["source"] == "secret":
-                if data["algorithm"] != SigningKey.Algorithm.HS256:
+            source = data["source"]
+            if source == "secret":
+                if data["algorithm"] != Algorithm.HS256:
                     raise forms.ValidationError({"algorithm": "A shared secret is an HS256 key."})
                 if not data.get("secret"):
                     raise forms.ValidationError({"secret": "Paste the shared secret."})
-                self.created = services.signing_key_import_secret(
-                    brand=data["brand"], secret=data["secret"], kid=data.get("secret_kid", "")
+                services.signing_key_import_secret_check(
+                    secret=data["secret"], kid=data.get("secret_kid", "")
                 )
-            elif data["source"] == "import":
+            elif source == "import":
                 if not data.get("pem"):
                     raise forms.ValidationError({"pem": "Paste the PEM private key to import."})
-                self.created = services.signing_key_import(
-                    brand=data["brand"],
+                services.signing_key_import_check(
                     pem=data["pem"],
                     password=data.get("password") or None,
                     algorithm=data["algorithm"],
-                    certificate=data.get("certificate", False),
                 )
-            else:
-                if data.get("pem"):
-                    raise forms.ValidationError(
-                        {"source": "Choose 'Import' to use the pasted PEM."}
-                    )
-                rsa = data["algorithm"] in keymaterial.RSA_ALGORITHMS
-                self.created = services.signing_key_generate(
-                    brand=data["brand"],
-                    algorithm=data["algorithm"],
-                    key_size=(data.get("key_size") or None) if rsa else None,
-                    certificate=data.get("certificate", False),
-                )
+            elif data.get("pem"):
+                raise forms.ValidationError({"source": "Choose 'Import' to use the pasted PEM."})
         except BrandsError as exc:
             raise forms.ValidationError(f"{exc.detail} ({exc.code})", code=exc.code) from exc
         finally:
@@ -248,20 +258,46 @@ class SigningKeyAddForm(forms.ModelForm):
                 self.data.pop(name, None)
         return data
 
+    def create(self) -> SigningKey:
+        """Create the key the valid form describes, through the service for its source."""
+        data = self.cleaned_data
+        if data["source"] == "secret":
+            return services.signing_key_import_secret(
+                brand=data["brand"], secret=data["secret"], kid=data.get("secret_kid", "")
+            )
+        if data["source"] == "import":
+            return services.signing_key_import(
+                brand=data["brand"],
+                pem=data["pem"],
+                password=data.get("password") or None,
+                algorithm=data["algorithm"],
+                certificate=data.get("certificate", False),
+            )
+        rsa = data["algorithm"] in RSA_ALGORITHMS
+        return services.signing_key_generate(
+            brand=data["brand"],
+            algorithm=data["algorithm"],
+            key_size=(data.get("key_size") or None) if rsa else None,
+            certificate=data.get("certificate", False),
+        )
+
+
+_LIFE_CYCLE = (
+    "created_at",
+    "activated_at",
+    "retired_at",
+    "revoked_at",
+    "purged_at",
+    "purge_due",
+    "updated_at",
+)
+
 
 @admin.register(SigningKey)
 class SigningKeyAdmin(admin.ModelAdmin):
-    list_display = (
-        "kid",
-        "brand",
-        "algorithm",
-        "state",
-        "usable",
-        "created_at",
-        "activated_at",
-        "retired_at",
-        "revoked_at",
-    )
+    # fits 1280 px with the filter sidebar: a short kid (the full one in its title and on the
+    # key's page) and one "since" date instead of a column per life-cycle date
+    list_display = ("short_kid", "brand_slug", "alg", "short_state", "usable", "created", "since")
     list_filter = ("state", "algorithm", "origin", "brand")
     list_select_related = ("brand",)
     search_fields = ("kid", "fingerprint", "brand__slug", "brand__name")
@@ -285,13 +321,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
         "certificate_not_after",
         "unusable_reason",
         "revocation_reason",
-        "created_at",
-        "activated_at",
-        "retired_at",
-        "revoked_at",
-        "purged_at",
-        "purge_due",
-        "updated_at",
+        *_LIFE_CYCLE,
     )
     fieldsets = (
         (None, {"fields": ("brand", "kid", "algorithm", "state", "origin", "key_size")}),
@@ -300,26 +330,46 @@ class SigningKeyAdmin(admin.ModelAdmin):
             {"fields": ("fingerprint", "public_jwk_display", "certificate_not_after")},
         ),
         ("Problems", {"fields": ("unusable_reason", "revocation_reason")}),
-        (
-            "Life cycle",
-            {
-                "fields": (
-                    "created_at",
-                    "activated_at",
-                    "retired_at",
-                    "revoked_at",
-                    "purged_at",
-                    "purge_due",
-                    "updated_at",
-                )
-            },
-        ),
+        ("Life cycle", {"fields": _LIFE_CYCLE}),
     )
     add_fieldsets = (
         (None, {"fields": ("brand", "algorithm", "source", "key_size", "certificate")}),
         ("Import a PEM (write-only)", {"fields": ("pem", "password")}),
         ("Import a shared secret (write-only)", {"fields": ("secret", "secret_kid")}),
     )
+
+    class Media:
+        css = {"all": ("brands/admin.css",)}
+
+    @admin.display(description="kid", ordering="kid")
+    def short_kid(self, obj: SigningKey) -> str:
+        short = obj.kid if len(obj.kid) <= 14 else f"{obj.kid[:12]}…"
+        return format_html('<code title="{}">{}</code>', obj.kid, short)
+
+    @admin.display(description="brand", ordering="brand__slug")
+    def brand_slug(self, obj: SigningKey) -> str:
+        return format_html('<span title="{}">{}</span>', obj.brand.name, obj.brand.slug)
+
+    @admin.display(description="alg", ordering="algorithm")
+    def alg(self, obj: SigningKey) -> str:
+        return obj.algorithm
+
+    @admin.display(description="state", ordering="state")
+    def short_state(self, obj: SigningKey) -> str:
+        return format_html('<span title="{}">{}</span>', obj.get_state_display(), obj.state)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: SigningKey) -> str:
+        return _day(obj.created_at)
+
+    @admin.display(description="state since")
+    def since(self, obj: SigningKey) -> str:
+        dates = {
+            SigningKey.State.ACTIVE: obj.activated_at,
+            SigningKey.State.RETIRED: obj.retired_at,
+            SigningKey.State.REVOKED: obj.revoked_at,
+        }
+        return _day(dates.get(obj.state) or obj.created_at)
 
     @admin.display(boolean=True, description="usable")
     def usable(self, obj: SigningKey) -> bool:
@@ -346,13 +396,24 @@ class SigningKeyAdmin(admin.ModelAdmin):
             kwargs["form"] = SigningKeyAddForm
         return super().get_form(request, obj, **kwargs)
 
-    def save_form(self, request, form, change):
-        if not change:
-            return form.created  # made by the service in form.clean(), in the admin's transaction
-        return form.instance
-
     def save_model(self, request, obj, form, change):
-        """Keys change only through the life-cycle actions."""
+        """A new key is made by its service; existing keys change only through the actions."""
+        if change:
+            return
+        created = form.create()
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BrandsError as exc:
+            # the service refused at save time what the form accepted (a concurrent import of
+            # the same key): nothing was saved (the admin's transaction rolled back)
+            self.message_user(
+                request, f"No key was created: {exc.detail} ({exc.code})", messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_related(self, request, form, formsets, change):
         """No related objects."""
@@ -374,10 +435,14 @@ class SigningKeyAdmin(admin.ModelAdmin):
         for key in queryset.select_related("brand").order_by("brand_id", "created_at", "id"):
             try:
                 call(key)
+            # messages start with a word: the admin capitalises the first letter of a message,
+            # which would change the case of a kid (cJ5QP... shown as CJ5QP...)
             except BrandsError as exc:
-                self.message_user(request, f"{key.kid}: {exc.detail} ({exc.code})", messages.ERROR)
+                self.message_user(
+                    request, f"Key {key.kid}: {exc.detail} ({exc.code})", messages.ERROR
+                )
             else:
-                self.message_user(request, f"{key.kid}: {verb}.", messages.SUCCESS)
+                self.message_user(request, f"Key {key.kid}: {verb}.", messages.SUCCESS)
 
     @admin.action(
         description="Activate (after the pre-publication period)", permissions=["change"]
@@ -385,11 +450,42 @@ class SigningKeyAdmin(admin.ModelAdmin):
     def activate(self, request, queryset):
         self._each(request, queryset, "activated", lambda k: services.signing_key_activate(key=k))
 
+    def _confirmation_page(
+        self, request, queryset, *, action: str, title: str, warning: str, reason=False
+    ) -> TemplateResponse | None:
+        """An emergency action runs only after a confirmation page (like Django's delete):
+        the first POST answers that page; the second, with ``confirmed``, gets None: act."""
+        if request.POST.get("confirmed") == "yes":
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "warning": warning,
+            "keys": queryset.select_related("brand").order_by("brand_id", "created_at", "id"),
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "ask_reason": reason,
+        }
+        return TemplateResponse(request, "admin/brands/signingkey/confirm_action.html", context)
+
     @admin.action(
         description="Activate now, skipping the pre-publication wait (emergency)",
         permissions=["change"],
     )
     def activate_now(self, request, queryset):
+        page = self._confirmation_page(
+            request,
+            queryset,
+            action="activate_now",
+            title="Activate now, without the pre-publication wait?",
+            warning="Each key below signs from now on, and the brand's current key of the same "
+            "algorithm is retired. Platforms that cached the JWKS before the key was published "
+            "reject its tokens until they refetch it (up to the JWKS max-age): customers may "
+            "fail verification meanwhile. Use it when the active key is compromised or unusable.",
+        )
+        if page is not None:
+            return page
         self._each(
             request,
             queryset,
@@ -405,13 +501,26 @@ class SigningKeyAdmin(admin.ModelAdmin):
         description="Revoke (unpublish now, erase the private key)", permissions=["change"]
     )
     def revoke(self, request, queryset):
+        page = self._confirmation_page(
+            request,
+            queryset,
+            action="revoke",
+            title="Revoke these keys for good?",
+            warning="Each key below leaves the JWKS now and its private key is erased: tokens "
+            "it signed stop verifying as soon as platforms refetch the JWKS, and it can never "
+            "sign again. Revoking the active key leaves the brand unable to sign until another "
+            "key is activated.",
+            reason=True,
+        )
+        if page is not None:
+            return page
+        why = (request.POST.get("reason") or "").strip()[:200]
+        by = f"revoked in the admin by {request.user.get_username()}"
         self._each(
             request,
             queryset,
             "revoked",
-            lambda k: services.signing_key_revoke(
-                key=k, reason=f"revoked in the admin by {request.user.get_username()}"
-            ),
+            lambda k: services.signing_key_revoke(key=k, reason=f"{by}: {why}" if why else by),
         )
 
     @admin.action(
@@ -425,17 +534,18 @@ class SigningKeyAdmin(admin.ModelAdmin):
                 continue
             seen.add((key.brand_id, key.algorithm))
             try:
-                rsa_size = key.key_size if key.algorithm in keymaterial.RSA_ALGORITHMS else None
+                rsa_size = key.key_size if key.algorithm in RSA_ALGORITHMS else None
                 new = services.signing_key_generate(
                     brand=key.brand,
                     algorithm=key.algorithm,
                     key_size=rsa_size if rsa_size in conf.RSA_KEY_SIZES else None,
                 )
             except BrandsError as exc:
-                self.message_user(request, f"{key.brand.slug}: {exc.detail}", messages.ERROR)
+                self.message_user(request, f"Brand {key.brand.slug}: {exc.detail}", messages.ERROR)
             else:
                 self.message_user(
-                    request, f"{key.brand.slug}: generated pending {new.algorithm} key {new.kid}."
+                    request,
+                    f"Brand {key.brand.slug}: generated pending {new.algorithm} key {new.kid}.",
                 )
 
 
@@ -446,13 +556,10 @@ class MessengerAdminForm(forms.ModelForm):
     ``MessengerAdmin.save_model``; it is never rendered back, not even after an error.
     """
 
-    new_shared_secret = forms.CharField(
-        label="New shared secret",
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Zendesk and Intercom only: paste the secret the vendor's console issued (at "
-        "least 32 characters) to set or replace it. Stored encrypted; never shown again.",
+    new_shared_secret = _write_only(
+        "New shared secret",
+        "Zendesk and Intercom only: paste the secret the vendor's console issued (at least 32 "
+        "characters) to set or replace it. Stored encrypted; never shown again.",
     )
     new_key_id = forms.CharField(
         label="Key id of the secret",
@@ -590,7 +697,9 @@ class MessengerAdmin(admin.ModelAdmin):
                 messenger=obj, secret=secret, key_id=key_id or obj.shared_secret_key_id
             )
             self.message_user(
-                request, f"{obj.slug}: shared secret {obj.shared_secret_status()}.", messages.INFO
+                request,
+                f"Messenger {obj.slug}: shared secret {obj.shared_secret_status()}.",
+                messages.INFO,
             )
 
     @admin.display(description="Current shared secret")
@@ -689,7 +798,9 @@ class MessengerAdmin(admin.ModelAdmin):
             try:
                 shown.append((messenger, services.client_secret_rotate(messenger=messenger)))
             except BrandsError as exc:
-                self.message_user(request, f"{messenger.slug}: {exc.detail}", messages.ERROR)
+                self.message_user(
+                    request, f"Messenger {messenger.slug}: {exc.detail}", messages.ERROR
+                )
         return self._show_secrets(request, shown) if shown else None
 
     def _show_secrets(self, request, shown):

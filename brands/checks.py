@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 from brands import conf, encryption, keyset
 
@@ -14,8 +15,8 @@ def check_key_policy(app_configs=None, **kwargs):
     values: dict[str, timedelta] = {}
     for name in conf.DURATIONS:
         try:
-            value = conf.duration(name)
-        except TypeError as exc:
+            value = conf.get(name)
+        except ImproperlyConfigured as exc:
             errors.append(Error(str(exc), id="brands.E001"))
             continue
         if value <= timedelta(0):
@@ -90,7 +91,7 @@ def check_key_policy(app_configs=None, **kwargs):
                 id="brands.E008",
             )
         )
-    if conf.rsa_key_size() not in conf.RSA_KEY_SIZES:
+    if int(conf.get("RSA_KEY_SIZE")) not in conf.RSA_KEY_SIZES:
         errors.append(
             Error(f"BRANDS_RSA_KEY_SIZE must be one of {conf.RSA_KEY_SIZES}.", id="brands.E006")
         )

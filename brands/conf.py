@@ -1,6 +1,7 @@
 """Settings of the brands app, read lazily so ``override_settings`` works.
 
-Every lifetime is a ``datetime.timedelta`` (an int is read as seconds).
+Read with ``conf.get("NAME")`` (``config.appconf``): every lifetime is a
+``datetime.timedelta`` (an int in settings is read as seconds).
 
 BRANDS_JWKS_MAX_AGE            how long clients may cache a JWKS or discovery document
                                (``Cache-Control: public, max-age=N``); default 300 s
@@ -26,7 +27,7 @@ BRANDS_CERTIFICATE_RENEWAL     ``rotate_signing_keys`` renews a published key's 
 
 from datetime import timedelta
 
-from django.conf import settings
+from config.appconf import AppSettings
 
 RSA_MIN_KEY_SIZE = 2048
 RSA_MAX_KEY_SIZE = 8192
@@ -44,65 +45,6 @@ DEFAULTS = {
     "CERTIFICATE_VALIDITY": timedelta(days=365),
     "CERTIFICATE_RENEWAL": timedelta(days=30),
 }
-DURATIONS = (
-    "JWKS_MAX_AGE",
-    "PUBLICATION_MARGIN",
-    "PREPUBLICATION_PERIOD",
-    "MAX_TOKEN_LIFETIME",
-    "LEEWAY",
-    "RETENTION",
-    "ROTATION_PERIOD",
-    "CERTIFICATE_VALIDITY",
-    "CERTIFICATE_RENEWAL",
-)
+DURATIONS = [name for name, value in DEFAULTS.items() if isinstance(value, timedelta)]
 
-
-def get(name: str):
-    """The raw value of ``BRANDS_<name>`` or its default."""
-    return getattr(settings, f"BRANDS_{name}", DEFAULTS[name])
-
-
-def duration(name: str) -> timedelta:
-    """``BRANDS_<name>`` as a timedelta (ints and floats are seconds)."""
-    value = get(name)
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    raise TypeError(f"BRANDS_{name} must be a timedelta, not {type(value).__name__}")
-
-
-def jwks_max_age() -> timedelta:
-    return duration("JWKS_MAX_AGE")
-
-
-def prepublication_period() -> timedelta:
-    return duration("PREPUBLICATION_PERIOD")
-
-
-def retention() -> timedelta:
-    return duration("RETENTION")
-
-
-def max_token_lifetime() -> timedelta:
-    return duration("MAX_TOKEN_LIFETIME")
-
-
-def leeway() -> timedelta:
-    return duration("LEEWAY")
-
-
-def rotation_period() -> timedelta:
-    return duration("ROTATION_PERIOD")
-
-
-def rsa_key_size() -> int:
-    return int(get("RSA_KEY_SIZE"))
-
-
-def certificate_validity() -> timedelta:
-    return duration("CERTIFICATE_VALIDITY")
-
-
-def certificate_renewal() -> timedelta:
-    return duration("CERTIFICATE_RENEWAL")
+get = AppSettings("BRANDS", DEFAULTS, durations=DURATIONS).get

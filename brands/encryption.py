@@ -26,12 +26,12 @@ _SEPARATOR = b"\x00"
 @lru_cache(maxsize=4)
 def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
-        raise KeyDecryptionFailed("KEY_ENCRYPTION_KEYS is empty.")
+        raise KeyDecryptionFailed("KEY_ENCRYPTION_KEYS is empty.", code="kek_missing")
     try:
         return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
     except (ValueError, TypeError) as exc:
         raise KeyDecryptionFailed(
-            "KEY_ENCRYPTION_KEYS holds a value that is not a Fernet key."
+            "KEY_ENCRYPTION_KEYS holds a value that is not a Fernet key.", code="kek_invalid"
         ) from exc
 
 
@@ -48,16 +48,21 @@ def encrypt(plaintext: bytes, *, kid: str) -> str:
 def decrypt(token: str, *, kid: str) -> bytes:
     """Private material of ``kid``; ``KeyDecryptionFailed`` if no configured key opens it."""
     if not token:
-        raise KeyDecryptionFailed("No private material is stored for this key.")
+        raise KeyDecryptionFailed(
+            "No private material is stored for this key.", code="no_material"
+        )
     try:
         data = _fernet().decrypt(token.encode("ascii"))
     except (InvalidToken, UnicodeEncodeError) as exc:
         raise KeyDecryptionFailed(
-            "The private key does not decrypt under any configured key-encryption key."
+            "The private key does not decrypt under any configured key-encryption key.",
+            code="not_decryptable",
         ) from exc
     bound, sep, plaintext = data.partition(_SEPARATOR)
     if not sep or not hmac.compare_digest(bound, kid.encode()):
-        raise KeyDecryptionFailed("The stored private key belongs to another kid.")
+        raise KeyDecryptionFailed(
+            "The stored private key belongs to another kid.", code="wrong_binding"
+        )
     return plaintext
 
 
@@ -99,14 +104,14 @@ _NONCE_BYTES = 12
 @lru_cache(maxsize=4)
 def _seal_keys(keys: tuple[str, ...]) -> tuple[bytes, ...]:
     if not keys:
-        raise KeyDecryptionFailed("KEY_ENCRYPTION_KEYS is empty.")
+        raise KeyDecryptionFailed("KEY_ENCRYPTION_KEYS is empty.", code="kek_missing")
     derived = []
     for key in keys:
         try:
             raw = base64.urlsafe_b64decode(key.encode() if isinstance(key, str) else key)
         except (ValueError, TypeError) as exc:
             raise KeyDecryptionFailed(
-                "KEY_ENCRYPTION_KEYS holds a value that is not a key."
+                "KEY_ENCRYPTION_KEYS holds a value that is not a key.", code="kek_invalid"
             ) from exc
         hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"portal:seal:v1")
         derived.append(hkdf.derive(raw))
@@ -128,12 +133,12 @@ def seal(plaintext: bytes, *, context: str) -> str:
 def unseal(token: str, *, context: str) -> bytes:
     """The plaintext of ``seal``; ``KeyDecryptionFailed`` if no KEK opens it for ``context``."""
     if not is_sealed(token):
-        raise KeyDecryptionFailed("The value is not sealed.")
+        raise KeyDecryptionFailed("The value is not sealed.", code="not_sealed")
     body = token[len(SEALED_PREFIX) :]
     try:
         data = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except ValueError as exc:
-        raise KeyDecryptionFailed("The sealed value is damaged.") from exc
+        raise KeyDecryptionFailed("The sealed value is damaged.", code="damaged") from exc
     nonce, ciphertext = data[:_NONCE_BYTES], data[_NONCE_BYTES:]
     for key in _seal_keys(tuple(settings.KEY_ENCRYPTION_KEYS)):
         try:
@@ -141,7 +146,8 @@ def unseal(token: str, *, context: str) -> bytes:
         except InvalidTag:
             continue
     raise KeyDecryptionFailed(
-        "The sealed value does not open under any configured key-encryption key."
+        "The sealed value does not open under any configured key-encryption key.",
+        code="not_decryptable",
     )
 
 

@@ -52,7 +52,20 @@ class NoSigningKey(DomainError):
 
 
 class KeyDecryptionFailed(DomainError):
-    """Stored private material no longer decrypts under the configured key-encryption keys."""
+    """Stored private material no longer decrypts under the configured key-encryption keys.
+
+    Codes: ``kek_missing`` (KEY_ENCRYPTION_KEYS empty), ``kek_invalid`` (a value there is not
+    a key), ``no_material`` (nothing stored), ``not_decryptable`` (no configured key opens
+    it), ``wrong_binding`` (the ciphertext belongs to another kid or context), ``damaged``,
+    ``not_sealed``, ``key_mismatch`` (it decrypts to a key that is not the published one).
+    """
 
     code = "key_undecryptable"
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+# Why a signing key is unusable (``SigningKey.unusable_code``). A key-encryption-key problem
+# (the codes above) can be repaired by configuring the right key; re-encryption then clears
+# the mark. A key that could not be loaded for another reason stays unusable.
+KEY_LOAD_FAILED = "load_failed"
+REPAIRABLE_BY_KEK = frozenset({"not_decryptable", "wrong_binding", "key_mismatch"})

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from brands import encryption, keymaterial, keyset
-from brands.errors import KeyDecryptionFailed, NoSigningKey
+from brands.algorithms import ASYMMETRIC, Algorithm
+from brands.errors import KEY_LOAD_FAILED, KeyDecryptionFailed, NoSigningKey
 from brands.models import Brand, Messenger, SigningKey
 
 logger = logging.getLogger(__name__)
@@ -120,29 +121,33 @@ def _load(brand: Brand, row: SigningKey):
     try:
         material = encryption.decrypt(row.private_key_ciphertext, kid=row.kid)
         key = keymaterial.load_private_bytes(material, row.algorithm)
-        if row.algorithm in keymaterial.ASYMMETRIC and (
+        if row.algorithm in ASYMMETRIC and (
             keymaterial.public_jwk(key, row.algorithm) != row.public_jwk
         ):
-            raise KeyDecryptionFailed("The decrypted private key does not match the public key.")
+            raise KeyDecryptionFailed(
+                "The decrypted private key does not match the public key.", code="key_mismatch"
+            )
     except KeyDecryptionFailed as exc:
-        reason = exc.detail
+        reason, code = exc.detail, exc.code
     except Exception as exc:  # damaged material must never become a 500
         logger.exception("Signing key %s could not be loaded", row.kid)
         reason = f"The private key could not be loaded ({type(exc).__name__})."
+        code = KEY_LOAD_FAILED
     else:
         return key
-    mark_unusable(key_id=row.pk, reason=reason)
+    mark_unusable(key_id=row.pk, reason=reason, code=code)
     raise NoSigningKey(f"The active {row.algorithm} key of brand {brand.slug!r} is unusable.")
 
 
-def mark_unusable(*, key_id: int, reason: str) -> None:
-    """Flag a key unusable with ``reason`` (shown in the admin) and invalidate caches."""
-    logger.error("Signing key #%s marked unusable: %s", key_id, reason)
+def mark_unusable(*, key_id: int, reason: str, code: str) -> None:
+    """Flag a key unusable with ``reason`` (shown in the admin) and ``code`` (what code
+    compares, see ``brands.errors.REPAIRABLE_BY_KEK``), and invalidate caches."""
+    logger.error("Signing key #%s marked unusable (%s): %s", key_id, code, reason)
     with transaction.atomic():
         SigningKey.objects.filter(pk=key_id, unusable_reason="").update(
-            unusable_reason=reason, updated_at=timezone.now()
+            unusable_reason=reason, unusable_code=code, updated_at=timezone.now()
         )
-        keyset.bump_on_commit()
+        keyset.changed()
 
 
 # (messenger id, secret fingerprint) -> key. The fingerprint names one exact secret, so a
@@ -172,7 +177,9 @@ def messenger_secret(*, messenger: Messenger) -> LoadedSigningKey:
         raise NoSigningKey(
             f"The shared secret of messenger {messenger.slug!r} is unusable."
         ) from None
-    loaded = LoadedSigningKey(kid=messenger.shared_secret_key_id, algorithm="HS256", key=secret)
+    loaded = LoadedSigningKey(
+        kid=messenger.shared_secret_key_id, algorithm=Algorithm.HS256, key=secret
+    )
     with _lock:
         if len(_secrets) > 1000:
             _secrets.clear()

@@ -18,12 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from brands import conf
+from brands.algorithms import ASYMMETRIC, RSA_ALGORITHMS, SYMMETRIC, Algorithm
 from brands.errors import InvalidKeyMaterial
 
-RS256, RS512, PS256, ES256, EDDSA, HS256 = "RS256", "RS512", "PS256", "ES256", "EdDSA", "HS256"
-RSA_ALGORITHMS = frozenset({RS256, RS512, PS256})
-ASYMMETRIC = frozenset({RS256, RS512, PS256, ES256, EDDSA})
-SYMMETRIC = frozenset({HS256})
 HS256_SECRET_BYTES = 32
 MAX_PEM_BYTES = 64 * 1024
 
@@ -42,7 +39,7 @@ def _int_b64(value: int, length: int | None = None) -> str:
 def generate_private_key(algorithm: str, key_size: int | None = None) -> PrivateKey | bytes:
     """A fresh key for ``algorithm``; RSA uses ``key_size`` bits (default BRANDS_RSA_KEY_SIZE)."""
     if algorithm in RSA_ALGORITHMS:
-        size = key_size or conf.rsa_key_size()
+        size = key_size or int(conf.get("RSA_KEY_SIZE"))
         if size not in conf.RSA_KEY_SIZES:
             raise InvalidKeyMaterial(
                 f"RSA keys are {', '.join(map(str, conf.RSA_KEY_SIZES))} bits, not {size}.",
@@ -54,11 +51,11 @@ def generate_private_key(algorithm: str, key_size: int | None = None) -> Private
             f"{algorithm} keys have a fixed size; --size applies to RSA only.",
             code="invalid_key_size",
         )
-    if algorithm == ES256:
+    if algorithm == Algorithm.ES256:
         return ec.generate_private_key(ec.SECP256R1())
-    if algorithm == EDDSA:
+    if algorithm == Algorithm.EDDSA:
         return ed25519.Ed25519PrivateKey.generate()
-    if algorithm == HS256:
+    if algorithm == Algorithm.HS256:
         return secrets.token_bytes(HS256_SECRET_BYTES)
     raise InvalidKeyMaterial(f"Unsupported algorithm {algorithm!r}.", code="unsupported_algorithm")
 
@@ -89,7 +86,7 @@ def check_key(key: object, algorithm: str) -> None:
             raise InvalidKeyMaterial(
                 f"RSA public exponent {e} refused: use 65537.", code="weak_key"
             )
-    elif algorithm == ES256:
+    elif algorithm == Algorithm.ES256:
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise InvalidKeyMaterial(
                 f"ES256 needs an EC P-256 private key, not {_kind(key)}.", code="wrong_key_type"
@@ -98,7 +95,7 @@ def check_key(key: object, algorithm: str) -> None:
             raise InvalidKeyMaterial(
                 f"ES256 needs the P-256 curve, not {key.curve.name}.", code="wrong_key_type"
             )
-    elif algorithm == EDDSA and not isinstance(key, ed25519.Ed25519PrivateKey):
+    elif algorithm == Algorithm.EDDSA and not isinstance(key, ed25519.Ed25519PrivateKey):
         raise InvalidKeyMaterial(
             f"EdDSA needs an Ed25519 private key, not {_kind(key)}.", code="wrong_key_type"
         )

@@ -12,15 +12,18 @@ not a counter: after a cache flush or eviction a fresh value can never match sta
 
 The version moves only when a change commits. Inside the transaction that made a change, the
 change is visible to this connection but not to the version, so readers there bypass the
-per-process caches (``changed_in_transaction``) instead of caching state that may roll back.
+per-process caches (``changed_in_transaction``, tracked explicitly by ``changed``) instead of
+caching state that may roll back.
 """
 
 import logging
+import threading
 import uuid
+import weakref
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -112,21 +115,43 @@ def _bump() -> None:
     store().set(uuid.uuid4().hex)
 
 
-def bump_on_commit(using: str | None = None) -> None:
-    """Invalidate every process's key caches once the current transaction commits.
+# alias -> weak reference to the callback registered by the open transaction of this thread.
+# The callback is held only by the transaction's on-commit list, so it dies (and the weak
+# reference with it) when the transaction commits and runs it, or when a rollback of the
+# transaction or of the savepoint that registered it drops it: ``changed_in_transaction``
+# stays exact without reading Django's private on-commit list.
+_pending = threading.local()
 
-    ``robust``: a cache outage after the commit is logged, not raised into the caller whose
-    change did commit; ``MAX_STALENESS_SECONDS`` bounds the effect.
+
+def _registered(alias: str):
+    ref = getattr(_pending, alias, None)
+    return ref() if ref is not None else None
+
+
+def changed(using: str | None = None) -> None:
+    """Record that keys or brands changed: every process drops its key caches once the
+    current transaction commits (at once outside a transaction).
+
+    Called once per change by the code that made it (the ``brands.services`` for keys, the
+    ``brands.signals`` receiver for brand rows); however many changes a transaction makes,
+    the version moves once, at its commit. ``robust``: a cache outage after the commit is
+    logged, not raised into the caller whose change did commit; ``MAX_STALENESS_SECONDS``
+    bounds the effect.
     """
-    transaction.on_commit(_bump, using=using, robust=True)
+    alias = using or DEFAULT_DB_ALIAS
+    if _registered(alias) is not None:
+        return  # this transaction already bumps on commit
+
+    def callback() -> None:  # a new function object per transaction, held only by it
+        _bump()
+
+    if transaction.get_connection(alias).in_atomic_block:
+        setattr(_pending, alias, weakref.ref(callback))
+    transaction.on_commit(callback, using=alias, robust=True)
 
 
 def changed_in_transaction(using: str | None = None) -> bool:
-    """True inside a transaction that changed keys and has not committed yet.
-
-    Django drops the callbacks of rolled-back savepoints, so this is exact.
-    """
-    connection = transaction.get_connection(using)
-    if not connection.in_atomic_block:
-        return False
-    return any(entry[1] is _bump for entry in getattr(connection, "run_on_commit", ()))
+    """True inside a transaction that changed keys and has not committed yet (exact: a
+    rolled-back savepoint's change no longer counts)."""
+    alias = using or DEFAULT_DB_ALIAS
+    return transaction.get_connection(alias).in_atomic_block and _registered(alias) is not None

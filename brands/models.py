@@ -11,10 +11,76 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.html import escape
 
 from brands import conf
+from brands.algorithms import Algorithm
 from brands.keymaterial import certificate_x5c, certificate_x5t_s256
 from brands.platforms import platform_choices, platform_get, vendor_settings_clean
+
+# --- brand colours: validated so that every page stays readable (WCAG 2.2 AA) ---
+
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+DEFAULT_PRIMARY_COLOR = "#0b5fff"
+DEFAULT_HEADER_COLOR = "#101828"
+MIN_TEXT_CONTRAST = 4.5
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2.x relative luminance of ``#RRGGBB``."""
+    channels = []
+    for i in (1, 3, 5):
+        c = int(color[i : i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    r, g, b = channels
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_text_color(background: str) -> str:
+    """``#ffffff`` or ``#111111``, whichever contrasts more with ``background``."""
+    white, black = "#ffffff", "#111111"
+    if contrast_ratio(background, white) >= contrast_ratio(background, black):
+        return white
+    return black
+
+
+def validate_hex_color(value: str) -> None:
+    if value and not _HEX_COLOR.fullmatch(value):
+        raise ValidationError(
+            "Enter a colour as # and six hexadecimal digits, e.g. #0b5fff.", code="bad_color"
+        )
+
+
+def validate_primary_color(value: str) -> None:
+    """A hex colour that white button text and links on white can both be read against."""
+    validate_hex_color(value)
+    if value and (ratio := contrast_ratio(value, "#ffffff")) < MIN_TEXT_CONTRAST:
+        raise ValidationError(
+            "This colour has a contrast of %(ratio).1f:1 against white; buttons and links "
+            "need at least 4.5:1 (WCAG AA). Choose a darker shade.",
+            code="low_contrast",
+            params={"ratio": ratio},
+        )
+
+
+def validate_logo_url(value: str) -> None:
+    """A path on this site or an https:// address; nothing that could run script."""
+    if not value:
+        return
+    parts = urlsplit(value)
+    if value.startswith("/") and not value.startswith("//") and not parts.scheme:
+        return
+    if parts.scheme == "https" and parts.netloc:
+        return
+    raise ValidationError(
+        "Enter a path on this site (starting with /) or an https:// address.", code="bad_logo"
+    )
 
 
 class Brand(models.Model):
@@ -27,10 +93,45 @@ class Brand(models.Model):
     issuer = models.URLField(
         max_length=300,
         blank=True,
-        help_text="The exact `iss` claim. Empty means <PUBLIC_BASE_URL>/brands/<slug>.",
+        # help texts are HTML in forms (Django renders them unescaped): escape the placeholders
+        help_text=escape("The exact `iss` claim. Empty means <PUBLIC_BASE_URL>/brands/<slug>."),
     )
     is_active = models.BooleanField(
         default=True, help_text="Inactive brands issue no tokens and publish no discovery."
+    )
+    # --- what customers see (portal pages, the chat header) ---
+    logo_url = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[validate_logo_url],
+        help_text="The logo in the portal's top bar: a path on this site (/static/...) or an "
+        "https:// address. Empty shows the brand's initial.",
+    )
+    primary_color = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[validate_primary_color],
+        help_text="Buttons and links, as #RRGGBB. Must reach 4.5:1 contrast against white "
+        "(WCAG AA). Empty uses the portal's blue.",
+    )
+    header_color = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_color],
+        help_text="Top bar background, as #RRGGBB; its text turns white or black, whichever "
+        "contrasts more. Empty uses the portal's dark blue.",
+    )
+    support_phone = models.CharField(
+        max_length=40, blank=True, help_text="Support phone number shown in the page footer."
+    )
+    support_email = models.EmailField(
+        blank=True, help_text="Support e-mail address shown in the page footer."
+    )
+    support_url = models.URLField(
+        max_length=300, blank=True, help_text="Help centre page linked from the page footer."
+    )
+    support_hours = models.CharField(
+        max_length=120, blank=True, help_text='Opening hours, e.g. "Mon-Fri 8:00-20:00".'
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -40,6 +141,21 @@ class Brand(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def header_text_color(self) -> str:
+        """White or near-black: whichever contrasts more with ``header_color``."""
+        return readable_text_color(self.header_color or DEFAULT_HEADER_COLOR)
+
+    @property
+    def initial(self) -> str:
+        return (self.name.strip()[:1] or self.slug[:1]).upper()
+
+    @property
+    def has_support(self) -> bool:
+        return bool(
+            self.support_phone or self.support_email or self.support_url or self.support_hours
+        )
 
     @property
     def issuer_url(self) -> str:
@@ -65,13 +181,7 @@ class SigningKey(models.Model):
     HS256 keys are shared secrets: never published, given to the platform out of band.
     """
 
-    class Algorithm(models.TextChoices):
-        RS256 = "RS256", "RS256 (RSA PKCS#1 v1.5, SHA-256)"
-        RS512 = "RS512", "RS512 (RSA PKCS#1 v1.5, SHA-512)"
-        PS256 = "PS256", "PS256 (RSA-PSS, SHA-256)"
-        ES256 = "ES256", "ES256 (ECDSA P-256, SHA-256)"
-        EDDSA = "EdDSA", "EdDSA (Ed25519)"
-        HS256 = "HS256", "HS256 (shared secret)"
+    Algorithm = Algorithm
 
     class State(models.TextChoices):
         PENDING = "pending", "pending (published, not signing)"
@@ -131,6 +241,12 @@ class SigningKey(models.Model):
         help_text="Why this key cannot sign (e.g. its private key no longer decrypts). "
         "Empty when usable.",
     )
+    unusable_code = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="Stable code of the unusable reason (brands.errors); empty when usable.",
+    )
     revocation_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(
         auto_now_add=True, help_text="Created, hence pending and published, at this time."
@@ -160,7 +276,7 @@ class SigningKey(models.Model):
                 name="brands_signingkey_state_has_timestamp",
             ),
             models.CheckConstraint(
-                condition=Q(algorithm__in=["RS256", "RS512", "PS256", "ES256", "EdDSA", "HS256"]),
+                condition=Q(algorithm__in=Algorithm.values),
                 name="brands_signingkey_algorithm_valid",
             ),
         ]
@@ -185,12 +301,12 @@ class SigningKey(models.Model):
     def purge_due_at(self):
         if self.state != self.State.RETIRED or self.retired_at is None:
             return None
-        return self.retired_at + conf.retention()
+        return self.retired_at + conf.get("RETENTION")
 
     @property
     def activatable_at(self):
         """When a rotation may promote this pending key (published long enough)."""
-        return self.created_at + conf.prepublication_period() if self.created_at else None
+        return self.created_at + conf.get("PREPUBLICATION_PERIOD") if self.created_at else None
 
     def jwk(self) -> dict:
         """The JWKS entry: public members, kid, alg, use, and x5c when there is a certificate."""
@@ -223,7 +339,7 @@ _LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
 def validate_token_ttl(value: timedelta) -> None:
-    upper = min(MAX_TOKEN_TTL, conf.max_token_lifetime())
+    upper = min(MAX_TOKEN_TTL, conf.get("MAX_TOKEN_LIFETIME"))
     if value is None or value < MIN_TOKEN_TTL or value > upper:
         raise ValidationError(
             "Token lifetime must be between %(low)s and %(high)s seconds.",
@@ -390,8 +506,10 @@ class Messenger(models.Model):
     audience = models.CharField(
         max_length=300,
         blank=True,
-        help_text="The `aud` claim, unique across messengers. Empty means "
-        "<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>, fixed at creation.",
+        help_text=escape(
+            "The `aud` claim, unique across messengers. Empty means "
+            "<PUBLIC_BASE_URL>/brands/<brand>/messengers/<slug>, fixed at creation."
+        ),
     )
     algorithm = models.CharField(
         max_length=8,

@@ -1,6 +1,6 @@
 """The platforms a messenger may target, as declared by the messaging app (a registry).
 
-``brands`` must not import ``messaging`` (ARCHITECTURE.md: dependencies point one way), yet a
+``brands`` must not import ``messaging`` (docs/architecture.md: dependencies point one way), yet a
 messenger's ``platform`` choices and its ``vendor_settings`` validation come from the claim
 profiles that live in ``messaging``. So the declarations live here, in plain data that brands
 can read, and ``messaging.apps.MessagingConfig.ready`` registers one ``PlatformSpec`` per claim
@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
-# Every platform accepts ``"sandbox": true|false`` (INTERFACES.md 1): with the sandbox served
-# and the flag on, the Chat button uses the sandbox chat window for that messenger.
+# Every platform accepts ``"sandbox": true|false`` (docs/architecture.md, "Browser
+# interfaces" 1): with the sandbox served and the flag on, the Chat button uses the sandbox
+# chat window for that messenger.
 SANDBOX_FLAG = "sandbox"
 
 

@@ -162,7 +162,7 @@ def rotation_timeline(*, brand: Brand, now: datetime | None = None) -> list[Time
             else:
                 event, when = "may be activated (published long enough)", key.activatable_at
         elif key.state == SigningKey.State.ACTIVE and key.activated_at:
-            event, when = "rotation due", key.activated_at + conf.rotation_period()
+            event, when = "rotation due", key.activated_at + conf.get("ROTATION_PERIOD")
         elif key.state == SigningKey.State.RETIRED:
             event, when = "leaves the JWKS (purge)", key.purge_due_at
         entries.append(

@@ -3,13 +3,15 @@
 Every service is keyword-only, runs in one transaction, locks the rows it changes (the brand
 row first, then its keys by id: one stable order, so concurrent changes serialise instead of
 deadlocking) and raises a ``brands.errors`` domain error with a stable code. Every key change
-bumps the key-set version on commit, so every process drops its cached keys and documents.
+is recorded with ``keyset.changed()``: the key-set version moves once when the transaction
+commits, so every process drops its cached keys and documents (brand rows: ``signals.py``).
 """
 
 import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,7 +19,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from brands import conf, encryption, keymaterial, keyset
-from brands.errors import BrandsError, InvalidKeyMaterial, InvalidTransition, KeyDecryptionFailed
+from brands.algorithms import ASYMMETRIC, RSA_ALGORITHMS, SYMMETRIC, Algorithm
+from brands.errors import (
+    REPAIRABLE_BY_KEK,
+    BrandsError,
+    InvalidKeyMaterial,
+    InvalidTransition,
+    KeyDecryptionFailed,
+)
 from brands.models import (
     Brand,
     ClientSecret,
@@ -33,7 +42,6 @@ logger = logging.getLogger(__name__)
 MAX_CLIENT_SECRET_GRACE = timedelta(days=7)
 
 State = SigningKey.State
-Algorithm = SigningKey.Algorithm
 
 
 def _validation_error(exc: ValidationError, code: str = "invalid") -> BrandsError:
@@ -63,7 +71,6 @@ def brand_create(*, slug: str, name: str, issuer: str = "", is_active: bool = Tr
             brand.save()
         except IntegrityError as exc:
             raise BrandsError(f"Brand {slug!r} already exists.", code="invalid_brand") from exc
-        keyset.bump_on_commit()
     return brand
 
 
@@ -254,6 +261,22 @@ def _lock_brand_keys(brand_id: int, algorithm: str | None = None) -> list[Signin
     return list(qs)
 
 
+def _certify(row: SigningKey, key, *, brand: Brand, now: datetime) -> None:
+    """Give ``row`` (not saved here) a self-signed certificate of ``key`` valid for
+    BRANDS_CERTIFICATE_VALIDITY, published as ``x5c``."""
+    cert = keymaterial.self_signed_certificate(
+        key,
+        common_name=f"{brand.slug} signing key {row.kid[:16]}",
+        now=now,
+        validity=conf.get("CERTIFICATE_VALIDITY"),
+    )
+    row.certificate_pem = keymaterial.certificate_pem(cert)
+    row.certificate_not_after = cert.not_valid_after_utc
+
+
+_KNOWN_KEY = "This key is already known (same kid): a kid is never reused."
+
+
 def _store_new_key(
     *,
     brand: Brand,
@@ -264,15 +287,16 @@ def _store_new_key(
     now: datetime,
     kid: str | None = None,
 ) -> SigningKey:
-    if algorithm in keymaterial.SYMMETRIC:
+    """Save ``key`` as a pending key of ``brand``, under the brand's locks (call it inside a
+    transaction). Raises ``InvalidKeyMaterial`` ``duplicate_key`` for known material."""
+    _lock_brand_keys(brand.pk, algorithm)
+    if algorithm in SYMMETRIC:
         kid, jwk = kid or keymaterial.random_kid(), {}
     else:
         jwk = keymaterial.public_jwk(key, algorithm)
         kid = keymaterial.jwk_thumbprint(jwk)
     if SigningKey.objects.filter(kid=kid).exists():
-        raise InvalidKeyMaterial(
-            "This key is already known (same kid): a kid is never reused.", code="duplicate_key"
-        )
+        raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key")
     row = SigningKey(
         brand=brand,
         kid=kid,
@@ -284,23 +308,14 @@ def _store_new_key(
         public_jwk=jwk,
         private_key_ciphertext=encryption.encrypt(keymaterial.private_bytes(key), kid=kid),
     )
-    if certificate and algorithm in keymaterial.ASYMMETRIC:
-        cert = keymaterial.self_signed_certificate(
-            key,
-            common_name=f"{brand.slug} signing key {kid[:16]}",
-            now=now,
-            validity=conf.certificate_validity(),
-        )
-        row.certificate_pem = keymaterial.certificate_pem(cert)
-        row.certificate_not_after = cert.not_valid_after_utc
+    if certificate and algorithm in ASYMMETRIC:
+        _certify(row, key, brand=brand, now=now)
     try:
         with transaction.atomic():
             row.save()
     except IntegrityError as exc:
-        raise InvalidKeyMaterial(
-            "This key is already known (same kid): a kid is never reused.", code="duplicate_key"
-        ) from exc
-    keyset.bump_on_commit()
+        raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key") from exc
+    keyset.changed()
     return row
 
 
@@ -333,7 +348,6 @@ def signing_key_generate(
     now = now or timezone.now()
     key = keymaterial.generate_private_key(algorithm, key_size)
     with transaction.atomic():
-        _lock_brand_keys(brand.pk, algorithm)
         row = _store_new_key(
             brand=brand,
             algorithm=algorithm,
@@ -346,6 +360,28 @@ def signing_key_generate(
             row = signing_key_activate(key=row, force=force, now=now)
     logger.info("Generated %s key %s for brand %s", algorithm, row.kid, brand.slug)
     return row
+
+
+def signing_key_import_check(
+    *, pem: bytes | str, password: bytes | str | None = None, algorithm: str = Algorithm.RS256
+) -> None:
+    """Refuse a PEM that ``signing_key_import`` would refuse (same codes), without side effect:
+    forms call it while validating. Reads the database only to refuse known material."""
+    _check_algorithm(algorithm)
+    key = keymaterial.load_private_key_pem(pem, password=password, algorithm=algorithm)
+    kid = keymaterial.jwk_thumbprint(keymaterial.public_jwk(key, algorithm))
+    if SigningKey.objects.filter(kid=kid).exists():
+        raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key")
+
+
+def signing_key_import_secret_check(*, secret: bytes | str, kid: str = "") -> None:
+    """Refuse a shared secret (or kid) that ``signing_key_import_secret`` would refuse (same
+    codes), without side effect. The secret never appears in a message."""
+    keymaterial.check_shared_secret(secret.encode() if isinstance(secret, str) else secret)
+    if kid:
+        keymaterial.check_kid(kid)
+        if SigningKey.objects.filter(kid=kid).exists():
+            raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key")
 
 
 def signing_key_import(
@@ -367,7 +403,6 @@ def signing_key_import(
     _check_algorithm(algorithm)
     key = keymaterial.load_private_key_pem(pem, password=password, algorithm=algorithm)
     with transaction.atomic():
-        _lock_brand_keys(brand.pk, algorithm)
         row = _store_new_key(
             brand=brand,
             algorithm=algorithm,
@@ -398,7 +433,6 @@ def signing_key_import_secret(
     if kid:
         keymaterial.check_kid(kid)
     with transaction.atomic():
-        _lock_brand_keys(brand.pk, Algorithm.HS256)
         row = _store_new_key(
             brand=brand,
             algorithm=Algorithm.HS256,
@@ -450,7 +484,7 @@ def signing_key_activate(
                 code="key_unusable",
             )
         previous = [k for k in keys if k.state == State.ACTIVE]
-        ready_at = row.created_at + conf.prepublication_period()
+        ready_at = row.created_at + conf.get("PREPUBLICATION_PERIOD")
         if previous and not row.is_symmetric and not force and now < ready_at:
             raise InvalidTransition(
                 f"Key {row.kid} has been published since {row.created_at:%Y-%m-%d %H:%M:%S} "
@@ -465,7 +499,7 @@ def signing_key_activate(
         row.state = State.ACTIVE
         row.activated_at = now
         row.save(update_fields=["state", "activated_at", "updated_at"])
-        keyset.bump_on_commit()
+        keyset.changed()
     logger.info("Activated key %s (retired: %s)", row.kid, [k.kid for k in previous] or "none")
     return row
 
@@ -488,7 +522,7 @@ def signing_key_retire(*, key: SigningKey, now: datetime | None = None) -> Signi
         row.state = State.RETIRED
         row.retired_at = now
         row.save(update_fields=["state", "retired_at", "updated_at"])
-        keyset.bump_on_commit()
+        keyset.changed()
     logger.info("Retired key %s", row.kid)
     return row
 
@@ -520,9 +554,25 @@ def signing_key_revoke(
         if row.state == State.REVOKED:
             raise InvalidTransition(f"Key {row.kid} is already revoked.", code="key_revoked")
         _revoke(row, now=now, reason=reason or "revoked by staff")
-        keyset.bump_on_commit()
+        keyset.changed()
     logger.warning("Revoked key %s: %s", row.kid, row.revocation_reason)
     return row
+
+
+def _purge_retired(
+    *, brand_id: int, now: datetime, only: SigningKey | None = None
+) -> list[SigningKey]:
+    """Under the brand's locks, unpublish its retired keys (or just ``only``) whose retention
+    is over: they become ``revoked`` with ``purged_at`` set. The one place that purges."""
+    purged = []
+    with transaction.atomic():
+        for row in _lock_brand_keys(brand_id):
+            if (only is None or row.pk == only.pk) and _retention_over(row, now=now):
+                _revoke(row, now=now, reason="retention over", purged=True)
+                purged.append(row)
+        if purged:
+            keyset.changed()
+    return purged
 
 
 def signing_keys_purge(
@@ -531,33 +581,19 @@ def signing_keys_purge(
     """Unpublish retired keys whose retention (BRANDS_RETENTION after retirement) is over:
     they become ``revoked`` with ``purged_at`` set. Returns the purged keys."""
     now = now or timezone.now()
-    cutoff = now - conf.retention()
     brand_ids = (
         [brand.pk]
         if brand
         else list(
-            SigningKey.objects.filter(state=State.RETIRED, retired_at__lte=cutoff)
+            SigningKey.objects.filter(
+                state=State.RETIRED, retired_at__lte=now - conf.get("RETENTION")
+            )
             .order_by("brand_id")
             .values_list("brand_id", flat=True)
             .distinct()
         )
     )
-    purged = []
-    for brand_id in brand_ids:
-        with transaction.atomic():
-            for row in _lock_brand_keys(brand_id):
-                if row.state == State.RETIRED and row.retired_at and row.retired_at <= cutoff:
-                    _revoke(row, now=now, reason="retention over", purged=True)
-                    purged.append(row)
-                    keyset.bump_on_commit()
-    return purged
-
-
-_DECRYPTION_REASONS = (
-    "The private key does not decrypt",
-    "The stored private key belongs",
-    "The decrypted private key does not match",
-)
+    return [row for brand_id in brand_ids for row in _purge_retired(brand_id=brand_id, now=now)]
 
 
 @dataclass
@@ -571,6 +607,19 @@ class ReencryptResult:
     secrets_failed: list[str] = field(default_factory=list)
 
 
+def _locked_one_by_one(model, ciphertext_field: str):
+    """Each row of ``model`` that holds ciphertext in ``ciphertext_field``, in id order, each
+    locked in a transaction of its own while the caller's loop body runs."""
+    ids = (
+        model.objects.exclude(**{ciphertext_field: ""}).order_by("id").values_list("id", flat=True)
+    )
+    for row_id in list(ids):
+        with transaction.atomic():
+            row = model.objects.select_for_update().filter(pk=row_id).first()
+            if row is not None and getattr(row, ciphertext_field):
+                yield row
+
+
 def signing_keys_reencrypt() -> ReencryptResult:
     """Re-encrypt every stored private key and every messenger's shared secret under the
     first KEY_ENCRYPTION_KEYS entry.
@@ -581,76 +630,77 @@ def signing_keys_reencrypt() -> ReencryptResult:
     messenger until the secret is set again).
     """
     result = ReencryptResult()
-    ids = list(
-        SigningKey.objects.exclude(private_key_ciphertext="")
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    for key_id in ids:
-        with transaction.atomic():
-            row = SigningKey.objects.select_for_update().filter(pk=key_id).first()
-            if row is None or not row.private_key_ciphertext:
-                continue
-            try:
-                row.private_key_ciphertext = encryption.reencrypt(
-                    row.private_key_ciphertext, kid=row.kid
-                )
-            except KeyDecryptionFailed as exc:
-                if not row.unusable_reason:
-                    row.unusable_reason = exc.detail
-                    row.save(update_fields=["unusable_reason", "updated_at"])
-                result.failed.append(row.kid)
-            else:
-                fields = ["private_key_ciphertext", "updated_at"]
-                if row.unusable_reason.startswith(_DECRYPTION_REASONS):
-                    row.unusable_reason = ""
-                    fields.append("unusable_reason")
-                row.save(update_fields=fields)
-                result.reencrypted.append(row.kid)
-            keyset.bump_on_commit()
-    messenger_ids = list(
-        Messenger.objects.exclude(shared_secret_ciphertext="")
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    for messenger_id in messenger_ids:
-        with transaction.atomic():
-            row = Messenger.objects.select_for_update().filter(pk=messenger_id).first()
-            if row is None or not row.shared_secret_ciphertext:
-                continue
-            try:
-                row.shared_secret_ciphertext = encryption.reencrypt(
-                    row.shared_secret_ciphertext, kid=row.shared_secret_binding
-                )
-            except KeyDecryptionFailed:
-                result.secrets_failed.append(row.slug)
-            else:
-                row.save(update_fields=["shared_secret_ciphertext", "updated_at"])
-                result.secrets_reencrypted.append(row.slug)
+    for row in _locked_one_by_one(SigningKey, "private_key_ciphertext"):
+        try:
+            row.private_key_ciphertext = encryption.reencrypt(
+                row.private_key_ciphertext, kid=row.kid
+            )
+        except KeyDecryptionFailed as exc:
+            if not row.unusable_reason:
+                row.unusable_reason, row.unusable_code = exc.detail, exc.code
+                row.save(update_fields=["unusable_reason", "unusable_code", "updated_at"])
+            result.failed.append(row.kid)
+        else:
+            fields = ["private_key_ciphertext", "updated_at"]
+            if row.unusable_code in REPAIRABLE_BY_KEK:
+                row.unusable_reason, row.unusable_code = "", ""
+                fields += ["unusable_reason", "unusable_code"]
+            row.save(update_fields=fields)
+            result.reencrypted.append(row.kid)
+        keyset.changed()
+    for row in _locked_one_by_one(Messenger, "shared_secret_ciphertext"):
+        try:
+            row.shared_secret_ciphertext = encryption.reencrypt(
+                row.shared_secret_ciphertext, kid=row.shared_secret_binding
+            )
+        except KeyDecryptionFailed:
+            result.secrets_failed.append(row.slug)
+        else:
+            row.save(update_fields=["shared_secret_ciphertext", "updated_at"])
+            result.secrets_reencrypted.append(row.slug)
     return result
 
 
 # --- rotation by policy -------------------------------------------------------------------------
 
 
+class RotationAction(StrEnum):
+    """What one step of a rotation plan does."""
+
+    GENERATE = "generate"
+    ACTIVATE = "activate"
+    PURGE = "purge"
+    RENEW_CERTIFICATE = "renew_certificate"
+
+
 @dataclass
 class RotationStep:
-    """One step of a rotation plan. ``action`` is generate, activate, purge or
-    renew_certificate."""
+    """One step of a rotation plan: ``action`` on ``key`` (none for ``generate``) and, in
+    words for staff, ``reason``: why the policy asks for it now.
+
+    ``activate`` (generate only) activates the new key in the same transaction; ``force``
+    (generate with activate, and activate) skips the pre-publication wait, which the plan sets
+    only when the brand has no usable active key (nothing signs: waiting helps nobody).
+    Behaviour depends on these flags, never on the wording of ``reason``.
+    """
 
     brand: Brand
     algorithm: str
-    action: str
+    action: RotationAction
     reason: str
     key: SigningKey | None = None
     activate: bool = False
+    force: bool = False
     done: bool = False
     result: str = ""
     error: str = ""
 
+    @property
+    def target(self) -> str:
+        return "new key" if self.action == RotationAction.GENERATE else self.key.kid
+
     def describe(self) -> str:
-        target = "new key" if self.action == "generate" else self.key.kid
-        text = f"{self.brand.slug} {self.algorithm}: {self.action} {target} ({self.reason})"
+        text = f"{self.brand.slug} {self.algorithm}: {self.action} {self.target} ({self.reason})"
         if self.error:
             return f"{text} -> FAILED {self.error}"
         if self.done:
@@ -670,13 +720,96 @@ def _managed_algorithms(brand: Brand) -> list[str]:
         )
     )
     algorithms |= set(brand.messengers.filter(is_active=True).values_list("algorithm", flat=True))
-    return sorted(a for a in algorithms if a in keymaterial.ASYMMETRIC)
+    return sorted(a for a in algorithms if a in ASYMMETRIC)
+
+
+def _rotation_due(active: SigningKey, *, now: datetime) -> str:
+    """Why the usable ``active`` key should be replaced now, or "" when it should not."""
+    if active.activated_at is None:
+        return "the active key has no activation date"
+    if now >= active.activated_at + conf.get("ROTATION_PERIOD"):
+        return (
+            f"the active key {active.kid} has signed since "
+            f"{active.activated_at:%Y-%m-%d %H:%M} UTC, longer than the rotation period "
+            f"({conf.get('ROTATION_PERIOD')})"
+        )
+    if (
+        active.certificate_not_after is not None
+        and now >= active.certificate_not_after - CERTIFICATE_MIN_REMAINING
+    ):
+        return (
+            f"the certificate of the active key {active.kid} expires "
+            f"{active.certificate_not_after:%Y-%m-%d %H:%M} UTC (platforms refuse one with "
+            "under 10 days left)"
+        )
+    return ""
+
+
+def _publish_next_reason(after: str) -> str:
+    return (
+        f"{after}: a next key must be published at least the pre-publication period "
+        f"({conf.get('PREPUBLICATION_PERIOD')}) before it may sign"
+    )
+
+
+def _key_steps(b: Brand, algorithm: str, *, now: datetime) -> list[RotationStep]:
+    """Generate / activate steps for one brand and algorithm."""
+    keys = list(b.signing_keys.filter(algorithm=algorithm).order_by("created_at", "id"))
+    active = next((k for k in keys if k.state == State.ACTIVE), None)
+    pending = next((k for k in keys if k.state == State.PENDING and k.is_usable), None)
+    usable_active = active is not None and active.is_usable
+    generate = RotationAction.GENERATE
+    if pending is None:
+        steps = []
+        if not usable_active:
+            why = "no active key" if active is None else f"the active key {active.kid} is unusable"
+            steps.append(
+                RotationStep(
+                    b,
+                    algorithm,
+                    generate,
+                    f"{why}: nothing signs, so a new key is activated at once",
+                    activate=True,
+                    force=True,
+                )
+            )
+            after = "the new key signs now"
+        else:
+            after = "no pending key is published"
+        return [*steps, RotationStep(b, algorithm, generate, _publish_next_reason(after))]
+    if not usable_active:
+        why = "no active key" if active is None else f"the active key {active.kid} is unusable"
+        reason = f"{why}: the published next key signs at once"
+        force = True
+    else:
+        reason = _rotation_due(active, now=now)
+        ready_at = pending.created_at + conf.get("PREPUBLICATION_PERIOD")
+        if not reason or now < ready_at:
+            return []
+        published = f"{pending.created_at:%Y-%m-%d %H:%M} UTC"
+        reason += f"; {pending.kid} has been published since {published}"
+        force = False
+    return [
+        RotationStep(b, algorithm, RotationAction.ACTIVATE, reason, key=pending, force=force),
+        RotationStep(
+            b, algorithm, generate, _publish_next_reason(f"{pending.kid} becomes active")
+        ),
+    ]
+
+
+def _retention_over(key: SigningKey, *, now: datetime) -> bool:
+    """A retired key whose retention (BRANDS_RETENTION after retirement) is over."""
+    return (
+        key.state == State.RETIRED
+        and key.retired_at is not None
+        and key.retired_at <= now - conf.get("RETENTION")
+    )
 
 
 def signing_keys_plan(
     *, brand: Brand | None = None, now: datetime | None = None
 ) -> list[RotationStep]:
-    """What ``signing_keys_rotate`` would do now, without doing it.
+    """What ``signing_keys_rotate`` would do now, without doing it; each step says why.
 
     Per active brand and asymmetric algorithm in use (RS256 always): keep one pending "next"
     key published; promote it once it has been published for the pre-publication period and
@@ -691,43 +824,21 @@ def signing_keys_plan(
     steps: list[RotationStep] = []
     for b in brands:
         for algorithm in _managed_algorithms(b):
-            keys = list(b.signing_keys.filter(algorithm=algorithm).order_by("created_at", "id"))
-            active = next((k for k in keys if k.state == State.ACTIVE), None)
-            pending = next((k for k in keys if k.state == State.PENDING and k.is_usable), None)
-            usable_active = active is not None and active.is_usable
-            if pending is None:
-                if not usable_active:
-                    steps.append(
-                        RotationStep(
-                            b,
-                            algorithm,
-                            "generate",
-                            "no usable active key: generate and activate at once",
-                            activate=True,
-                        )
-                    )
-                steps.append(RotationStep(b, algorithm, "generate", "publish the next key"))
-                continue
-            due = (
-                not usable_active
-                or active.activated_at is None
-                or now >= active.activated_at + conf.rotation_period()
-                or (
-                    active.certificate_not_after is not None
-                    and now >= active.certificate_not_after - CERTIFICATE_MIN_REMAINING
+            steps.extend(_key_steps(b, algorithm, now=now))
+        purged = set()
+        for key in b.signing_keys.filter(
+            state=State.RETIRED, retired_at__lte=now - conf.get("RETENTION")
+        ).order_by("retired_at", "id"):
+            steps.append(
+                RotationStep(
+                    b,
+                    key.algorithm,
+                    RotationAction.PURGE,
+                    f"retired {key.retired_at:%Y-%m-%d %H:%M} UTC, longer ago than the retention "
+                    f"({conf.get('RETENTION')}): its last tokens have expired",
+                    key=key,
                 )
             )
-            published_long_enough = now >= pending.created_at + conf.prepublication_period()
-            if due and (published_long_enough or not usable_active):
-                why = "rotation due" if usable_active else "no usable active key"
-                steps.append(RotationStep(b, algorithm, "activate", why, key=pending))
-                steps.append(RotationStep(b, algorithm, "generate", "publish the next key"))
-        cutoff = now - conf.retention()
-        purged = set()
-        for key in b.signing_keys.filter(state=State.RETIRED, retired_at__lte=cutoff).order_by(
-            "retired_at", "id"
-        ):
-            steps.append(RotationStep(b, key.algorithm, "purge", "retention over", key=key))
             purged.add(key.pk)
         steps.extend(_certificate_steps(b, now=now, skip=purged))
     return steps
@@ -742,7 +853,7 @@ def _certificate_steps(brand: Brand, *, now: datetime, skip: set[int]) -> list[R
     """Renew certificates of published keys that expire within BRANDS_CERTIFICATE_RENEWAL;
     certify uncertified published RSA keys of brands that serve Salesforce."""
     steps = []
-    horizon = now + conf.certificate_renewal()
+    horizon = now + conf.get("CERTIFICATE_RENEWAL")
     with_x5c = None
     for key in brand.signing_keys.filter(state__in=list(SigningKey.PUBLISHED_STATES)).order_by(
         "created_at", "id"
@@ -760,7 +871,7 @@ def _certificate_steps(brand: Brand, *, now: datetime, skip: set[int]) -> list[R
                         key=key,
                     )
                 )
-        elif key.algorithm in keymaterial.RSA_ALGORITHMS:
+        elif key.algorithm in RSA_ALGORITHMS:
             if with_x5c is None:
                 with_x5c = _needs_x5c(brand)
             if with_x5c:
@@ -783,7 +894,7 @@ def signing_key_certificate_renew(*, key: SigningKey, now: datetime | None = Non
     ``key_unusable`` or ``InvalidKeyMaterial`` ``unsupported_algorithm`` (HS256).
     """
     now = now or timezone.now()
-    if key.algorithm not in keymaterial.ASYMMETRIC:
+    if key.algorithm not in ASYMMETRIC:
         raise InvalidKeyMaterial(
             "Shared secrets have no certificate.", code="unsupported_algorithm"
         )
@@ -799,68 +910,50 @@ def signing_key_certificate_renew(*, key: SigningKey, now: datetime | None = Non
             raise InvalidTransition(
                 f"Key {row.kid} is unusable: {exc.detail}", code="key_unusable"
             ) from exc
-        cert = keymaterial.self_signed_certificate(
-            private,
-            common_name=f"{row.brand.slug} signing key {row.kid[:16]}",
-            now=now,
-            validity=conf.certificate_validity(),
-        )
-        row.certificate_pem = keymaterial.certificate_pem(cert)
-        row.certificate_not_after = cert.not_valid_after_utc
+        _certify(row, private, brand=row.brand, now=now)
         row.save(update_fields=["certificate_pem", "certificate_not_after", "updated_at"])
-        keyset.bump_on_commit()
+        keyset.changed()
     logger.info("Renewed the certificate of key %s until %s", row.kid, row.certificate_not_after)
     return row
 
 
 def signing_keys_rotate(
     *,
-    brand: Brand | None = None,
-    dry_run: bool = False,
+    plan: list[RotationStep],
     key_size: int | None = None,
     now: datetime | None = None,
 ) -> list[RotationStep]:
-    """Carry out ``signing_keys_plan`` (unless ``dry_run``); returns the steps with results.
+    """Carry out ``plan`` (from ``signing_keys_plan``); returns its steps with their results.
 
-    A failing step is recorded in its ``error`` and does not stop the others.
+    Each step is re-checked under the locks by the service it calls (a key activated by hand
+    since the plan was made is not retired by a key that was not published long enough). A
+    failing step is recorded in its ``error`` and does not stop the others.
     """
     now = now or timezone.now()
-    steps = signing_keys_plan(brand=brand, now=now)
-    if dry_run:
-        return steps
-    for step in steps:
+    for step in plan:
         try:
-            if step.action == "generate":
+            if step.action == RotationAction.GENERATE:
                 row = signing_key_generate(
                     brand=step.brand,
                     algorithm=step.algorithm,
-                    key_size=key_size if step.algorithm in keymaterial.RSA_ALGORITHMS else None,
+                    key_size=key_size if step.algorithm in RSA_ALGORITHMS else None,
                     activate=step.activate,
-                    force=True,
+                    force=step.force,
                     now=now,
                 )
                 step.key = row
                 step.result = f"{row.kid} {row.state}"
-            elif step.action == "activate":
-                # re-checked under the locks: a key activated by hand since the plan was made
-                # is not retired by a key that was not published long enough
-                signing_key_activate(
-                    key=step.key, force=step.reason == "no usable active key", now=now
-                )
+            elif step.action == RotationAction.ACTIVATE:
+                signing_key_activate(key=step.key, force=step.force, now=now)
                 step.result = "active"
-            elif step.action == "renew_certificate":
+            elif step.action == RotationAction.RENEW_CERTIFICATE:
                 row = signing_key_certificate_renew(key=step.key, now=now)
                 step.result = f"certificate valid until {row.certificate_not_after:%Y-%m-%d}"
-            elif step.action == "purge":
-                with transaction.atomic():
-                    rows = _lock_brand_keys(step.brand.pk, step.algorithm)
-                    row = _locked(rows, step.key)
-                    if row.state == State.RETIRED:
-                        _revoke(row, now=now, reason="retention over", purged=True)
-                        keyset.bump_on_commit()
-                step.result = "unpublished"
+            elif step.action == RotationAction.PURGE:
+                purged = _purge_retired(brand_id=step.brand.pk, now=now, only=step.key)
+                step.result = "unpublished" if purged else "no longer due"
             step.done = True
         except BrandsError as exc:
             step.error = f"{exc.code}: {exc.detail}"
             logger.error("Rotation step failed: %s", step.describe())
-    return steps
+    return plan

@@ -1,6 +1,6 @@
 """Domain errors and the one place that turns them into the API's JSON error shape.
 
-Every error body is ``{"error": "<code>", "detail": "<text>"}`` (ARCHITECTURE.md).
+Every error body is ``{"error": "<code>", "detail": "<text>"}`` (docs/architecture.md).
 """
 
 from django.http import Http404

@@ -1,5 +1,8 @@
 """Django settings. Values that vary by deployment come from ``config.env`` only."""
 
+import os
+import tempfile
+
 from config import env as E
 
 BASE_DIR = E.BASE_DIR
@@ -31,9 +34,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Request-ID in and out, and on every log line (config.request_id)
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # API paths: body cap (413) and JSON errors for unexpected failures (config.api_guard)
     "config.api_guard.ApiGuardMiddleware",
+    # pages: 503 instead of 500 while PostgreSQL or Redis is unreachable (config.outage)
+    "config.outage.OutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,7 +80,24 @@ if E.DATABASE_URL:
     DATABASES = {"default": E.env.db_url_config(E.DATABASE_URL)}
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": E.SQLITE_PATH}}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": E.SQLITE_PATH,
+            # The threaded dev server and the browser tests' live server write from several
+            # threads: WAL lets readers go on beside a writer, and IMMEDIATE transactions wait
+            # for the write lock (up to the timeout) instead of failing on a lock upgrade.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            # Tests on a file too: the in-memory shared-cache database has table locks that
+            # fail at once ("database table is locked") when the live server's thread and
+            # the test's overlap. One file per test process.
+            "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"portal-test-{os.getpid()}.db")},
+        }
+    }
     # The events' covering index (INCLUDE columns) is a PostgreSQL optimisation; SQLite
     # ignores the extra columns, which needs no warning on every command of the demo.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -81,7 +105,8 @@ else:
 if E.REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, reusing its client objects (config.cache)
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": E.REDIS_URL,
             "KEY_PREFIX": E.CACHE_KEY_PREFIX,
         }
@@ -94,6 +119,12 @@ else:
             "KEY_PREFIX": E.CACHE_KEY_PREFIX,
         }
     }
+
+# Sessions: with Redis, read from the cache and written through to the database
+# ("cached_db"): no database read per request, and a Redis restart logs nobody out. Django's
+# cached_db falls back to the database when the cache cannot be read.
+if E.REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -129,7 +160,7 @@ WHITENOISE_MANIFEST_STRICT = False
 
 # --- HTTP security (check --deploy clean when PUBLIC_BASE_URL is https) ---
 SECURE_SSL_REDIRECT = E.SECURE_SSL_REDIRECT
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if E.HTTPS else None
 SECURE_HSTS_SECONDS = E.HSTS_SECONDS
 SECURE_HSTS_INCLUDE_SUBDOMAINS = E.HTTPS
@@ -196,11 +227,23 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["config.schema.portal_endpoints_only"],
 }
 
+# One JSON object per line on stderr, each with the request id (config.logs, config.request_id).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": E.LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers would print these a second time, in plain text
+        "django": {"handlers": ["console"], "level": E.LOG_LEVEL, "propagate": False},
+    },
 }

@@ -1,15 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
-
-def healthz(request):
-    return JsonResponse({"status": "ok"})
-
+from config.health import healthz, readyz
 
 handler500 = "config.api_guard.server_error"
 
@@ -19,6 +15,7 @@ admin.site.index_title = "Brands, keys, messengers and customers"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("", include("reports.urls")),  # /admin/reports/ before the admin's catch-all
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

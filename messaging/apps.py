@@ -23,9 +23,20 @@ class MessagingConfig(AppConfig):
             _revoke_at_logout, weak=False, dispatch_uid="messaging.oidc.logout"
         )
 
+        # The token API's per-process copies follow every change of what they copy.
+        from messaging import readcache
+
+        readcache.connect_signals()
+
         # brands must not import messaging: hand it the platforms that have a claim profile
         from brands.platforms import platform_register
         from messaging import profiles
 
         for profile in profiles.all_profiles():
             platform_register(profile.platform_spec())
+
+        # accounts must not import messaging: hand the portal home its Chat with support panel
+        from accounts.panels import home_panel_register
+        from messaging.panels import chat_panel
+
+        home_panel_register("chat", chat_panel)

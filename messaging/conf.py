@@ -1,4 +1,5 @@
-"""Settings of the messaging app, read lazily so ``override_settings`` works.
+"""Settings of the messaging app: ``conf.get("NAME")`` (``config.appconf``), read lazily so
+``override_settings`` works; lifetimes are timedeltas (an int in settings is seconds).
 
 MESSAGING_TOKEN_RATE_PER_CUSTOMER  token issues per customer, DRF rate syntax (default "30/min")
 MESSAGING_TOKEN_RATE_PER_ADDRESS   token issues per client address (default "120/min")
@@ -18,9 +19,9 @@ MESSAGING_BEACON_RATE_PER_CUSTOMER widget beacons per customer (default "60/min"
 
 from datetime import timedelta
 
-from django.conf import settings
+from config.appconf import AppSettings
 
-_DEFAULTS = {
+DEFAULTS = {
     "TOKEN_RATE_PER_CUSTOMER": "30/min",
     "TOKEN_RATE_PER_ADDRESS": "120/min",
     "CLOCK_SKEW": timedelta(seconds=5),
@@ -32,6 +33,8 @@ _DEFAULTS = {
     "BEACON_RATE_PER_CUSTOMER": "60/min",
 }
 
-
-def get(name: str):
-    return getattr(settings, f"MESSAGING_{name}", _DEFAULTS[name])
+get = AppSettings(
+    "MESSAGING",
+    DEFAULTS,
+    durations=["CLOCK_SKEW", "OIDC_CODE_TTL", "OIDC_ACCESS_TOKEN_TTL", "OIDC_REFRESH_TTL"],
+).get

@@ -37,7 +37,7 @@ BEACON_KINDS = (
     Kind.PLATFORM_REJECTED,
     Kind.UNVERIFIED_FALLBACK,
 )
-# A verifier reason code (ARCHITECTURE.md) or a vendor's, as an opaque short slug.
+# A verifier reason code (docs/architecture.md) or a vendor's, as an opaque short slug.
 _REASON = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A verification later than this after the click is not counted as an answer to it.
 MAX_GAP = timedelta(minutes=10)
@@ -76,9 +76,38 @@ def event_record(
     The brand is the messenger's; ``brand`` is for events without a messenger (a refused
     OIDC client that has not authenticated yet).
     """
+    event = event_build(
+        kind=kind,
+        messenger=messenger,
+        brand=brand,
+        customer=customer,
+        session_key=session_key,
+        reason=reason,
+        jti=jti,
+        gap_ms=gap_ms,
+        client_address=client_address,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def event_build(
+    *,
+    kind: str,
+    messenger: Messenger | None = None,
+    brand: Brand | None = None,
+    customer: Customer | None = None,
+    session_key: str | None = None,
+    reason: str = "",
+    jti: str = "",
+    gap_ms: int | None = None,
+    client_address: str | None = None,
+) -> AuthEvent:
+    """The unsaved row ``event_record`` would insert (same arguments), for a caller that
+    inserts it together with its own audit row in one statement (the token API)."""
     from messaging.services import _ip_or_none  # the one address normaliser of messaging
 
-    return AuthEvent.objects.create(
+    return AuthEvent(
         kind=kind,
         occurred_at=timezone.now(),
         brand_id=messenger.brand_id if messenger else (brand.pk if brand else None),

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import jwt
-from django.db import transaction
+from django.db import connections, models, router, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from accounts.models import Customer
@@ -87,8 +88,10 @@ def token_issue(
     token = jwt.encode(
         claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": profile.typ}
     )
-    with transaction.atomic():
-        token_issue_audit(
+    # The audit row and its event go in together, in one statement, before the token leaves
+    # this function: a token exists outside the process only once both rows are committed.
+    rows_insert_together(
+        _token_issue_row(
             kind=TokenIssue.Kind.TOKEN,
             jti=jti,
             token=token,
@@ -99,14 +102,15 @@ def token_issue(
             expires_at=expires_at,
             client_address=client_address,
             user_agent=user_agent,
-        )
-        events.event_record(
+        ),
+        events.event_build(
             kind="token_issued",
             messenger=messenger,
             customer=customer,
             jti=jti,
             client_address=client_address,
-        )
+        ),
+    )
     logger.info(
         "token issued jti=%s sub=%s messenger=%s kid=%s",
         jti,
@@ -139,7 +143,36 @@ def token_issue_audit(
     user_agent: str = "",
 ) -> TokenIssue:
     """Record a signed token in the audit trail: its jti and SHA-256, never the token."""
-    return TokenIssue.objects.create(
+    row = _token_issue_row(
+        kind=kind,
+        jti=jti,
+        token=token,
+        customer=customer,
+        messenger=messenger,
+        key=key,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        client_address=client_address,
+        user_agent=user_agent,
+    )
+    row.save(force_insert=True)
+    return row
+
+
+def _token_issue_row(
+    *,
+    kind: str,
+    jti: str,
+    token: str,
+    customer: Customer,
+    messenger: Messenger,
+    key,
+    issued_at: datetime,
+    expires_at: datetime,
+    client_address: str | None = None,
+    user_agent: str = "",
+) -> TokenIssue:
+    return TokenIssue(
         kind=kind,
         jti=jti,
         fingerprint=hashlib.sha256(token.encode()).hexdigest(),
@@ -154,6 +187,52 @@ def token_issue_audit(
         client_address=_ip_or_none(client_address),
         user_agent=user_agent[:300],
     )
+
+
+def rows_insert_together(*rows: models.Model) -> None:
+    """Insert ``rows`` (new, unsaved model instances) all or none, in one round trip.
+
+    On PostgreSQL one statement (``WITH a AS (INSERT ...) INSERT ...``): atomic on its own,
+    so outside a transaction there is no BEGIN/COMMIT to wait for, and inside one it simply
+    joins it. The SQL and its parameters come from Django's own insert compiler, so field
+    defaults, ``auto_now_add`` and value conversion are exactly those of ``save()``. Other
+    databases: one ``save()`` each in a transaction. Primary keys are not read back, and no
+    ``post_save`` signal is sent (nothing listens to these append-only tables).
+    """
+    connection = connections[router.db_for_write(type(rows[0]))]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=connection.alias):
+            for row in rows:
+                row.save(force_insert=True, using=connection.alias)
+        return
+    statements, params = [], []
+    for row in rows:
+        sql, fields = _insert_statement(type(row), connection)
+        statements.append(sql)
+        params.extend(
+            field.get_db_prep_save(field.pre_save(row, True), connection=connection)
+            for field in fields
+        )
+    ctes = ", ".join(f"audit_{i} AS ({sql})" for i, sql in enumerate(statements[:-1]))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} {statements[-1]}" if ctes else statements[-1], params)
+
+
+_statements: dict[tuple[type, str], tuple[str, list]] = {}
+
+
+def _insert_statement(model: type[models.Model], connection) -> tuple[str, list]:
+    """The INSERT of one ``model`` row as Django's compiler writes it, and its fields in
+    parameter order; compiled once per model (the text never changes, only the values)."""
+    key = (model, connection.alias)
+    if key not in _statements:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+        query = InsertQuery(model)
+        query.insert_values(fields, [model()])
+        ((sql, _),) = query.get_compiler(connection=connection).as_sql()
+        _statements[key] = (sql, fields)
+    return _statements[key]
 
 
 def _ip_or_none(address: str | None) -> str | None:

@@ -25,12 +25,12 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Max, Min, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 
 from brands.models import Brand, Messenger
 from messaging.models import AuthEvent
+from reports import conf
 
 Kind = AuthEvent.Kind
 
@@ -41,13 +41,13 @@ GAP_BUCKETS_MS = (1000, 2000, 3000, 4000, 5000, 7500, 10000)
 
 def gap_target_ms() -> int:
     """REPORTS_GAP_TARGET_MS: click-to-verified target (default 5000 ms)."""
-    return int(getattr(settings, "REPORTS_GAP_TARGET_MS", 5000))
+    return int(conf.get("GAP_TARGET_MS"))
 
 
 def burst_threshold() -> int:
     """REPORTS_BURST_THRESHOLD: rejections per address or customer in one hour that make a
     burst (default 5)."""
-    return int(getattr(settings, "REPORTS_BURST_THRESHOLD", 5))
+    return int(conf.get("BURST_THRESHOLD"))
 
 
 @dataclass(frozen=True)

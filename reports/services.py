@@ -20,12 +20,12 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
 from messaging.models import AuthEvent
+from reports import conf
 from reports.models import DayCount, DayGap, DaySignal, RolledDay
 from reports.selectors import (
     BURST_SIGNALS,
@@ -47,12 +47,12 @@ EXACT_GAP_MS = 100
 def rollup_after_days() -> int:
     """REPORTS_ROLLUP_AFTER_DAYS: periods longer than this read whole days from rollups
     (default 31, so today, 7 and 30 days stay exact to the millisecond)."""
-    return int(getattr(settings, "REPORTS_ROLLUP_AFTER_DAYS", 31))
+    return int(conf.get("ROLLUP_AFTER_DAYS"))
 
 
 def rollup_settle() -> timedelta:
     """REPORTS_ROLLUP_SETTLE_SECONDS: how long after its end a day counts as closed (600)."""
-    return timedelta(seconds=int(getattr(settings, "REPORTS_ROLLUP_SETTLE_SECONDS", 600)))
+    return conf.get("ROLLUP_SETTLE_SECONDS")
 
 
 def gap_bucket(value: int, anchor: int) -> int:

@@ -10,7 +10,6 @@ import csv
 import hmac
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import admin
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -19,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from messaging.models import AuthEvent
-from reports import charts, selectors
+from reports import charts, conf, selectors
 from reports.forms import ReportForm
 
 
@@ -170,7 +169,7 @@ def metrics(request):
     ``REPORTS_METRICS_TOKEN`` (environment, ``config.env``) unset: the endpoint does not exist
     (404). A wrong or missing token: 401 with no figures.
     """
-    expected = getattr(settings, "REPORTS_METRICS_TOKEN", "")
+    expected = conf.get("METRICS_TOKEN")
     if not expected:
         raise Http404
     header = request.headers.get("Authorization", "")

@@ -20,7 +20,7 @@ from config.throttling import AtomicRateThrottle
 
 from .models import Conversation, Message
 from .platform import UnknownMessenger
-from .services import identity_view, open_session, post_message
+from .services import identity_view, open_session, post_message, typing_mark, typing_now
 
 SECRET_HEADER = "X-Conversation-Secret"
 
@@ -61,6 +61,7 @@ class SessionsView(APIView):
                 page_attributes=data.get("page_attributes"),
                 client_address=client_address(request),
                 auth_code=data.get("auth_code"),
+                resume=data.get("resume"),
             )
         except UnknownMessenger as exc:
             return _error("unknown_messenger", str(exc), 404)
@@ -77,6 +78,7 @@ class SessionsView(APIView):
                 "identity": identity_view(conversation),
                 "token_expires_at": conversation.token_expires_at.isoformat(),
                 "gap_ms": conversation.gap_ms,
+                "resumed": outcome.resumed,
             },
             status=status.HTTP_201_CREATED,
         )
@@ -139,6 +141,7 @@ class MessagesView(APIView):
                 "conversation": str(conversation.pk),
                 "status": conversation.status,
                 "messages": [m.as_dict() for m in messages],
+                "typing": typing_now(conversation),
             }
         )
         response["Cache-Control"] = "no-store"
@@ -153,5 +156,24 @@ class MessagesView(APIView):
         except ValueError as exc:
             return _error("invalid_request", str(exc), 400)
         response = Response(message.as_dict(), status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class TypingView(MessagesView):
+    """POST /sandbox/api/conversations/<id>/typing: "I am typing" for a few seconds.
+
+    Either party, authorised as for messages; the other side sees it in the ``typing``
+    member of the messages it polls. Sent again while typing goes on; it lapses by itself.
+    """
+
+    def get(self, request, conversation_id):  # only POST is offered
+        return _error("method_not_allowed", "POST only", 405)
+
+    def post(self, request, conversation_id):
+        conversation = _conversation_or_404(conversation_id)
+        sender, _ = self._party(request, conversation)
+        typing_mark(conversation, sender=sender)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
         response["Cache-Control"] = "no-store"
         return response

@@ -1,31 +1,39 @@
-"""Sandbox settings, read lazily from ``django.conf.settings`` with the defaults below.
-
-Every name is ``SANDBOX_<NAME>`` in settings. Nothing here is read at import time.
+"""Sandbox settings: ``conf.get("NAME")`` reads ``SANDBOX_<NAME>`` lazily (``config.appconf``,
+so ``override_settings`` works) with the defaults below. Durations are timedeltas (an int
+or float in settings is seconds). Nothing here is read at import time.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
+
+from config.appconf import AppSettings
 
 DEFAULTS: dict[str, object] = {
     # The portal the sandbox asks for a messenger's public setup (None: PUBLIC_BASE_URL).
     "PORTAL_URL": None,
     # Plain http:// for non-loopback hosts (None: follow DEBUG).
     "ALLOW_INSECURE_HTTP": None,
-    "HTTP_TIMEOUT": 5.0,  # seconds, JWKS and setup fetches
+    "HTTP_TIMEOUT": timedelta(seconds=5),  # JWKS and setup fetches
     "JWKS_MAX_BYTES": 256 * 1024,
-    "JWKS_DEFAULT_TTL": 300,  # seconds, when the JWKS response names no max-age
-    "JWKS_MIN_TTL": 60,
-    "JWKS_MAX_TTL": 24 * 3600,
-    "JWKS_COOLDOWN": 30,  # at most one fetch per cooldown (unknown kid, failures)
+    "JWKS_DEFAULT_TTL": timedelta(seconds=300),  # when the JWKS response names no max-age
+    "JWKS_MIN_TTL": timedelta(seconds=60),
+    "JWKS_MAX_TTL": timedelta(hours=24),
+    "JWKS_COOLDOWN": timedelta(seconds=30),  # at most one fetch per cooldown (unknown kid...)
     "SETUP_MAX_BYTES": 64 * 1024,
-    "SETUP_CACHE_SECONDS": 60,
+    "SETUP_CACHE_SECONDS": timedelta(seconds=60),  # how long a messenger's setup is cached
     "MAX_TOKEN_BYTES": 8192,
-    "LEEWAY": 30,
-    "MAX_LEEWAY": 300,
+    "LEEWAY": timedelta(seconds=30),
+    "MAX_LEEWAY": timedelta(seconds=300),
 }
+DURATIONS = [name for name, value in DEFAULTS.items() if isinstance(value, timedelta)]
+
+get = AppSettings("SANDBOX", DEFAULTS, durations=DURATIONS).get
 
 
-def get(name: str):
-    return getattr(settings, f"SANDBOX_{name}", DEFAULTS[name])
+def seconds(name: str) -> float:
+    """A duration setting in seconds, for the verifier's clock arithmetic."""
+    return get(name).total_seconds()
 
 
 def portal_url() -> str:

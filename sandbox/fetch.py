@@ -122,7 +122,7 @@ def http_request(
             **(headers or {}),
         },
     )
-    timeout = float(conf.get("HTTP_TIMEOUT")) if timeout is None else timeout
+    timeout = conf.seconds("HTTP_TIMEOUT") if timeout is None else timeout
     try:
         with opener.open(request, timeout=timeout) as resp:
             body = resp.read(max_bytes + 1)

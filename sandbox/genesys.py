@@ -26,6 +26,7 @@ import base64
 from dataclasses import replace
 from urllib.parse import quote
 
+from .certified import CERTIFIED
 from .credentials import credential_get
 from .fetch import FetchError, http_get, http_post_form
 from .platform import PlatformConfig
@@ -33,7 +34,6 @@ from .verifier import VerificationResult
 from .verifier.encoding import DecodeError, strict_json_object
 
 MAX_DOCUMENT_BYTES = 64 * 1024
-CERTIFIED_KEYS = ("firstName", "lastName", "accountTier", "isVip", "accountBalance", "currency")
 
 
 def _fail(reason: str, detail: str) -> VerificationResult:
@@ -116,4 +116,4 @@ def _lookup_attributes(config: PlatformConfig, sub: object, authorization: dict)
         return None
     if response.status != 200 or body.get("sub") != sub:
         return None
-    return {k: body[k] for k in CERTIFIED_KEYS if k in body}
+    return {k: body[k] for k in CERTIFIED if k in body}

@@ -21,6 +21,13 @@ from .verifier.encoding import DecodeError, strict_json_object
 from .verifier.keys import ALGORITHMS, VerificationKey
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _optional_text(value: object, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
 _CACHE_PREFIX = "sandbox:setup:"
 
 
@@ -51,6 +58,9 @@ class PlatformConfig:
     # certified-attributes API a Genesys data action would call (``{sub}`` filled in).
     discovery_uri: str = ""
     attributes_url: str = ""
+    # What the chat window's header shows (the widget branding a vendor's console holds).
+    brand_name: str = ""
+    brand_color: str = ""
 
     @classmethod
     def from_document(cls, doc: dict) -> PlatformConfig:
@@ -69,6 +79,7 @@ class PlatformConfig:
             raise PlatformUnavailable("setup field 'algorithms' is not a list of names")
         token_type = doc.get("token_type")
         token_type = token_type if isinstance(token_type, str) and token_type else "JWT"
+        color = _optional_text(doc.get("brand_color"), 7)
         lifetime = doc.get("token_lifetime")
         if lifetime is not None and (isinstance(lifetime, bool) or not isinstance(lifetime, int)):
             lifetime = None
@@ -86,6 +97,8 @@ class PlatformConfig:
             attributes_url=(
                 text("attributes_url", required=False) if doc.get("attributes_url") else ""
             ),
+            brand_name=_optional_text(doc.get("brand_name"), 120),
+            brand_color=color if _COLOR.fullmatch(color) else "",
         )
 
     def verifier_profile(self):
@@ -187,7 +200,7 @@ def resolve_messenger(slug: str) -> PlatformConfig:
             key, {"failure": "unavailable", "detail": str(exc)}, _NEGATIVE_TTL["unavailable"]
         )
         raise
-    cache.set(key, asdict(config), int(conf.get("SETUP_CACHE_SECONDS")))
+    cache.set(key, asdict(config), int(conf.seconds("SETUP_CACHE_SECONDS")))
     return config
 
 

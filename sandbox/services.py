@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from . import genesys
+from .certified import CERTIFIED, IDENTIFYING
 from .models import Conversation, Message, Rejection, hash_secret
 from .platform import PlatformConfig, PlatformUnavailable, resolve_messenger
 from .stepup import assurance_fields
@@ -20,17 +23,13 @@ from .verifier import VerificationResult
 
 log = logging.getLogger("sandbox")
 
-CERTIFIED = {
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "accountTier": "account_tier",
-    "isVip": "is_vip",
-    "accountBalance": "account_balance",
-    "currency": "currency",
-}
 IDENTITY_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "nbf", "jti", *CERTIFIED)
 MAX_PAGE_ATTRIBUTES = 20
 MAX_MESSAGE_LENGTH = 2000
+
+
+# A conversation can be picked up again for this long after its last activity.
+RESUME_WINDOW = timedelta(hours=8)
 
 
 @dataclass
@@ -39,6 +38,7 @@ class SessionOutcome:
     secret: str | None
     result: VerificationResult
     rejection: Rejection | None = None
+    resumed: bool = False
 
 
 def parse_clicked_at(value: object) -> datetime | None:
@@ -94,13 +94,13 @@ def record_rejection(
     alg = result.header.get("alg") if isinstance(result.header.get("alg"), str) else ""
     rejection = Rejection.objects.create(
         reason=result.reason or "malformed",
-        detail=(result.detail or "")[:255],
-        brand=(config.brand if config else "")[:100],
-        messenger=(messenger or "")[:100],
-        kid=(result.kid or "")[:255],
-        alg=alg[:32],
+        detail=_fit(Rejection, "detail", result.detail),
+        brand=_fit(Rejection, "brand", config.brand if config else ""),
+        messenger=_fit(Rejection, "messenger", messenger),
+        kid=_fit(Rejection, "kid", result.kid),
+        alg=_fit(Rejection, "alg", alg),
         token_fingerprint=_fingerprint(token),
-        client_address=client_address[:64],
+        client_address=_fit(Rejection, "client_address", client_address),
         clicked_at=clicked_at,
         page_attributes=page_attributes,
     )
@@ -120,10 +120,18 @@ def _timestamp(value: object) -> datetime | None:
     return None
 
 
-def _text(value: object, limit: int) -> str:
+def _fit(model, name: str, value: object) -> str:
+    """``value`` as text cut to the ``max_length`` of ``model``'s field ``name``."""
     if value is None:
         return ""
-    return str(value)[:limit]
+    return str(value)[: model._meta.get_field(name).max_length]
+
+
+def _stored(field: str, value: object):
+    """A certified claim's value as its ``Conversation`` field stores it."""
+    if isinstance(Conversation._meta.get_field(field), models.BooleanField):
+        return value if isinstance(value, bool) else None
+    return _fit(Conversation, field, value)
 
 
 def open_session(
@@ -134,11 +142,16 @@ def open_session(
     page_attributes: object = None,
     client_address: str = "",
     auth_code: object = None,
+    resume: object = None,
 ) -> SessionOutcome:
     """Verify ``token`` for ``messenger``; open a conversation or record the rejection.
 
     OpenID Connect platforms (Genesys) receive ``auth_code`` instead: the page plugin's
     ``{authCode, redirectUri, nonce, codeVerifier?}``, redeemed as ``sandbox.genesys`` says.
+    ``resume``: the id of a conversation the chat window had open (a reload, a second Chat
+    click). It is picked up again, with a new secret, only when the freshly verified identity
+    is the same customer on the same messenger and it was active within ``RESUME_WINDOW``;
+    otherwise a new conversation opens. The id alone proves nothing: the token does.
     Raises UnknownMessenger for a messenger the portal does not know.
     """
     received_at = timezone.now()
@@ -171,24 +184,32 @@ def open_session(
     view = config.verifier_profile().certified(claims)
     verified_at = timezone.now()
     secret = Conversation.new_secret()
-    certified = {field: view.get(claim) for claim, field in CERTIFIED.items()}
+    previous = _resumable(
+        resume, messenger=messenger, subject=_fit(Conversation, "subject", view.get("sub"))
+    )
+    if previous is not None:
+        Conversation.objects.filter(pk=previous.pk).update(
+            secret_hash=hash_secret(secret),
+            kid=_fit(Conversation, "kid", result.kid),
+            jti=_fit(Conversation, "jti", claims.get("jti")),
+            token_issued_at=_timestamp(claims.get("iat")),
+            token_expires_at=_timestamp(claims.get("exp")) or previous.token_expires_at,
+        )
+        previous.refresh_from_db()
+        return SessionOutcome(previous, secret, result, resumed=True)
     with transaction.atomic():
         conversation = Conversation.objects.create(
             secret_hash=hash_secret(secret),
             messenger=messenger,
             brand=config.brand,
             platform=config.platform,
-            subject=_text(view.get("sub"), 255),
-            issuer=_text(view.get("iss"), 512),
-            kid=_text(result.kid, 255),
-            alg=_text(result.header.get("alg"), 16),
-            jti=_text(claims.get("jti"), 256),
-            first_name=_text(certified["first_name"], 150),
-            last_name=_text(certified["last_name"], 150),
-            account_tier=_text(certified["account_tier"], 64),
-            is_vip=certified["is_vip"] if isinstance(certified["is_vip"], bool) else None,
-            account_balance=_text(certified["account_balance"], 64),
-            currency=_text(certified["currency"], 8),
+            **{
+                field: _stored(field, view.get(claim))
+                for claim, field in {**IDENTIFYING, **CERTIFIED}.items()
+            },
+            kid=_fit(Conversation, "kid", result.kid),
+            alg=_fit(Conversation, "alg", result.header.get("alg")),
+            jti=_fit(Conversation, "jti", claims.get("jti")),
             identity={
                 **{k: claims[k] for k in IDENTITY_CLAIMS if k in claims},
                 **{k: view[k] for k in IDENTITY_CLAIMS if view.get(k) is not None},
@@ -200,11 +221,29 @@ def open_session(
             received_at=received_at,
             verified_at=verified_at,
             gap_ms=(int((received_at - clicked).total_seconds() * 1000) if clicked else None),
-            client_address=client_address[:64],
+            client_address=_fit(Conversation, "client_address", client_address),
             **assurance_fields(claims),
             assurance_verified_at=verified_at,
         )
     return SessionOutcome(conversation, secret, result)
+
+
+def _resumable(resume: object, *, messenger: str, subject: str) -> Conversation | None:
+    if not isinstance(resume, str) or not subject:
+        return None
+    try:
+        conversation_id = uuid.UUID(resume)
+    except ValueError:
+        return None
+    conversation = Conversation.objects.filter(
+        pk=conversation_id, messenger=messenger, subject=subject
+    ).first()
+    if conversation is None:
+        return None
+    last = conversation.last_message_at or conversation.created_at
+    if timezone.now() - last > RESUME_WINDOW:
+        return None
+    return conversation
 
 
 def post_message(
@@ -224,16 +263,10 @@ def post_message(
 
 def identity_view(conversation: Conversation) -> dict:
     """The claims subset returned to the chat window and shown as certified."""
+    shown = {**IDENTIFYING, **CERTIFIED}
     return {
-        "sub": conversation.subject,
-        "iss": conversation.issuer,
+        **{claim: getattr(conversation, field) for claim, field in shown.items()},
         "kid": conversation.kid,
-        "firstName": conversation.first_name,
-        "lastName": conversation.last_name,
-        "accountTier": conversation.account_tier,
-        "isVip": conversation.is_vip,
-        "accountBalance": conversation.account_balance,
-        "currency": conversation.currency,
         "exp": conversation.identity.get("exp"),
     }
 
@@ -241,3 +274,20 @@ def identity_view(conversation: Conversation) -> dict:
 def conversation_mark_read(*, conversation: Conversation) -> None:
     """An agent has seen ``conversation`` up to now: the queue stops marking it unread."""
     Conversation.objects.filter(pk=conversation.pk).update(agent_read_at=timezone.now())
+
+
+TYPING_SECONDS = 6
+
+
+def _typing_key(conversation: Conversation, sender: str) -> str:
+    return f"sandbox:typing:{conversation.pk}:{sender}"
+
+
+def typing_mark(conversation: Conversation, *, sender: str) -> None:
+    """``sender`` ("customer" or "agent") is typing; lapses after ``TYPING_SECONDS``."""
+    cache.set(_typing_key(conversation, sender), True, TYPING_SECONDS)
+
+
+def typing_now(conversation: Conversation) -> dict:
+    """Who is typing right now: ``{"agent": bool, "customer": bool}`` (shared cache)."""
+    return {s: bool(cache.get(_typing_key(conversation, s))) for s in ("agent", "customer")}

@@ -34,4 +34,9 @@ urlpatterns = [
         api.MessagesView.as_view(),
         name="api-messages",
     ),
+    path(
+        "api/conversations/<str:conversation_id>/typing",
+        api.TypingView.as_view(),
+        name="api-typing",
+    ),
 ]

@@ -19,6 +19,7 @@ from config.security import build_policy
 
 from . import selectors
 from .models import Conversation
+from .platform import PlatformError, resolve_messenger
 from .services import conversation_mark_read, post_message
 
 
@@ -26,8 +27,17 @@ from .services import conversation_mark_read, post_message
 @xframe_options_sameorigin
 def chat_window(request: HttpRequest) -> HttpResponse:
     """GET /sandbox/chat/?messenger=<slug>: the sandbox chat window, framed same-origin."""
-    messenger = request.GET.get("messenger", "")
-    response = render(request, "sandbox/chat.html", {"messenger": messenger[:100]})
+    messenger = request.GET.get("messenger", "")[:100]
+    try:  # the header wears the brand's name and colour from the messenger's public setup
+        config = resolve_messenger(messenger)
+    except PlatformError:
+        config = None  # a neutral header; opening the session reports the problem
+    context = {
+        "messenger": messenger,
+        "brand_name": (config.brand_name if config else "") or "Support",
+        "brand_color": config.brand_color if config else "",
+    }
+    response = render(request, "sandbox/chat.html", context)
     response["Content-Security-Policy"] = build_policy({"frame-ancestors": ["'self'"]})
     response["Cache-Control"] = "no-store"
     return response

@@ -27,25 +27,13 @@ import statistics
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmark.bench_world
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("PUBLIC_BASE_URL", "http://testserver")
-os.environ.setdefault("KEY_ENCRYPTION_KEYS", "p6Rz0lRW2hB1bqbWzX0Vv6wXr3Xw8CkN3Wcq5sQe3mE=")
-
-import django
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import RequestFactory  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
+import bench_setup  # noqa: F401  (project path, throwaway settings, django.setup())
+from django.core.management import call_command
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import override_settings, setup_test_environment
+from django.utils import timezone
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 N = int(os.environ.get("BENCH_N", "1000"))

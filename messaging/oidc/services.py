@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Customer
 from brands import keycache
+from brands.algorithms import Algorithm
 from brands.models import Messenger
 from messaging import conf, events, profiles, stepup
 from messaging.models import (
@@ -65,7 +66,7 @@ CLAIMS_SUPPORTED = (
 AMR = ["pwd", "otp"]
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 4.1
 _NONCE_MAX = 255
-MAX_CODE_TTL = timedelta(seconds=60)  # SECURITY.md 20: whatever the setting says
+MAX_CODE_TTL = timedelta(seconds=60)  # docs/security.md 20: whatever the setting says
 
 
 class OidcError(Exception):
@@ -259,7 +260,7 @@ def _issue_tokens(
     client_address: str | None,
 ) -> TokenResponse:
     messenger, customer = grant.messenger, grant.customer
-    algorithm = messenger.algorithm or "RS256"
+    algorithm = messenger.algorithm or Algorithm.RS256
     key = keycache.signing_key(brand=messenger.brand, algorithm=algorithm)
     expires_at = now + messenger.token_ttl
     jti = secrets.token_urlsafe(24)

@@ -16,6 +16,7 @@ profile with ``brands.platforms``.
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from brands.algorithms import Algorithm
 from brands.platforms import PlatformSpec, VendorField, vendor_settings_clean
 from config.errors import DomainError
 
@@ -64,7 +65,7 @@ class ClaimProfile:
     label: str = ""
     adapter: str = "generic"
     typ: str = "JWT"
-    algorithms: tuple[str, ...] = ("RS256",)
+    algorithms: tuple[str, ...] = (Algorithm.RS256,)
     registered_claims: tuple[str, ...] = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti")
     vendor_fields: tuple[VendorField, ...] = ()
     shared_secret: bool = False
@@ -131,7 +132,7 @@ class ClaimProfile:
             "acr": assurance.acr,
         }
 
-    # --- vendor settings and the browser side (INTERFACES.md 1) ---------------------------------
+    # --- vendor settings and the browser side (docs/architecture.md, "Browser interfaces" 1) --
 
     def platform_spec(self) -> PlatformSpec:
         """The declarations brands reads (registered by ``MessagingConfig.ready``)."""

@@ -7,7 +7,7 @@ of the workstream: ``msdyn_isvip`` (vip), ``tier`` (tier), ``balance`` + ``curre
 (balance), ``firstname`` + ``lastname`` (names), ``email`` (email), ``customer_since``.
 Decision: every value is a string, as in Microsoft's own sample
 (``{"msdyn_cartvalue":"10000", "msdyn_isvip":"false"}``): context variables are Text or
-Number, and money is never a float (SECURITY.md 4).
+Number, and money is never a float (docs/security.md 4).
 Keys: the chat authentication setting holds a "public key URL": the brand's JWKS URL. No
 ``aud``: Microsoft's sample has none.
 
@@ -32,6 +32,7 @@ Sources:
 import json
 from datetime import UTC
 
+from brands.algorithms import Algorithm
 from brands.platforms import VendorField, https_url, origin_of, uuid_string
 from messaging.profiles.base import ClaimProfile, money, register, setting
 
@@ -45,7 +46,7 @@ class D365Profile(ClaimProfile):
     label = "Dynamics 365"
     adapter = "d365"
     typ = "JWT"
-    algorithms = ("RS256",)
+    algorithms = (Algorithm.RS256,)
     registered_claims = ("iss", "sub", "iat", "exp", "nbf", "jti")
     vendor_fields = (
         VendorField(

@@ -31,6 +31,7 @@ Assumption [INF]: the Messenger connects to ``api.<domain>`` and ``webmessaging.
 from django.conf import settings
 from django.urls import reverse
 
+from brands.algorithms import Algorithm
 from brands.platforms import VendorField, hostname, text_matching, uuid_string
 from messaging.profiles.base import ClaimProfile, register, setting
 
@@ -50,7 +51,7 @@ class GenesysProfile(ClaimProfile):
     label = "Genesys Cloud"
     adapter = "genesys"
     typ = "JWT"
-    algorithms = ("RS256",)
+    algorithms = (Algorithm.RS256,)
     registered_claims = ("iss", "sub", "aud", "iat", "exp", "jti")
     direct_token = False  # the token API refuses: Genesys redeems auth codes (issue 8)
     vendor_fields = (
@@ -126,7 +127,7 @@ class GenesysProfile(ClaimProfile):
                 f"GET {settings.PUBLIC_BASE_URL}{attributes.replace('SUB', '${input.sub}')} "
                 "with Basic Auth: client id and secret",
             ),
-            ("Signing algorithm", messenger.algorithm or "RS256"),
+            ("Signing algorithm", messenger.algorithm or Algorithm.RS256),
             ("id_token lifetime", f"{int(messenger.token_ttl.total_seconds())} seconds"),
         ]
 

@@ -24,6 +24,7 @@ Sources:
 - https://developers.intercom.com/installing-intercom/web/installation (regional api_base)
 """
 
+from brands.algorithms import Algorithm
 from brands.platforms import VendorField, text_matching
 from messaging.profiles.base import ClaimProfile, register, setting
 
@@ -45,7 +46,7 @@ class IntercomProfile(ClaimProfile):
     label = "Intercom"
     adapter = "intercom"
     typ = "JWT"
-    algorithms = ("HS256",)
+    algorithms = (Algorithm.HS256,)
     registered_claims = ("iat", "exp")
     shared_secret = True
     vendor_fields = (
@@ -104,7 +105,7 @@ class IntercomProfile(ClaimProfile):
     def setup_rows(self, messenger) -> list[tuple[str, str]]:
         return [
             ("Messenger security secret", messenger.shared_secret_status()),
-            ("Signing algorithm", "HS256"),
+            ("Signing algorithm", Algorithm.HS256),
             ("Token lifetime", f"{int(messenger.token_ttl.total_seconds())} seconds"),
             ("Claims", "user_id (required), email, name, iat, exp"),
         ]

@@ -10,7 +10,7 @@ attributes as ``lp_sdes`` (Structured Data Entities), each entry only when selec
   names and/or email.
 Decision (balance type): LivePerson types ``balance`` as a double in its engagement-attribute
 API but retrieves authenticated attributes as alphanumeric (Messaging Interactions API v1); the
-issuer never writes money as a float (SECURITY.md 4), so ``balance`` is a decimal string with
+issuer never writes money as a float (docs/security.md 4), so ``balance`` is a decimal string with
 two places (``"2450.75"``) and ``currency`` says which. [INF] LivePerson stores it as text.
 
 Vendor settings:
@@ -34,6 +34,7 @@ lpcdn.lpsnmedia.net, accdn.lpsnmedia.net and the account's *.liveperson.net doma
 the fixed ones (LivePerson documents wildcards, which origins here do not allow).
 """
 
+from brands.algorithms import Algorithm
 from brands.platforms import VendorField, text_matching
 from messaging.profiles.base import ClaimProfile, assurance_text, money, register, setting
 
@@ -53,7 +54,7 @@ class LivePersonProfile(ClaimProfile):
     label = "LivePerson"
     adapter = "liveperson"
     typ = "JWT"
-    algorithms = ("RS256",)
+    algorithms = (Algorithm.RS256,)
     registered_claims = ("iss", "sub", "aud", "iat", "exp", "jti")
     vendor_fields = (
         VendorField(

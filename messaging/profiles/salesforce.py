@@ -34,6 +34,7 @@ Sources:
 """
 
 from brands import conf as brands_conf
+from brands.algorithms import Algorithm
 from brands.models import SigningKey
 from brands.platforms import VendorField, https_url, origin_of, text_matching
 from messaging.profiles.base import ClaimProfile, register, setting
@@ -56,7 +57,7 @@ class SalesforceProfile(ClaimProfile):
     label = "Salesforce"
     adapter = "salesforce"
     typ = "JWT"
-    algorithms = ("RS256", "RS512")
+    algorithms = (Algorithm.RS256, Algorithm.RS512)
     registered_claims = ("iss", "sub", "iat", "exp", "jti")
     vendor_fields = (
         VendorField(
@@ -126,7 +127,7 @@ class SalesforceProfile(ClaimProfile):
         keys = messenger.brand.signing_keys.filter(
             state__in=list(SigningKey.PUBLISHED_STATES), algorithm=messenger.algorithm
         ).order_by("created_at", "id")
-        renewal = brands_conf.certificate_renewal().days
+        renewal = brands_conf.get("CERTIFICATE_RENEWAL").days
         for key in keys:
             label = f"Key {key.kid} ({key.state})"
             if key.certificate_not_after:

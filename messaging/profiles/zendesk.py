@@ -28,6 +28,7 @@ Sources:
   ekr.zdassets.com, <subdomain>.zendesk.com, widget-mediator.zopim.com)
 """
 
+from brands.algorithms import Algorithm
 from brands.platforms import VendorField, text_matching, uuid_string
 from messaging.profiles.base import ClaimProfile, register, setting
 
@@ -43,7 +44,7 @@ class ZendeskProfile(ClaimProfile):
     label = "Zendesk"
     adapter = "zendesk"
     typ = "JWT"
-    algorithms = ("HS256",)
+    algorithms = (Algorithm.HS256,)
     registered_claims = ("iat", "exp", "jti")
     shared_secret = True
     key_id_required = True
@@ -102,7 +103,7 @@ class ZendeskProfile(ClaimProfile):
         return [
             ("Signing key id (JWT header kid)", messenger.shared_secret_key_id or "not set"),
             ("Shared secret", messenger.shared_secret_status()),
-            ("Signing algorithm", "HS256"),
+            ("Signing algorithm", Algorithm.HS256),
             ("Token lifetime", f"{int(messenger.token_ttl.total_seconds())} seconds"),
             ("Claims", "scope=user, external_id (string), name, email, email_verified"),
         ]

@@ -1,8 +1,9 @@
 """``{% chat_launcher customer %}``: the portal's Chat with support panel.
 
 Renders the brand/messenger choice, the chat container and the widget glue's configuration
-(INTERFACES.md 2; no token: tokens are only ever fetched when the customer clicks Chat or the
-vendor widget asks). Each messenger names the browser adapter chat.js loads:
+(docs/architecture.md, "Browser interfaces" 2; no token: tokens are only ever fetched when
+the customer clicks Chat or the vendor widget asks). Each messenger names the browser adapter
+chat.js loads:
 
 - ``"sandbox"`` while the sandbox platform is served (``SANDBOX_ENABLED``) and the messenger's
   vendor setting ``"sandbox"`` is not ``false``. Decision: a messenger that does not say is
@@ -82,7 +83,15 @@ def choice_labels(messengers) -> list[tuple[str, str]]:
 
 @register.inclusion_tag("messaging/chat_launcher.html", takes_context=True)
 def chat_launcher(context, customer):
-    request = context["request"]
+    return {
+        **chat_launcher_context(context["request"], customer),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+def chat_launcher_context(request, customer) -> dict:
+    """The context of messaging/chat_launcher.html for ``customer`` (widens the response's
+    Content-Security-Policy as the module docstring says)."""
     messengers = selectors.messengers_for_customer(customer) if customer else []
     entries = []
     for messenger in messengers:
@@ -103,5 +112,4 @@ def chat_launcher(context, customer):
         "messengers": messengers,
         "choices": choice_labels(messengers),
         "chat_config": config,
-        "csrf_token": context.get("csrf_token"),
     }

@@ -1,4 +1,4 @@
-"""The sandbox platform's strict JWT verifier (SECURITY.md items 11 to 19)."""
+"""The sandbox platform's strict JWT verifier (docs/security.md items 11 to 19)."""
 
 from .core import KeyProvider, StaticKeys, VerificationResult, Verifier, verify
 from .jwks import JWKSClient, JWKSUnavailable, get_jwks_client, reset_jwks_clients

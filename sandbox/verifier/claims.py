@@ -1,4 +1,4 @@
-"""Registered-claim checks (SECURITY.md 15)."""
+"""Registered-claim checks (docs/security.md 15)."""
 
 from __future__ import annotations
 

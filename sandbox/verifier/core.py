@@ -114,8 +114,8 @@ class Verifier:
         if leeway is None:
             leeway = self.profile.default_leeway
         if leeway is None:
-            leeway = conf.get("LEEWAY")
-        max_leeway = float(conf.get("MAX_LEEWAY"))
+            leeway = conf.seconds("LEEWAY")
+        max_leeway = conf.seconds("MAX_LEEWAY")
         if isinstance(leeway, bool) or not 0 <= float(leeway) <= max_leeway:
             raise ValueError(f"leeway must be between 0 and {max_leeway:g} seconds")
         self.leeway = float(leeway)

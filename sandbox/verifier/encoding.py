@@ -1,4 +1,4 @@
-"""Strict base64url and JSON decoding (SECURITY.md items 11 and 16).
+"""Strict base64url and JSON decoding (docs/security.md items 11 and 16).
 
 * base64url: the URL-safe alphabet only, no padding, no whitespace, canonical (the unused
   low bits of the last character must be zero, so one byte string has one encoding).

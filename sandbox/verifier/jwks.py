@@ -1,4 +1,4 @@
-"""JWKS client: fetched over HTTP(S) like a vendor does, cached per process (SECURITY.md 14).
+"""JWKS client: fetched over HTTP(S) like a vendor does, cached per process (docs/security.md 14).
 
 * Cache lifetime from ``Cache-Control: max-age`` clamped to [min_ttl, max_ttl]; the default
   when none is given; ``no-store``/``no-cache`` mean min_ttl. ETag revalidation (304).
@@ -81,7 +81,8 @@ class JWKSClient:
     # --- configuration (explicit values win over SANDBOX_* settings) ------------------
     @staticmethod
     def _setting(value, name: str) -> float:
-        return float(conf.get(name) if value is None else value)
+        """A duration in seconds: ``value`` when given, else the ``SANDBOX_<name>`` setting."""
+        return conf.seconds(name) if value is None else float(value)
 
     @property
     def cooldown(self) -> float:
@@ -101,7 +102,7 @@ class JWKSClient:
 
     @property
     def max_bytes(self) -> int:
-        return int(self._setting(self._max_bytes, "JWKS_MAX_BYTES"))
+        return int(conf.get("JWKS_MAX_BYTES") if self._max_bytes is None else self._max_bytes)
 
     # --- public -------------------------------------------------------------------
     def get_key(self, kid: str | None) -> VerificationKey | None:

@@ -1,4 +1,4 @@
-"""Strict compact JWS parsing and signature checking (SECURITY.md 11, 12, 13, 16)."""
+"""Strict compact JWS parsing and signature checking (docs/security.md 11, 12, 13, 16)."""
 
 from __future__ import annotations
 

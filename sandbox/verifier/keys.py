@@ -1,4 +1,4 @@
-"""Verification keys from JWKs, with one algorithm bound to each key (SECURITY.md 12-14).
+"""Verification keys from JWKs, with one algorithm bound to each key (docs/security.md 12-14).
 
 A key is usable only when it is a signature key (``use`` absent or ``"sig"``; ``key_ops``
 absent or containing ``"verify"``), has public members only, names a supported algorithm

@@ -1,4 +1,4 @@
-"""Reason codes of a rejected token (ARCHITECTURE.md, "Verifier reason codes")."""
+"""Reason codes of a rejected token (docs/architecture.md, "Public contracts")."""
 
 from enum import StrEnum
 

@@ -1,4 +1,4 @@
-"""Replay marks for one-time tokens (SECURITY.md 17), in the shared cache.
+"""Replay marks for one-time tokens (docs/security.md 17), in the shared cache.
 
 The default cache is Redis in production, so every app server sees the same marks. A mark
 lives until the token's expiry plus the leeway; ``cache.add`` is atomic on Redis and on the

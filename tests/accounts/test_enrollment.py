@@ -32,12 +32,17 @@ def test_enrollment_end_to_end(customer):
     assert "<svg" in page  # the QR code, inline
     key = re.search(r'id="manual-key">([A-Z2-7 ]+)<', page).group(1)
     # and confirm with a code computed from the shown key
-    done = client.post(reverse("accounts:enroll"), {"code": _code_from_manual_key(key)})
-    # then ten backup codes are shown once and the portal opens
+    confirmed = client.post(reverse("accounts:enroll"), {"code": _code_from_manual_key(key)})
+    assert confirmed["Location"] == reverse("accounts:backup-codes")
+    done = client.get(reverse("accounts:backup-codes"))
+    # then ten backup codes are shown, and the portal opens once they say they saved them
     codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", done.content.decode())
     assert len(codes) == 10 and len(set(codes)) == 10
     assert "no-store" in done["Cache-Control"]
+    assert client.get(reverse("accounts:home"))["Location"] == reverse("accounts:backup-codes")
+    client.post(reverse("accounts:backup-codes"), {"saved": "on"})
     assert client.get(reverse("accounts:home")).status_code == 200
+    assert client.get(reverse("accounts:backup-codes"))["Location"] == reverse("accounts:home")
     assert StaticToken.objects.filter(device__user=customer.user).count() == 10
     # and enrollment is closed now: the page sends them home instead of showing a new key
     assert client.get(reverse("accounts:enroll"))["Location"] == reverse("accounts:home")

@@ -46,5 +46,6 @@ def active_key(brand):
 
 
 @pytest.fixture
-def other_brand(db):
+def keyless_brand(db):
+    """A second brand with no key yet (the root ``other_brand`` has an active key)."""
     return services.brand_create(slug="globex", name="Globex Bank")

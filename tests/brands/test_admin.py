@@ -5,32 +5,27 @@ import json
 import re
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from brands import services
 from brands.models import Brand, Messenger, SigningKey
 from tests import factories
+from tests.admin import (
+    KEY_ADD,
+    KEY_LIST,
+    MESSENGER_ADD,
+    key_add_payload,
+    messages_of,
+    messenger_add_payload,
+    run_action,
+)
+from tests.keys import private_pem
 
 pytestmark = pytest.mark.django_db
 
-KEY_ADD = reverse("admin:brands_signingkey_add")
-KEY_LIST = reverse("admin:brands_signingkey_changelist")
 BRAND_ADD = reverse("admin:brands_brand_add")
-
-
-def _pem(key, password: bytes | None = None) -> str:
-    encryption = (
-        serialization.BestAvailableEncryption(password)
-        if password
-        else serialization.NoEncryption()
-    )
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    ).decode()
 
 
 def _jwks_kids(slug: str) -> set[str]:
@@ -38,27 +33,16 @@ def _jwks_kids(slug: str) -> set[str]:
     return {k["kid"] for k in json.loads(body)["keys"]}
 
 
-def _action(client, action: str, *keys) -> list[str]:
-    response = client.post(
-        KEY_LIST,
-        {"action": action, "_selected_action": [k.pk for k in keys], "index": 0},
-        follow=True,
-    )
+def _action(client, action: str, *keys, **extra) -> list[str]:
+    response = run_action(client, KEY_LIST, action, *keys, follow=True, **extra)
     assert response.status_code == 200
-    return [str(m) for m in get_messages(response.wsgi_request)]
+    return messages_of(response)
 
 
 def _generate(client, brand, algorithm="RS256") -> SigningKey:
     before = set(SigningKey.objects.values_list("pk", flat=True))
     response = client.post(
-        KEY_ADD,
-        {
-            "brand": brand.pk,
-            "algorithm": algorithm,
-            "source": "generate",
-            "key_size": "2048",
-            "certificate": "on",
-        },
+        KEY_ADD, key_add_payload(brand, algorithm=algorithm, key_size="2048", certificate="on")
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     [new] = SigningKey.objects.exclude(pk__in=before)
@@ -112,7 +96,7 @@ def test_done_when_staff_runs_a_whole_rotation_in_the_admin(staff_client):
     assert first.state == "pending" and _jwks_kids("initech") == {first.kid}
 
     # activate it
-    assert _action(staff_client, "activate", first) == [f"{first.kid}: activated."]
+    assert _action(staff_client, "activate", first) == [f"Key {first.kid}: activated."]
     first.refresh_from_db()
     assert first.state == "active"
 
@@ -121,14 +105,18 @@ def test_done_when_staff_runs_a_whole_rotation_in_the_admin(staff_client):
     assert _jwks_kids("initech") == {first.kid, second.kid}
     [refused] = _action(staff_client, "activate", second)
     assert "not_prepublished" in refused
-    assert _action(staff_client, "activate_now", second) == [f"{second.kid}: activated."]
+    assert _action(staff_client, "activate_now", second, confirmed="yes") == [
+        f"Key {second.kid}: activated."
+    ]
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.state, second.state) == ("retired", "active")
     assert _jwks_kids("initech") == {first.kid, second.kid}
 
     # revoke the old one: gone from the JWKS at once
-    assert _action(staff_client, "revoke", first) == [f"{first.kid}: revoked."]
+    assert _action(staff_client, "revoke", first, confirmed="yes") == [
+        f"Key {first.kid}: revoked."
+    ]
     assert _jwks_kids("initech") == {second.kid}
 
     # activating the revoked key is a clear error
@@ -138,33 +126,24 @@ def test_done_when_staff_runs_a_whole_rotation_in_the_admin(staff_client):
 
 def test_retire_and_generate_successor_actions(staff_client, brand):
     key = services.signing_key_generate(brand=brand, activate=True)
-    assert _action(staff_client, "retire", key) == [f"{key.kid}: retired."]
+    assert _action(staff_client, "retire", key) == [f"Key {key.kid}: retired."]
     [message] = _action(staff_client, "generate_successor", key)
     assert "generated pending RS256 key" in message
     assert SigningKey.objects.filter(brand=brand, state="pending").count() == 1
 
 
 def test_brand_action_generates_a_key(staff_client, brand):
-    response = staff_client.post(
-        reverse("admin:brands_brand_changelist"),
-        {"action": "generate_rs256_key", "_selected_action": [brand.pk], "index": 0},
+    response = run_action(
+        staff_client, reverse("admin:brands_brand_changelist"), "generate_rs256_key", brand
     )
     assert response.status_code == 302
     assert SigningKey.objects.filter(brand=brand, state="pending").count() == 1
 
 
 def test_import_of_a_pem_through_the_add_form(staff_client, brand, rsa_pool):
-    pem = _pem(rsa_pool[4], b"pw")
+    pem = private_pem(rsa_pool[4], b"pw")
     response = staff_client.post(
-        KEY_ADD,
-        {
-            "brand": brand.pk,
-            "algorithm": "RS256",
-            "source": "import",
-            "pem": pem,
-            "password": "pw",
-            "key_size": "3072",
-        },
+        KEY_ADD, key_add_payload(brand, source="import", pem=pem, password="pw", key_size="3072")
     )
     assert response.status_code == 302
     key = SigningKey.objects.get()
@@ -175,7 +154,7 @@ def test_import_of_a_pem_through_the_add_form(staff_client, brand, rsa_pool):
 def bad_pems():
     weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     return {
-        "weak": (_pem(weak), "", "RS256", "weak_key"),
+        "weak": (private_pem(weak), "", "RS256", "weak_key"),
         "encrypted": (None, "", "RS256", "encrypted_key"),
         "garbage": (
             "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----",
@@ -184,7 +163,7 @@ def bad_pems():
             "invalid_key",
         ),
         "ec for rs256": (
-            _pem(ec.generate_private_key(ec.SECP256R1())),
+            private_pem(ec.generate_private_key(ec.SECP256R1())),
             "",
             "RS256",
             "wrong_key_type",
@@ -199,16 +178,10 @@ def test_bad_imports_are_form_errors_and_the_pem_is_not_echoed(
 ):
     pem, password, algorithm, expected = bad_pems[case]
     if pem is None:
-        pem = _pem(rsa_pool[6], b"secret")
+        pem = private_pem(rsa_pool[6], b"secret")
     response = staff_client.post(
         KEY_ADD,
-        {
-            "brand": brand.pk,
-            "algorithm": algorithm,
-            "source": "import",
-            "pem": pem,
-            "password": password,
-        },
+        key_add_payload(brand, source="import", algorithm=algorithm, pem=pem, password=password),
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -276,21 +249,7 @@ def test_rotation_timeline_of_an_unknown_brand_redirects(staff_client):
 
 
 def test_messenger_admin_fills_json_defaults(staff_client, brand):
-    response = staff_client.post(
-        reverse("admin:brands_messenger_add"),
-        {
-            "brand": brand.pk,
-            "slug": "web",
-            "platform": "generic",
-            "is_active": "on",
-            "audience": "",
-            "algorithm": "RS256",
-            "token_ttl": "00:05:00",
-            "attributes": "",
-            "allowed_origins": "",
-            "vendor_settings": "",
-        },
-    )
+    response = staff_client.post(MESSENGER_ADD, messenger_add_payload(brand, "web"))
     assert response.status_code == 302
     messenger = Messenger.objects.get()
     assert (messenger.attributes, messenger.allowed_origins, messenger.vendor_settings) == (
@@ -302,19 +261,15 @@ def test_messenger_admin_fills_json_defaults(staff_client, brand):
 
 def test_messenger_admin_validates(staff_client, brand):
     response = staff_client.post(
-        reverse("admin:brands_messenger_add"),
-        {
-            "brand": brand.pk,
-            "slug": "web",
-            "platform": "generic",
-            "is_active": "on",
-            "audience": "",
-            "algorithm": "RS256",
-            "token_ttl": "00:00:10",
-            "attributes": '["tier"]',
-            "allowed_origins": '["http://evil.example"]',
-            "vendor_settings": "[]",
-        },
+        MESSENGER_ADD,
+        messenger_add_payload(
+            brand,
+            "web",
+            token_ttl="00:00:10",
+            attributes='["tier"]',
+            allowed_origins='["http://evil.example"]',
+            vendor_settings="[]",
+        ),
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -328,13 +283,9 @@ def test_a_shared_secret_is_imported_write_only(staff_client, brand):
     secret = "zendesk-issued-secret-0123456789abcdef"
     response = staff_client.post(
         KEY_ADD,
-        {
-            "brand": brand.pk,
-            "algorithm": "HS256",
-            "source": "secret",
-            "secret": secret,
-            "secret_kid": "app_42",
-        },
+        key_add_payload(
+            brand, source="secret", algorithm="HS256", secret=secret, secret_kid="app_42"
+        ),
     )
     assert response.status_code == 302
     key = SigningKey.objects.get()
@@ -345,8 +296,7 @@ def test_a_shared_secret_is_imported_write_only(staff_client, brand):
 
 def test_a_short_shared_secret_is_a_form_error_not_echoed(staff_client, brand):
     response = staff_client.post(
-        KEY_ADD,
-        {"brand": brand.pk, "algorithm": "HS256", "source": "secret", "secret": "tooShort1"},
+        KEY_ADD, key_add_payload(brand, source="secret", algorithm="HS256", secret="tooShort1")
     )
     assert response.status_code == 200
     assert "weak_key" in response.content.decode()
@@ -386,7 +336,7 @@ def test_view_only_staff_cannot_run_life_cycle_actions(brand):
     page = client.get(KEY_LIST)
     assert page.status_code == 200 and key.kid in page.content.decode()
     assert 'value="activate"' not in page.content.decode()
-    client.post(KEY_LIST, {"action": "activate", "_selected_action": [key.pk], "index": 0})
+    run_action(client, KEY_LIST, "activate", key)
     key.refresh_from_db()
     assert key.state == "pending"
 
@@ -411,3 +361,89 @@ def test_messenger_page_shows_the_vendor_setup_panel(staff_client, messenger):
     ):
         assert f"<code>{value}</code>" in page
     assert "PRIVATE KEY" not in page
+
+
+def test_help_texts_show_their_placeholders(staff_client):
+    page = staff_client.get(BRAND_ADD).content.decode()
+    # escaped once in the HTML, so the browser shows <PUBLIC_BASE_URL>/brands/<slug>
+    assert "Empty means &lt;PUBLIC_BASE_URL&gt;/brands/&lt;slug&gt;." in page
+
+
+def test_messages_keep_the_case_of_a_kid(staff_client, brand):
+    key = services.signing_key_generate(brand=brand)
+    SigningKey.objects.filter(pk=key.pk).update(kid="cJ5QPlowercase-first")
+    response = run_action(staff_client, KEY_LIST, "activate", key, follow=True)
+    assert "Key cJ5QPlowercase-first: activated." in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["activate_now", "revoke"])
+def test_an_emergency_action_asks_for_confirmation_first(staff_client, brand, action):
+    services.signing_key_generate(brand=brand, activate=True)
+    key = services.signing_key_generate(brand=brand)
+    response = run_action(staff_client, KEY_LIST, action, key)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="confirm-warning"' in page and key.kid in page
+    assert 'name="confirmed" value="yes"' in page
+    key.refresh_from_db()
+    assert key.state == "pending"  # nothing happened yet
+    assert _action(staff_client, action, key, confirmed="yes") == [
+        f"Key {key.kid}: {'activated' if action == 'activate_now' else 'revoked'}."
+    ]
+    key.refresh_from_db()
+    assert key.state == ("active" if action == "activate_now" else "revoked")
+
+
+def test_a_revocation_keeps_the_reason_staff_gave(staff_client, brand):
+    key = services.signing_key_generate(brand=brand)
+    _action(staff_client, "revoke", key, confirmed="yes", reason="laptop stolen")
+    key.refresh_from_db()
+    assert key.revocation_reason == "revoked in the admin by staff: laptop stolen"
+
+
+def test_the_rotation_timeline_says_why_each_step_is_due(staff_client, brand):
+    services.signing_key_generate(brand=brand, activate=True)
+    page = staff_client.get(reverse("admin:brands_brand_rotation", args=[brand.pk]))
+    html = page.content.decode()
+    assert '<td class="reason">no pending key is published: a next key must be published' in html
+
+
+def test_the_add_form_validates_without_creating_anything(brand, rsa_pool, rf, staff_user):
+    from django.contrib import admin
+
+    request = rf.get(KEY_ADD)
+    request.user = staff_user
+    form_class = admin.site.get_model_admin(SigningKey).get_form(request, None)
+    for data in (
+        key_add_payload(brand),
+        key_add_payload(brand, source="import", pem=private_pem(rsa_pool[4])),
+        key_add_payload(brand, source="secret", algorithm="HS256", secret="s" * 40),
+    ):
+        assert form_class(data=data).is_valid()
+    assert not SigningKey.objects.exists()
+
+
+def test_a_key_refused_at_save_time_is_an_error_message_not_a_500(
+    staff_client, brand, monkeypatch
+):
+    from brands.errors import InvalidKeyMaterial
+
+    def refuse(**kwargs):
+        raise InvalidKeyMaterial("This key is already known.", code="duplicate_key")
+
+    monkeypatch.setattr(services, "signing_key_generate", refuse)
+    response = staff_client.post(KEY_ADD, key_add_payload(brand), follow=True)
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        "No key was created: This key is already known. (duplicate_key)"
+    ]
+    assert not SigningKey.objects.exists()
+
+
+def test_the_change_lists_fit_their_columns(staff_client, brand):
+    key = services.signing_key_generate(brand=brand)
+    keys = staff_client.get(KEY_LIST).content.decode()
+    assert f'<code title="{key.kid}">{key.kid[:12]}…</code>' in keys
+    assert "column-activated_at" not in keys and "column-short_state" in keys
+    brands = staff_client.get(reverse("admin:brands_brand_changelist")).content.decode()
+    assert "column-issuer_display" not in brands and "column-created_at" in brands

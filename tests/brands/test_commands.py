@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from brands.models import Brand, Messenger, SigningKey
+from tests.keys import private_pem
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +141,7 @@ def test_create_messenger_bad_input_exits_2(brand, extra):
     assert list(Messenger.objects.values_list("slug", flat=True)) == ["first"]
 
 
-def test_create_messenger_duplicate_slug_and_unknown_brand_exit_2(brand, other_brand):
+def test_create_messenger_duplicate_slug_and_unknown_brand_exit_2(brand, keyless_brand):
     run("create_messenger", "acme", "web", "--platform", "generic")
     assert fails("create_messenger", "globex", "web", "--platform", "generic").returncode == 2
     assert fails("create_messenger", "nobody", "x", "--platform", "generic").returncode == 2
@@ -180,42 +181,23 @@ def test_a_real_command_line_exits_2_on_an_unknown_brand(tmp_path):
 
 
 def test_import_signing_key_from_a_file(brand, rsa_pool, tmp_path, monkeypatch):
-    from cryptography.hazmat.primitives import serialization
-
     path = tmp_path / "key.pem"
-    path.write_bytes(
-        rsa_pool[7].private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(b"pw"),
-        )
-    )
+    path.write_text(private_pem(rsa_pool[7], b"pw"))
     monkeypatch.setenv("KEY_PASSWORD", "pw")
     kid = run("import_signing_key", "acme", str(path), "--password-env", "KEY_PASSWORD").strip()
     assert SigningKey.objects.get(kid=kid).origin == "imported"
 
 
 def _weak_pem() -> bytes:
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    return private_pem(rsa.generate_private_key(public_exponent=65537, key_size=1024)).encode()
 
 
 def _encrypted_ec_pem() -> bytes:
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(b"pw"),
-    )
+    return private_pem(ec.generate_private_key(ec.SECP256R1()), b"pw").encode()
 
 
 @pytest.mark.parametrize(

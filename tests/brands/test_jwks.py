@@ -109,16 +109,16 @@ def test_no_key_in_any_state_leaks_a_private_member(client, brand):
         assert entry["alg"] != "HS256" and entry["kty"] != "oct"
 
 
-def test_the_global_jwks_has_every_active_brand(client, brand, other_brand):
+def test_the_global_jwks_has_every_active_brand(client, brand, keyless_brand):
     a = services.signing_key_generate(brand=brand)
-    b = services.signing_key_generate(brand=other_brand)
+    b = services.signing_key_generate(brand=keyless_brand)
     assert {e["kid"] for e in _keys(client.get(JWKS))} == {a.kid, b.kid}
     assert [e["kid"] for e in _keys(client.get(brand_jwks("globex")))] == [b.kid]
 
 
-def test_an_inactive_brand_publishes_nothing(client, brand, other_brand):
+def test_an_inactive_brand_publishes_nothing(client, brand, keyless_brand):
     services.signing_key_generate(brand=brand)
-    kept = services.signing_key_generate(brand=other_brand)
+    kept = services.signing_key_generate(brand=keyless_brand)
     brand.is_active = False
     brand.save()
     assert [e["kid"] for e in _keys(client.get(JWKS))] == [kept.kid]

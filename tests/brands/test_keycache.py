@@ -15,6 +15,7 @@ from django.db import connection
 from brands import encryption, keycache, keymaterial, keyset, services
 from brands.errors import NoSigningKey
 from brands.models import SigningKey
+from tests.keys import private_pem
 
 pytestmark = pytest.mark.django_db
 
@@ -146,12 +147,9 @@ def test_the_database_never_holds_private_material_in_clear(brand, rsa_pool):
         services.signing_key_generate(brand=brand, algorithm=a)
         for a in ("RS256", "ES256", "EdDSA", "HS256")
     ]
-    pem = rsa_pool[5].private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
+    keys.append(
+        services.signing_key_import(brand=brand, pem=private_pem(rsa_pool[5], traditional=True))
     )
-    keys.append(services.signing_key_import(brand=brand, pem=pem))
     dump = _raw_rows()
     assert "PRIVATE KEY" not in dump
     for key in keys:
@@ -210,3 +208,20 @@ def test_restoring_the_old_kek_makes_a_flagged_key_usable_again(brand, active_ke
     active_key.refresh_from_db()
     assert active_key.unusable_reason == ""
     assert keycache.signing_key(brand=brand, algorithm="RS256").kid == active_key.kid
+
+
+@pytest.mark.parametrize(
+    ("code", "repaired"),
+    [("not_decryptable", True), ("wrong_binding", True), ("load_failed", False)],
+)
+def test_reencryption_repairs_a_key_by_its_code_not_by_the_wording(
+    brand, active_key, code, repaired
+):
+    # the same wording for every case: only the code decides
+    SigningKey.objects.filter(pk=active_key.pk).update(
+        unusable_reason="The private key does not decrypt (reworded later)", unusable_code=code
+    )
+    services.signing_keys_reencrypt()
+    active_key.refresh_from_db()
+    assert (active_key.unusable_reason == "") is repaired
+    assert (active_key.unusable_code == "") is repaired

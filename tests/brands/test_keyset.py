@@ -141,3 +141,38 @@ def test_a_rolled_back_secret_never_stands_in_for_a_committed_one_with_the_same_
     key = services.signing_key_import_secret(brand=brand, secret="b" * 32, kid="app_1")
     services.signing_key_activate(key=key)
     assert keycache.signing_key(brand=brand, algorithm="HS256").key == b"b" * 32
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_changes_many_keys_moves_the_version_once(brand, monkeypatch):
+    bumps = []
+    original = keyset._bump
+    monkeypatch.setattr(keyset, "_bump", lambda: bumps.append(1) or original())
+    with transaction.atomic():
+        first = services.signing_key_generate(brand=brand, activate=True)  # saves twice
+        second = services.signing_key_generate(brand=brand)
+        services.signing_key_activate(key=second, force=True)  # retires the first
+        services.signing_key_revoke(key=first)
+        assert bumps == []  # nothing before the commit
+    assert bumps == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_savepoint_no_longer_counts_as_a_change(brand):
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.signing_key_generate(brand=brand)
+            assert keyset.changed_in_transaction()
+            raise RuntimeError("abort the savepoint")
+        assert not keyset.changed_in_transaction()
+        services.signing_key_generate(brand=brand)
+        assert keyset.changed_in_transaction()
+    assert not keyset.changed_in_transaction()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_editing_a_brand_moves_the_version(brand):
+    before = keyset.current()
+    brand.name = "Acme Renamed"
+    brand.save()
+    assert keyset.current() != before

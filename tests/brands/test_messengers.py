@@ -108,17 +108,17 @@ def test_ttl_is_bounded_by_the_max_token_lifetime_setting(brand, settings):
         services.messenger_create(brand=brand, slug="web", token_ttl=timedelta(minutes=11))
 
 
-def test_slug_is_unique_across_brands(brand, other_brand):
+def test_slug_is_unique_across_brands(brand, keyless_brand):
     services.messenger_create(brand=brand, slug="web")
     with pytest.raises(BrandsError) as caught:
-        services.messenger_create(brand=other_brand, slug="web")
+        services.messenger_create(brand=keyless_brand, slug="web")
     assert "slug" in caught.value.detail
 
 
-def test_a_duplicate_audience_is_refused(brand, other_brand):
+def test_a_duplicate_audience_is_refused(brand, keyless_brand):
     services.messenger_create(brand=brand, slug="web", audience="https://aud.example")
     with pytest.raises(BrandsError) as caught:
-        services.messenger_create(brand=other_brand, slug="app", audience="https://aud.example")
+        services.messenger_create(brand=keyless_brand, slug="app", audience="https://aud.example")
     assert "audience" in caught.value.detail
     assert Messenger.objects.count() == 1
 

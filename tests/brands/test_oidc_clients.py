@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from brands.models import ClientSecret, Messenger
 from brands.selectors import oidc_client_authenticate
+from tests.admin import MESSENGER_ADD, messenger_add_payload, run_action
 from tests.conftest import GENESYS_REDIRECT, GENESYS_SETTINGS
 
 pytestmark = pytest.mark.django_db
@@ -96,22 +97,20 @@ def test_rotate_client_secret_bad_input_exits_2(brand, messenger, args, message)
     assert exc.value.returncode == 2
 
 
+def _genesys_payload(brand, **fields) -> dict:
+    return messenger_add_payload(
+        brand, "acme-genesys", "genesys", vendor_settings=json.dumps(GENESYS_SETTINGS), **fields
+    )
+
+
 def test_the_admin_shows_a_new_secret_once_and_never_again(staff_client, brand):
     response = staff_client.post(
-        reverse("admin:brands_messenger_add"),
-        {
-            "brand": brand.pk,
-            "slug": "acme-genesys",
-            "platform": "genesys",
-            "is_active": "on",
-            "audience": "",
-            "algorithm": "RS256",
-            "token_ttl": "00:05:00",
-            "attributes": '["names", "tier"]',
-            "allowed_origins": "",
-            "vendor_settings": json.dumps(GENESYS_SETTINGS),
-            "redirect_uris": json.dumps([GENESYS_REDIRECT]),
-        },
+        MESSENGER_ADD,
+        _genesys_payload(
+            brand,
+            attributes='["names", "tier"]',
+            redirect_uris=json.dumps([GENESYS_REDIRECT]),
+        ),
     )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -125,9 +124,11 @@ def test_the_admin_shows_a_new_secret_once_and_never_again(staff_client, brand):
     assert "Discovery URI" in html and messenger.client_id in html
     assert ClientSecret.objects.get().fingerprint in html
     # rotation through the action shows the next one, once
-    rotated = staff_client.post(
+    rotated = run_action(
+        staff_client,
         reverse("admin:brands_messenger_changelist"),
-        {"action": "rotate_client_secret", "_selected_action": [messenger.pk], "index": 0},
+        "rotate_client_secret",
+        messenger,
     )
     new = rotated.context["secrets"][0]["secret"]
     assert new != secret and new in rotated.content.decode()
@@ -135,21 +136,7 @@ def test_the_admin_shows_a_new_secret_once_and_never_again(staff_client, brand):
 
 
 def test_a_genesys_messenger_needs_a_redirect_uri_in_the_admin(staff_client, brand):
-    response = staff_client.post(
-        reverse("admin:brands_messenger_add"),
-        {
-            "brand": brand.pk,
-            "slug": "acme-genesys",
-            "platform": "genesys",
-            "is_active": "on",
-            "algorithm": "RS256",
-            "token_ttl": "00:05:00",
-            "attributes": "",
-            "allowed_origins": "",
-            "vendor_settings": json.dumps(GENESYS_SETTINGS),
-            "redirect_uris": "",
-        },
-    )
+    response = staff_client.post(MESSENGER_ADD, _genesys_payload(brand, redirect_uris=""))
     assert response.status_code == 200
     assert "needs at least one redirect URI" in response.content.decode()
     assert not Messenger.objects.exists()

@@ -36,9 +36,9 @@ def _published(brand) -> set[str]:
 
 def test_full_rotation_by_policy(brand):
     prepub, period, retention = (
-        conf.prepublication_period(),
-        conf.rotation_period(),
-        conf.retention(),
+        conf.get("PREPUBLICATION_PERIOD"),
+        conf.get("ROTATION_PERIOD"),
+        conf.get("RETENTION"),
     )
     with time_machine.travel(T0, tick=False) as clock:
         # day 0: a new brand gets an active key and a published next key
@@ -82,13 +82,15 @@ def test_full_rotation_by_policy(brand):
 def test_a_fresh_next_key_waits_for_the_prepublication_period(brand):
     with time_machine.travel(T0, tick=False) as clock:
         active = services.signing_key_generate(brand=brand, activate=True)
-        clock.move_to(T0 + conf.rotation_period())
+        clock.move_to(T0 + conf.get("ROTATION_PERIOD"))
         _rotate()  # rotation due, but there is no next key yet: publish one first
         assert _states(brand)[active.kid] == State.ACTIVE
         pending = SigningKey.objects.get(brand=brand, state=State.PENDING)
-        clock.move_to(pending.created_at + conf.prepublication_period() - timedelta(seconds=1))
+        clock.move_to(
+            pending.created_at + conf.get("PREPUBLICATION_PERIOD") - timedelta(seconds=1)
+        )
         assert _rotate() == "Nothing to do.\n"
-        clock.move_to(pending.created_at + conf.prepublication_period())
+        clock.move_to(pending.created_at + conf.get("PREPUBLICATION_PERIOD"))
         _rotate()
         assert _states(brand)[pending.kid] == State.ACTIVE
         assert _states(brand)[active.kid] == State.RETIRED
@@ -160,13 +162,13 @@ def test_a_certificate_about_to_expire_triggers_a_rotation(brand, settings):
 
 def test_rotation_period_equal_to_prepublication_rotates_each_period(brand, settings):
     """The literal policy: promote the next key as soon as it has been published long enough."""
-    settings.BRANDS_ROTATION_PERIOD = conf.prepublication_period()
+    settings.BRANDS_ROTATION_PERIOD = conf.get("PREPUBLICATION_PERIOD")
     with time_machine.travel(T0, tick=False) as clock:
         _rotate()
         kids = []
         for step in range(1, 4):
             kids.append(SigningKey.objects.get(brand=brand, state=State.ACTIVE).kid)
-            clock.move_to(T0 + step * conf.prepublication_period())
+            clock.move_to(T0 + step * conf.get("PREPUBLICATION_PERIOD"))
             _rotate()
         kids.append(SigningKey.objects.get(brand=brand, state=State.ACTIVE).kid)
     assert len(set(kids)) == 4

@@ -12,21 +12,42 @@ from django.utils import timezone
 from brands import conf, keymaterial, services
 from brands.errors import InvalidKeyMaterial, InvalidTransition
 from brands.models import SigningKey
+from tests.keys import private_pem
 
 pytestmark = pytest.mark.django_db
 State = SigningKey.State
 PREPUB = conf.DEFAULTS["PREPUBLICATION_PERIOD"]
 
 
-def _pem(key, password: bytes | None = None) -> bytes:
-    encryption = (
-        serialization.BestAvailableEncryption(password)
-        if password
-        else serialization.NoEncryption()
-    )
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
+# RFC 7638 section 3.1 (the RSA key of RFC 7517 appendix A.1, with members that do not count)
+# and RFC 8037 appendix A.3 (Ed25519): published inputs and thumbprints, not our own output.
+RFC7638_RSA = {
+    "kty": "RSA",
+    "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_B"
+    "JECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2Q"
+    "vzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6We"
+    "Zu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+    "e": "AQAB",
+    "alg": "RS256",
+    "kid": "2011-04-29",
+}
+RFC8037_ED25519 = {
+    "kty": "OKP",
+    "crv": "Ed25519",
+    "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+}
+
+
+@pytest.mark.parametrize(
+    ("jwk", "thumbprint"),
+    [
+        (RFC7638_RSA, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"),
+        (RFC8037_ED25519, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"),
+    ],
+    ids=["rfc7638-rsa", "rfc8037-ed25519"],
+)
+def test_kids_are_the_published_rfc_thumbprints(jwk, thumbprint):
+    assert keymaterial.jwk_thumbprint(jwk) == thumbprint
 
 
 def test_a_generated_key_is_pending_with_a_thumbprint_kid(brand):
@@ -137,13 +158,13 @@ def test_the_database_refuses_a_state_without_its_timestamp(brand):
 def test_purge_unpublishes_retired_keys_after_the_retention(brand, active_key):
     start = timezone.now()
     services.signing_key_retire(key=active_key, now=start)
-    early = services.signing_keys_purge(now=start + conf.retention() - timedelta(seconds=1))
-    late = services.signing_keys_purge(now=start + conf.retention())
+    early = services.signing_keys_purge(now=start + conf.get("RETENTION") - timedelta(seconds=1))
+    late = services.signing_keys_purge(now=start + conf.get("RETENTION"))
     active_key.refresh_from_db()
     assert early == []
     assert [k.kid for k in late] == [active_key.kid]
     assert active_key.state == State.REVOKED
-    assert active_key.purged_at == start + conf.retention()
+    assert active_key.purged_at == start + conf.get("RETENTION")
     assert active_key.private_key_ciphertext == ""
 
 
@@ -192,30 +213,30 @@ def test_an_unknown_algorithm_is_refused(brand):
 
 
 def test_import_of_a_pem_private_key(brand, rsa_pool):
-    key = services.signing_key_import(brand=brand, pem=_pem(rsa_pool[0]))
+    key = services.signing_key_import(brand=brand, pem=private_pem(rsa_pool[0]))
     assert key.origin == SigningKey.Origin.IMPORTED and key.state == State.PENDING
     assert key.key_size == 2048
 
 
 def test_import_of_an_encrypted_pem_with_its_password(brand, rsa_pool):
-    pem = _pem(rsa_pool[1], b"correct horse")
+    pem = private_pem(rsa_pool[1], b"correct horse")
     key = services.signing_key_import(brand=brand, pem=pem, password="correct horse")
     assert key.state == State.PENDING
 
 
 def test_import_of_an_es256_and_an_ed25519_key(brand):
     es = services.signing_key_import(
-        brand=brand, pem=_pem(ec.generate_private_key(ec.SECP256R1())), algorithm="ES256"
+        brand=brand, pem=private_pem(ec.generate_private_key(ec.SECP256R1())), algorithm="ES256"
     )
     ed = services.signing_key_import(
-        brand=brand, pem=_pem(ed25519.Ed25519PrivateKey.generate()), algorithm="EdDSA"
+        brand=brand, pem=private_pem(ed25519.Ed25519PrivateKey.generate()), algorithm="EdDSA"
     )
     assert (es.algorithm, ed.algorithm) == ("ES256", "EdDSA")
 
 
 @pytest.fixture(scope="module")
 def weak_rsa_pem() -> bytes:
-    return _pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+    return private_pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
 
 
 BAD_IMPORTS = {
@@ -229,30 +250,35 @@ BAD_IMPORTS = {
     ),
     "1024-bit rsa": (lambda pool, weak: weak, "RS256", None, "weak_key"),
     "encrypted without password": (
-        lambda pool, weak: _pem(pool[2], b"secret"),
+        lambda pool, weak: private_pem(pool[2], b"secret"),
         "RS256",
         None,
         "encrypted_key",
     ),
     "encrypted with a wrong password": (
-        lambda pool, weak: _pem(pool[2], b"secret"),
+        lambda pool, weak: private_pem(pool[2], b"secret"),
         "RS256",
         "wrong",
         "encrypted_key",
     ),
     "ec key for rs256": (
-        lambda pool, weak: _pem(ec.generate_private_key(ec.SECP256R1())),
+        lambda pool, weak: private_pem(ec.generate_private_key(ec.SECP256R1())),
         "RS256",
         None,
         "wrong_key_type",
     ),
     "p-384 key for es256": (
-        lambda pool, weak: _pem(ec.generate_private_key(ec.SECP384R1())),
+        lambda pool, weak: private_pem(ec.generate_private_key(ec.SECP384R1())),
         "ES256",
         None,
         "wrong_key_type",
     ),
-    "rsa key for eddsa": (lambda pool, weak: _pem(pool[0]), "EdDSA", None, "wrong_key_type"),
+    "rsa key for eddsa": (
+        lambda pool, weak: private_pem(pool[0]),
+        "EdDSA",
+        None,
+        "wrong_key_type",
+    ),
     "public key only": (
         lambda pool, weak: pool[0]
         .public_key()
@@ -261,7 +287,12 @@ BAD_IMPORTS = {
         None,
         "invalid_key",
     ),
-    "pem for hs256": (lambda pool, weak: _pem(pool[0]), "HS256", None, "unsupported_algorithm"),
+    "pem for hs256": (
+        lambda pool, weak: private_pem(pool[0]),
+        "HS256",
+        None,
+        "unsupported_algorithm",
+    ),
 }
 
 
@@ -276,10 +307,12 @@ def test_bad_imports_are_refused_and_nothing_is_saved(brand, rsa_pool, weak_rsa_
     assert not SigningKey.objects.exists()
 
 
-def test_importing_known_material_again_is_refused(brand, other_brand, rsa_pool):
-    services.signing_key_import(brand=brand, pem=_pem(rsa_pool[3]))
+def test_importing_known_material_again_is_refused(brand, keyless_brand, rsa_pool):
+    services.signing_key_import(brand=brand, pem=private_pem(rsa_pool[3]))
     with pytest.raises(InvalidKeyMaterial) as caught:
-        services.signing_key_import(brand=other_brand, pem=_pem(rsa_pool[3]), algorithm="PS256")
+        services.signing_key_import(
+            brand=keyless_brand, pem=private_pem(rsa_pool[3]), algorithm="PS256"
+        )
     assert caught.value.code == "duplicate_key"
     assert SigningKey.objects.count() == 1
 

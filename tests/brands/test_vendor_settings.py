@@ -7,12 +7,12 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
 
 from brands import services
 from brands.errors import BrandsError
 from brands.models import Messenger
 from brands.platforms import vendor_settings_example
+from tests.admin import MESSENGER_ADD, messenger_add_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -121,19 +121,15 @@ def test_an_unregistered_platform_is_not_offered_by_the_command(brand):
 
 def test_the_admin_shows_vendor_setting_errors_on_the_field(staff_client, brand):
     response = staff_client.post(
-        reverse("admin:brands_messenger_add"),
-        {
-            "brand": brand.pk,
-            "slug": "sf",
-            "platform": "salesforce",
-            "is_active": "on",
-            "audience": "",
-            "algorithm": "RS256",
-            "token_ttl": "00:05:00",
-            "attributes": "[]",
-            "allowed_origins": "[]",
-            "vendor_settings": json.dumps(_with("salesforce", org_id="00Dbad")),
-        },
+        MESSENGER_ADD,
+        messenger_add_payload(
+            brand,
+            "sf",
+            "salesforce",
+            attributes="[]",
+            allowed_origins="[]",
+            vendor_settings=json.dumps(_with("salesforce", org_id="00Dbad")),
+        ),
     )
     assert response.status_code == 200
     assert "org_id (Org id): must be a Salesforce org id" in response.content.decode()

@@ -73,6 +73,19 @@ def session_context(browser, portal, user, device):
 
 
 @pytest.fixture
+def staff_page(browser, portal, staff_user):
+    """A verified staff user's page at 1280 x 900 (the admin's target width)."""
+    from tests import factories
+
+    device = factories.TOTPDeviceFactory(user=staff_user)
+    context = session_context(browser, portal, staff_user, device)
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def customer_page(browser, portal, customer, totp_device):
     context = session_context(browser, portal, customer.user, totp_device)
     page = context.new_page()

@@ -12,7 +12,12 @@ import pytest
 import time_machine
 
 from brands import services as brand_services
-from tests.browser.vendors import csp_directives, isolate, serve_standin, verify_rs256
+from tests.browser.vendors import (
+    csp_directives,
+    open_chat,
+    standin_page,
+    verify_rs256,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,14 +40,7 @@ def d365(brand, signing_key):
 
 
 def _page(customer_page, config=None):
-    recorder = isolate(customer_page)
-    serve_standin(customer_page, SCRIPT, "d365", config)
-    return customer_page, recorder
-
-
-def _open_chat(page, state="open"):
-    page.click("#chat-button")
-    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+    return standin_page(customer_page, SCRIPT, "d365", config)
 
 
 def test_the_token_provider_answers_with_a_fresh_verifiable_token(
@@ -54,7 +52,7 @@ def test_the_token_provider_answers_with_a_fresh_verifiable_token(
     assert recorder.calls == []
     assert "/sandbox/" not in page.content()
 
-    _open_chat(page)
+    open_chat(page, "open")
 
     (snippet,) = recorder.named("snippet")
     assert snippet["appId"] == APP_ID and snippet["orgId"] == ORG_ID
@@ -76,10 +74,10 @@ def test_a_chat_started_an_hour_later_gets_a_new_token(customer_page, production
     page, recorder = _page(customer_page)
     page.clock.install()
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "open")
     with time_machine.travel(time.time() + 61 * 60, tick=True):
         page.clock.fast_forward("01:01:00")
-        _open_chat(page)
+        open_chat(page, "open")
         tokens = recorder.wait_for(page, "token", 2)
         later = verify_rs256(portal, tokens[1], issuer=d365.brand.issuer_url)
     first = verify_rs256(portal, tokens[0], issuer=d365.brand.issuer_url)
@@ -106,7 +104,7 @@ def test_logging_out_of_the_portal_closes_the_chat_and_drops_the_provider(
 ):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "open")
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("closeChat") == [None]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.browser.vendors import STANDINS, isolate, token_responses, verify_rs256
+from tests.browser.vendors import STANDINS, isolate, open_chat, token_responses, verify_rs256
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +20,6 @@ def _page(page, config=None, widget=True):
     return page, recorder
 
 
-def _open_chat(page, state="verified"):
-    page.click("#chat-button")
-    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
-
-
 def test_the_brands_widget_gets_a_fresh_verifiable_token_and_no_sandbox_is_named(
     customer_page, production, messenger, customer, portal
 ):
@@ -36,7 +31,7 @@ def test_the_brands_widget_gets_a_fresh_verifiable_token_and_no_sandbox_is_named
     html = page.content()
     assert "/sandbox/" not in html and "sandboxChatUrl" not in html
 
-    _open_chat(page)
+    open_chat(page, "verified")
 
     (handed,) = recorder.named("token")
     assert handed["messenger"] == messenger.slug
@@ -64,7 +59,7 @@ def test_a_refusal_gets_one_fresh_token_then_a_visible_error(customer_page, prod
     page, recorder = _page(customer_page, {"reject": 5})
     tokens = token_responses(page)
     page.goto("/")
-    _open_chat(page, state="error")
+    open_chat(page, "error")
     page.wait_for_timeout(500)
     assert len(recorder.named("token")) == 2 and len(tokens) == 2
     assert "could not be verified (bad_signature)" in page.inner_text("#chat-status")
@@ -73,7 +68,7 @@ def test_a_refusal_gets_one_fresh_token_then_a_visible_error(customer_page, prod
 def test_logging_out_tells_the_brands_widget_first(customer_page, production, messenger):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("logout") == [messenger.slug]

@@ -3,8 +3,8 @@
 Production settings (the sandbox is not served). The stand-in implements the documented
 command API (the snippet's queue, registerPlugin, registerCommand, subscribe, command, ready)
 and asks the AuthProvider for codes as Genesys's Auth plugin does. The portal's auth-code API
-is answered here with its documented shape (INTERFACES.md 3), one new code per request, so the
-test sees exactly which code Genesys was handed.
+is answered here with its documented shape (docs/architecture.md, "Browser interfaces" 3), one
+new code per request, so the test sees exactly which code Genesys was handed.
 """
 
 import base64
@@ -19,7 +19,14 @@ from django.urls import NoReverseMatch, reverse
 
 from brands import services as brand_services
 from brands.models import Messenger
-from tests.browser.vendors import csp_directives, isolate, serve_standin, verify_rs256
+from tests.browser.vendors import (
+    csp_directives,
+    isolate,
+    open_chat,
+    serve_standin,
+    standin_page,
+    verify_rs256,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,14 +93,8 @@ class AuthCodeApi:
 
 
 def _page(customer_page, config=None, **api):
-    recorder = isolate(customer_page)
-    serve_standin(customer_page, SCRIPT, "genesys", config)
-    return customer_page, recorder, AuthCodeApi(customer_page, **api)
-
-
-def _open_chat(page, state="verified"):
-    page.click("#chat-button")
-    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+    page, recorder = standin_page(customer_page, SCRIPT, "genesys", config)
+    return page, recorder, AuthCodeApi(page, **api)
 
 
 def test_get_auth_code_is_answered_with_a_fresh_code_through_the_auth_provider_plugin(
@@ -105,7 +106,7 @@ def test_get_auth_code_is_answered_with_a_fresh_code_through_the_auth_provider_p
     assert api.requests == [] and recorder.calls == []  # nothing minted at page load
     assert "/sandbox/" not in page.content()
 
-    _open_chat(page)
+    open_chat(page, "verified")
 
     assert recorder.named("boot") == [{"environment": "prod-euw1", "deploymentId": DEPLOYMENT}]
     assert recorder.named("registerPlugin") == ["AuthProvider"]
@@ -135,7 +136,7 @@ def test_an_hour_later_genesys_is_handed_a_new_code_not_a_cached_one(
     page, recorder, api = _page(customer_page)
     page.clock.install()
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     with time_machine.travel(time.time() + 61 * 60, tick=True):
         page.clock.fast_forward("01:01:00")
         page.evaluate("window.__standin.requestCode()")
@@ -151,7 +152,7 @@ def test_a_refused_code_gets_one_fresh_code_then_a_visible_error(
 ):
     page, recorder, api = _page(customer_page, {"rejectCodes": 5})
     page.goto("/")
-    _open_chat(page, state="error")
+    open_chat(page, "error")
     page.wait_for_timeout(500)  # nothing more may happen on its own
     assert len(recorder.named("getAuthCode")) == 2  # the first and exactly one retry
     assert len(api.requests) == 2
@@ -164,7 +165,7 @@ def test_a_refused_code_gets_one_fresh_code_then_a_visible_error(
 def test_a_portal_refusal_is_shown_and_genesys_gets_no_code(customer_page, production, genesys):
     page, recorder, api = _page(customer_page, error=(403, "mfa_required"))
     page.goto("/")
-    _open_chat(page, state="error")
+    open_chat(page, "error")
     assert "two-step verification" in page.inner_text("#chat-status")
     assert len(api.requests) == 1  # no retry against a portal refusal
     assert recorder.named("getAuthCode") == []
@@ -174,7 +175,7 @@ def test_a_portal_refusal_is_shown_and_genesys_gets_no_code(customer_page, produ
 def test_logging_out_of_the_portal_logs_out_of_genesys(customer_page, production, genesys):
     page, recorder, _api = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("Auth.logout") == [None]
@@ -234,7 +235,7 @@ def test_the_code_from_the_real_api_redeems_for_an_id_token_of_the_customer(
     page = customer_page
     page.clock.install()
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     (first,) = recorder.named("getAuthCode")
     assert first["redirectUri"] == REDIRECT
     tokens = _redeem(messenger, secret, first)

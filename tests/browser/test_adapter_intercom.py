@@ -15,8 +15,8 @@ from brands import services as brand_services
 from tests.browser.vendors import (
     STANDINS,
     csp_directives,
-    isolate,
-    serve_standin,
+    open_chat,
+    standin_page,
     verify_hs256,
 )
 
@@ -41,14 +41,7 @@ def intercom(brand):
 
 
 def _page(customer_page):
-    recorder = isolate(customer_page)
-    serve_standin(customer_page, SCRIPT, "intercom")
-    return customer_page, recorder
-
-
-def _open_chat(page, state="open"):
-    page.click("#chat-button")
-    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+    return standin_page(customer_page, SCRIPT, "intercom")
 
 
 def test_boot_carries_a_fresh_jwt_that_verifies_with_the_workspace_secret(
@@ -60,7 +53,7 @@ def test_boot_carries_a_fresh_jwt_that_verifies_with_the_workspace_secret(
     assert recorder.calls == []
     assert "/sandbox/" not in page.content()
 
-    _open_chat(page)
+    open_chat(page, "open")
 
     (boot,) = recorder.named("boot")
     assert boot["app_id"] == APP_ID
@@ -79,7 +72,7 @@ def test_while_the_messenger_is_open_an_hour_later_it_gets_a_new_jwt(
     page, recorder = _page(customer_page)
     page.clock.install()
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "open")
     first = recorder.named("boot")[0]["intercom_user_jwt"]
     with time_machine.travel(time.time() + 61 * 60, tick=True):
         page.clock.fast_forward("01:01:00")
@@ -95,13 +88,13 @@ def test_a_hidden_messenger_asks_for_nothing_until_the_customer_clicks_again(
     page, recorder = _page(customer_page)
     page.clock.install()
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "open")
     page.evaluate("window.__standin.hide()")
     page.clock.fast_forward("01:01:00")
     page.wait_for_timeout(300)
     assert recorder.named("update") == []  # no token minted for a closed Messenger
     with time_machine.travel(time.time() + 61 * 60, tick=True):
-        _open_chat(page)
+        open_chat(page, "open")
         (update,) = recorder.wait_for(page, "update", 1)
         verify_hs256(update["intercom_user_jwt"], SECRET)
     assert len(recorder.named("boot")) == 1
@@ -110,7 +103,7 @@ def test_a_hidden_messenger_asks_for_nothing_until_the_customer_clicks_again(
 def test_logging_out_of_the_portal_shuts_intercom_down(customer_page, production, intercom):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "open")
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("shutdown") == [None]

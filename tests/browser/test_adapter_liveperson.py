@@ -12,7 +12,11 @@ import pytest
 import time_machine
 
 from brands import services as brand_services
-from tests.browser.vendors import csp_directives, isolate, serve_standin, verify_rs256
+from tests.browser.vendors import (
+    csp_directives,
+    standin_page,
+    verify_rs256,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,9 +37,7 @@ def liveperson(brand, signing_key):
 
 
 def _page(customer_page, config=None):
-    recorder = isolate(customer_page)
-    serve_standin(customer_page, SCRIPT, "liveperson", config)
-    return customer_page, recorder
+    return standin_page(customer_page, SCRIPT, "liveperson", config)
 
 
 def _start(page):

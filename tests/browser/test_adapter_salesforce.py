@@ -10,48 +10,35 @@ import time
 import pytest
 import time_machine
 
-from brands import services as brand_services
 from messaging.models import AuthEvent
 from tests.browser.vendors import (
+    SALESFORCE_SCRT2,
+    SALESFORCE_SITE,
     csp_directives,
     isolate,
+    load_home_untouched,
+    open_chat,
+    salesforce_messenger,
     serve_standin,
+    standin_page,
     token_responses,
     verify_rs256,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SITE = "https://acme.my.site.com/ESWAcmeWebMessaging1700000000000"
-SCRT2 = "https://acme.my.salesforce-scrt.com"
+SITE = SALESFORCE_SITE
+SCRT2 = SALESFORCE_SCRT2
 SCRIPT = f"{SITE}/assets/js/bootstrap.min.js"
 
 
 @pytest.fixture
 def salesforce(brand, signing_key):
-    return brand_services.messenger_create(
-        brand=brand,
-        slug="acme-salesforce",
-        platform="salesforce",
-        algorithm="RS256",
-        vendor_settings={
-            "org_id": "00D5g000004abcdEAA",
-            "deployment_name": "Acme_Web_Messaging",
-            "site_url": SITE,
-            "scrt2_url": SCRT2,
-        },
-    )
+    return salesforce_messenger(brand)
 
 
 def _page(customer_page, config=None):
-    recorder = isolate(customer_page)
-    serve_standin(customer_page, SCRIPT, "salesforce", config)
-    return customer_page, recorder
-
-
-def _open_chat(page, state="verified"):
-    page.click("#chat-button")
-    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+    return standin_page(customer_page, SCRIPT, "salesforce", config)
 
 
 def test_the_identity_token_reaches_salesforce_the_documented_way_and_verifies(
@@ -59,13 +46,10 @@ def test_the_identity_token_reaches_salesforce_the_documented_way_and_verifies(
 ):
     page, recorder = _page(customer_page)
     tokens = token_responses(page)
-    response = page.goto("/")
-    page.wait_for_load_state("networkidle")
     # nothing minted, nothing of the sandbox, at page load
-    assert tokens == [] and recorder.calls == []
-    assert "/sandbox/" not in page.content()
+    response = load_home_untouched(page, recorder, tokens)
 
-    _open_chat(page)
+    open_chat(page, "verified")
 
     init = recorder.named("init")
     assert init == [["00D5g000004abcdEAA", "Acme_Web_Messaging", SITE, {"scrt2URL": SCRT2}]]
@@ -90,7 +74,7 @@ def test_an_expired_identity_an_hour_later_is_renewed_with_a_new_token(
     page, recorder = _page(customer_page)
     page.clock.install()
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     first = recorder.named("setIdentityToken")[0]["identityToken"]
     with time_machine.travel(time.time() + 61 * 60, tick=True):
         page.clock.fast_forward("01:01:00")
@@ -109,7 +93,7 @@ def test_a_refused_token_is_retried_once_then_shown(customer_page, production, s
     page, recorder = _page(customer_page, {"reject": 5})
     tokens = token_responses(page)
     page.goto("/")
-    _open_chat(page, state="error")
+    open_chat(page, "error")
     page.wait_for_timeout(500)  # nothing more may happen on its own
     assert len(recorder.named("setIdentityToken")) == 2  # the first and exactly one retry
     assert len(tokens) == 2
@@ -132,7 +116,7 @@ def test_expired_events_that_keep_coming_end_in_a_visible_error(
 ):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     for answered in range(2, 5):  # each expiry is answered with a fresh token ...
         page.evaluate("window.__standin.expire()")
         recorder.wait_for(page, "setIdentityToken", answered)
@@ -148,7 +132,7 @@ def test_after_a_reload_the_open_chat_gets_its_identity_again(
 ):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     page.reload()
     handed = recorder.wait_for(page, "setIdentityToken", 2)
     assert handed[1]["identityToken"] != handed[0]["identityToken"]
@@ -160,7 +144,7 @@ def test_logging_out_of_the_portal_clears_the_salesforce_session(
 ):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("clearSession") == [[True]]
@@ -173,7 +157,7 @@ def test_an_unreachable_widget_is_shown_and_retry_loads_it(customer_page, produc
     recorder = isolate(page)  # the bootstrap script cannot be fetched at first
     tokens = token_responses(page)
     page.goto("/")
-    _open_chat(page, state="error")
+    open_chat(page, "error")
     assert "could not be loaded" in page.inner_text("#chat-status")
     assert tokens == []  # no token for a widget that is not there
     serve_standin(page, SCRIPT, "salesforce")

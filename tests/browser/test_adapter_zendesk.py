@@ -15,8 +15,9 @@ import time_machine
 from brands import services as brand_services
 from tests.browser.vendors import (
     csp_directives,
-    isolate,
-    serve_standin,
+    load_home_untouched,
+    open_chat,
+    standin_page,
     token_responses,
     verify_hs256,
 )
@@ -43,14 +44,7 @@ def zendesk(brand):
 
 
 def _page(customer_page, config=None):
-    recorder = isolate(customer_page)
-    serve_standin(customer_page, SCRIPT, "zendesk", config)
-    return customer_page, recorder
-
-
-def _open_chat(page, state="verified"):
-    page.click("#chat-button")
-    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+    return standin_page(customer_page, SCRIPT, "zendesk", config)
 
 
 def test_login_user_gets_a_fresh_jwt_that_verifies_with_the_shared_secret(
@@ -58,12 +52,9 @@ def test_login_user_gets_a_fresh_jwt_that_verifies_with_the_shared_secret(
 ):
     page, recorder = _page(customer_page)
     tokens = token_responses(page)
-    response = page.goto("/")
-    page.wait_for_load_state("networkidle")
-    assert tokens == [] and recorder.calls == []
-    assert "/sandbox/" not in page.content()
+    response = load_home_untouched(page, recorder, tokens)
 
-    _open_chat(page)
+    open_chat(page, "verified")
 
     assert recorder.named("snippet") == [SCRIPT]  # the snippet, with its documented id
     assert recorder.named("loginUser") == [None]
@@ -84,7 +75,7 @@ def test_a_jwt_asked_for_an_hour_later_is_a_new_one(customer_page, production, z
     page, recorder = _page(customer_page)
     page.clock.install()
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     with time_machine.travel(time.time() + 61 * 60, tick=True):
         page.clock.fast_forward("01:01:00")
         page.evaluate("window.__standin.needFreshJwt()")
@@ -102,7 +93,7 @@ def test_a_failed_login_is_retried_once_with_a_fresh_jwt_then_shown(
     page, recorder = _page(customer_page, {"reject": 5})
     tokens = token_responses(page)
     page.goto("/")
-    _open_chat(page, state="error")
+    open_chat(page, "error")
     page.wait_for_timeout(500)
     assert len(recorder.named("loginUser")) == 2
     assert len(recorder.named("jwt")) == 2 and len(tokens) == 2
@@ -116,7 +107,7 @@ def test_logging_out_of_the_portal_logs_the_user_out_of_zendesk(
 ):
     page, recorder = _page(customer_page)
     page.goto("/")
-    _open_chat(page)
+    open_chat(page, "verified")
     page.click("text=Log out")
     page.wait_for_url("**/login/**")
     assert recorder.named("logoutUser") == [None]

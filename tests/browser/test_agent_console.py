@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sandbox.models import Conversation, Rejection
-from sandbox.services import post_message
+from sandbox.services import post_message, typing_mark, typing_now
 from tests import factories
 from tests.browser.conftest import session_context
 from tests.factories import PASSWORD
@@ -154,3 +154,20 @@ def test_a_reply_sends_with_enter_without_a_reload(agent_page, staff_user):
     page.fill("#reply", "first line")
     page.press("#reply", "Shift+Enter")
     assert conversation.messages.count() == 1
+
+
+def test_typing_is_shown_both_ways_between_console_and_chat_window(agent_page):
+    page = agent_page
+    conversation = platform_conversation(
+        first="Alan", last="Turing", brand="acme", messenger="acme-web", minutes_ago=5
+    )
+    page.goto(f"/sandbox/console/conversations/{conversation.pk}/")
+    # the agent types: the platform tells the customer's window (which polls ``typing``)
+    assert typing_now(conversation)["agent"] is False
+    with page.expect_response(lambda r: r.url.endswith("/typing")) as sent:
+        page.type("#reply", "Let me")
+    assert sent.value.status == 204
+    assert typing_now(conversation)["agent"] is True
+    # the customer types: the console says so without a reload
+    typing_mark(conversation, sender="customer")
+    expect(page.locator("#customer-typing")).to_have_text("Alan is typing…", timeout=LIVE)

@@ -11,28 +11,17 @@ import pytest
 from brands import services as brand_services
 from tests import factories
 from tests.browser.conftest import session_context
-from tests.browser.vendors import csp_directives, isolate
+from tests.browser.vendors import (
+    SALESFORCE_SCRT2,
+    SALESFORCE_SITE,
+    csp_directives,
+    isolate,
+    salesforce_messenger,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SITE = "https://acme.my.site.com/ESWAcmeWebMessaging1700000000000"
-SCRT2 = "https://acme.my.salesforce-scrt.com"
-
-
-def _salesforce(brand, **flag):
-    return brand_services.messenger_create(
-        brand=brand,
-        slug="acme-salesforce",
-        platform="salesforce",
-        algorithm="RS256",
-        vendor_settings={
-            "org_id": "00D5g000004abcdEAA",
-            "deployment_name": "Acme_Web_Messaging",
-            "site_url": SITE,
-            "scrt2_url": SCRT2,
-            **flag,
-        },
-    )
+SITE, SCRT2 = SALESFORCE_SITE, SALESFORCE_SCRT2
 
 
 def _load(page):
@@ -46,7 +35,7 @@ def test_with_the_sandbox_served_a_flagged_messenger_uses_the_sandbox_window(
     customer_page, brand, signing_key, settings
 ):
     settings.SANDBOX_ENABLED = True
-    _salesforce(brand, sandbox=True)
+    salesforce_messenger(brand, sandbox=True)
     config, response = _load(customer_page)
     (entry,) = config["messengers"]
     assert entry["adapter"] == "sandbox"
@@ -58,7 +47,7 @@ def test_with_the_sandbox_served_sandbox_false_loads_the_vendor_widget(
     customer_page, brand, signing_key, settings
 ):
     settings.SANDBOX_ENABLED = True
-    _salesforce(brand, sandbox=False)
+    salesforce_messenger(brand, sandbox=False)
     config, response = _load(customer_page)
     (entry,) = config["messengers"]
     assert entry["adapter"] == "salesforce"
@@ -75,7 +64,7 @@ def test_with_the_sandbox_served_sandbox_false_loads_the_vendor_widget(
 def test_in_production_the_flag_is_ignored_and_nothing_names_the_sandbox(
     customer_page, brand, signing_key, production
 ):
-    _salesforce(brand, sandbox=True)
+    salesforce_messenger(brand, sandbox=True)
     config, response = _load(customer_page)
     (entry,) = config["messengers"]
     assert entry["adapter"] == "salesforce"
@@ -89,7 +78,7 @@ def test_in_production_the_flag_is_ignored_and_nothing_names_the_sandbox(
 def test_the_vendor_origins_are_allowed_only_on_pages_of_customers_with_that_messenger(
     browser, portal, customer_page, brand, signing_key, other_brand, production
 ):
-    _salesforce(brand)
+    salesforce_messenger(brand)
     brand_services.messenger_create(brand=other_brand, slug="globex-web", platform="generic")
     # a customer of Acme (Salesforce) and one of Globex only (generic messenger)
     _, acme_response = _load(customer_page)

@@ -11,6 +11,8 @@ import time
 import pytest
 import time_machine
 
+from tests.browser.vendors import token_responses
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STAND_IN = """<!doctype html><html><body><p id="state">stand-in</p><script>
@@ -37,15 +39,6 @@ def _stand_in(page, verdict: str):
     )
 
 
-def _token_requests(page) -> list:
-    seen = []
-    page.on(
-        "response",
-        lambda r: seen.append(r) if r.url.endswith("/api/v1/messaging/token") else None,
-    )
-    return seen
-
-
 def _claims(token: str) -> dict:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -54,7 +47,7 @@ def _claims(token: str) -> dict:
 def test_no_token_at_page_load_and_one_per_chat_click(customer_page, messenger):
     page = customer_page
     _stand_in(page, "verify")
-    tokens = _token_requests(page)
+    tokens = token_responses(page)
     page.goto("/")
     page.wait_for_load_state("networkidle")
     assert tokens == []  # nothing minted at page load
@@ -67,7 +60,7 @@ def test_no_token_at_page_load_and_one_per_chat_click(customer_page, messenger):
 def test_chat_an_hour_after_page_load_gets_a_fresh_token(customer_page, messenger):
     page = customer_page
     _stand_in(page, "verify")
-    tokens = _token_requests(page)
+    tokens = token_responses(page)
     page.clock.install()
     page.goto("/")
     page.click("#chat-button")
@@ -88,7 +81,7 @@ def test_chat_an_hour_after_page_load_gets_a_fresh_token(customer_page, messenge
 def test_a_rejection_causes_exactly_one_refresh_then_a_visible_error(customer_page, messenger):
     page = customer_page
     _stand_in(page, "reject")
-    tokens = _token_requests(page)
+    tokens = token_responses(page)
     page.goto("/")
     page.click("#chat-button")
     page.wait_for_selector("#chat-status[data-state=error]")

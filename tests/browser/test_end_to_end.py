@@ -127,6 +127,8 @@ def test_a_key_rotated_between_two_chats_leaves_both_verified(
         )
     with time_machine.travel(time.time() + 4 * 3600, tick=True):
         brand_services.signing_key_activate(key=new)
+        # a second chat, in a new tab (a reload of the first tab would resume the first one)
+        page = page.context.new_page()
         page.goto("/")
         _open_chat_and_wait(page)
 

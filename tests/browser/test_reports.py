@@ -13,22 +13,10 @@ import pytest
 from django.core.management import call_command
 
 from messaging.models import AuthEvent
-from tests import factories
-from tests.browser.conftest import session_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[1] / "reports" / "screenshots"
-
-
-@pytest.fixture
-def staff_page(browser, portal, staff_user):
-    device = factories.TOTPDeviceFactory(user=staff_user)
-    context = session_context(browser, portal, staff_user, device)
-    page = context.new_page()
-    page.set_viewport_size({"width": 1280, "height": 900})
-    yield page
-    context.close()
 
 
 def _wait_for(predicate, timeout=10.0):

@@ -60,11 +60,12 @@ def isolate(page) -> Recorder:
 
 
 def serve_standin(page, url: str, name: str, config: dict | None = None) -> None:
-    """Serve tests/browser/standins/<name>.js on the vendor's real ``url``.
+    """Serve tests/browser/standins/<name>.js (after the shared ``_recorder.js``) on the
+    vendor's real ``url``.
 
     ``config`` becomes ``window.__standinConfig`` before any script of the page runs.
     """
-    body = (STANDINS / f"{name}.js").read_text()
+    body = (STANDINS / "_recorder.js").read_text() + (STANDINS / f"{name}.js").read_text()
     page.route(
         url,
         lambda route: route.fulfill(status=200, content_type="text/javascript", body=body),
@@ -103,3 +104,51 @@ def verify_hs256(token: str, secret: str, **kwargs) -> dict:
 def csp_directives(response) -> dict[str, str]:
     csp = response.headers["content-security-policy"]
     return dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+
+
+def standin_page(page, script: str, name: str, config: dict | None = None):
+    """``page`` with outside traffic recorded and vendor ``name``'s stand-in served at
+    ``script``; returns the page and the recorder."""
+    recorder = isolate(page)
+    serve_standin(page, script, name, config)
+    return page, recorder
+
+
+def open_chat(page, state: str) -> None:
+    """Click Chat with support and wait until the glue reports ``state``."""
+    page.click("#chat-button")
+    page.wait_for_selector(f"#chat-status[data-state={state}]", timeout=20000)
+
+
+SALESFORCE_SITE = "https://acme.my.site.com/ESWAcmeWebMessaging1700000000000"
+SALESFORCE_SCRT2 = "https://acme.my.salesforce-scrt.com"
+
+
+def salesforce_messenger(brand, **vendor):
+    """Brand's Salesforce messenger ``acme-salesforce`` with a complete vendor setup
+    (``vendor`` adds or overrides settings, e.g. ``sandbox=True``)."""
+    from brands import services
+
+    return services.messenger_create(
+        brand=brand,
+        slug="acme-salesforce",
+        platform="salesforce",
+        algorithm="RS256",
+        vendor_settings={
+            "org_id": "00D5g000004abcdEAA",
+            "deployment_name": "Acme_Web_Messaging",
+            "site_url": SALESFORCE_SITE,
+            "scrt2_url": SALESFORCE_SCRT2,
+            **vendor,
+        },
+    )
+
+
+def load_home_untouched(page, recorder, tokens):
+    """Open the portal home; at page load nothing is minted, no vendor call is made and no
+    page names the sandbox. Returns the response."""
+    response = page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert tokens == [] and recorder.calls == []
+    assert "/sandbox/" not in page.content()
+    return response

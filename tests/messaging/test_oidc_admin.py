@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from messaging.models import OidcGrant
+from tests.admin import run_action
 from tests.messaging.oidc_helpers import auth_code, basic, exchange, token_request
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +21,7 @@ def test_staff_revoke_a_grant_and_its_refresh_token_stops(
     grant = OidcGrant.objects.get()
     page = staff_client.get(reverse("admin:messaging_oidcgrant_changelist"))
     assert page.status_code == 200 and messenger.slug in page.content.decode()
-    staff_client.post(
-        reverse("admin:messaging_oidcgrant_changelist"),
-        {"action": "revoke", "_selected_action": [grant.pk], "index": 0},
-    )
+    run_action(staff_client, reverse("admin:messaging_oidcgrant_changelist"), "revoke", grant)
     grant.refresh_from_db()
     assert grant.revoked_reason == "staff"
     form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}

@@ -84,6 +84,22 @@ def _jwks_client(portal, brand) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(f"{portal.url}/brands/{brand.slug}/.well-known/jwks.json")
 
 
+def _verify_rs256(portal, brand, token: str, *, required: list[str], audience=None):
+    """The claims, checked as the platform would with the brand's JWKS over HTTP (no ``aud``
+    check when ``audience`` is None), and the JWK that verified them."""
+    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(token)
+    options = {"require": required} | ({} if audience else {"verify_aud": False})
+    claims = jwt.decode(
+        token,
+        signing.key,
+        algorithms=["RS256"],
+        issuer=brand.issuer_url,
+        audience=audience,
+        options=options,
+    )
+    return claims, signing
+
+
 @live
 def test_salesforce_token_has_no_aud_and_its_key_carries_a_fresh_x5c(
     portal, client_of, brand, rsa_key, customer
@@ -92,13 +108,8 @@ def test_salesforce_token_has_no_aud_and_its_key_carries_a_fresh_x5c(
     body = _issue(client_of, messenger.slug)
     header = jwt.get_unverified_header(body["token"])
     assert header == {"alg": "RS256", "kid": rsa_key.kid, "typ": "JWT"}
-    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(body["token"])
-    claims = jwt.decode(
-        body["token"],
-        signing.key,
-        algorithms=["RS256"],
-        issuer=brand.issuer_url,
-        options={"require": ["iss", "sub", "iat", "exp", "jti"], "verify_aud": False},
+    claims, signing = _verify_rs256(
+        portal, brand, body["token"], required=["iss", "sub", "iat", "exp", "jti"]
     )
     # no aud, no custom claims; the assurance of the session (accounts.assurance)
     assert set(claims) == {"iss", "sub", "iat", "exp", "jti", "auth_time", "amr", "acr"}
@@ -156,14 +167,12 @@ def test_liveperson_token_carries_aud_and_certified_sdes(
 ):
     messenger = _messenger(brand, "liveperson")
     body = _issue(client_of, messenger.slug)
-    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(body["token"])
-    claims = jwt.decode(
+    claims, _ = _verify_rs256(
+        portal,
+        brand,
         body["token"],
-        signing.key,
-        algorithms=["RS256"],
-        issuer=brand.issuer_url,
+        required=["iss", "sub", "aud", "iat", "exp", "jti"],
         audience=messenger.audience,
-        options={"require": ["iss", "sub", "aud", "iat", "exp", "jti"]},
     )
     assert set(claims) == {"iss", "sub", "aud", "iat", "exp", "jti", "lp_sdes", *ASSURANCE}
     ctmrinfo, personal = claims["lp_sdes"]
@@ -197,13 +206,8 @@ def test_d365_token_has_nbf_and_lwicontexts_as_a_json_string(
     customer.save()
     messenger = _messenger(brand, "d365")
     body = _issue(client_of, messenger.slug)
-    signing = _jwks_client(portal, brand).get_signing_key_from_jwt(body["token"])
-    claims = jwt.decode(
-        body["token"],
-        signing.key,
-        algorithms=["RS256"],
-        issuer=brand.issuer_url,
-        options={"require": ["iss", "sub", "iat", "exp", "nbf", "jti"], "verify_aud": False},
+    claims, _ = _verify_rs256(
+        portal, brand, body["token"], required=["iss", "sub", "iat", "exp", "nbf", "jti"]
     )
     assert set(claims) == {"iss", "sub", "iat", "exp", "nbf", "jti", "lwicontexts", *ASSURANCE}
     assert claims["nbf"] <= claims["iat"] <= time.time() + 1

@@ -51,3 +51,27 @@ def test_csp_allows_exactly_the_widget_origins_of_the_customers_messengers(
     assert directives["frame-ancestors"] == "'none'"
     # the login page carries the baseline policy only
     assert "vendor.example" not in Client().get("/login/")["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_the_messenger_setup_names_the_brand_and_its_colour_for_the_chat_header(
+    client, messenger, brand
+):
+    brand.primary_color = "#0e6e63"
+    brand.save()
+    setup = client.get(f"/api/v1/messaging/messengers/{messenger.slug}/setup").json()
+    assert setup["brand_name"] == "Acme Bank"
+    assert setup["brand_color"] == "#0e6e63"
+
+
+@pytest.mark.django_db
+def test_a_brand_logo_on_another_site_is_allowed_as_an_image_only(verified_client, brand):
+    brand.logo_url = "https://cdn.acme.example/logo.svg"
+    brand.save()
+    response = verified_client.get("/")
+    directives = dict(
+        d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";")
+    )
+    assert "https://cdn.acme.example" in directives["img-src"]
+    assert "cdn.acme.example" not in directives["script-src"]
+    assert 'src="https://cdn.acme.example/logo.svg"' in response.content.decode()

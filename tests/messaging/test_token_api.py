@@ -1,4 +1,5 @@
-"""POST /api/v1/messaging/token: the contract of ARCHITECTURE.md, checked as a caller sees it."""
+"""POST /api/v1/messaging/token: the contract of docs/architecture.md ("Public contracts"),
+checked as a caller sees it."""
 
 import json
 import logging

@@ -1,4 +1,4 @@
-"""JWKS client behaviour against a loopback http.server (SECURITY.md item 14)."""
+"""JWKS client behaviour against a loopback http.server (docs/security.md item 14)."""
 
 import secrets
 import threading

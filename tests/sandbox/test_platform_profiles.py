@@ -1,5 +1,5 @@
 """The sandbox's platform profiles refuse what each vendor documents as a failure, with the
-verifier's reason codes (ARCHITECTURE.md)."""
+verifier's reason codes (docs/architecture.md)."""
 
 import json
 import time

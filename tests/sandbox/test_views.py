@@ -31,6 +31,24 @@ def conversation(db, client, portal, rsa_key):
 
 
 # --- POST /sandbox/api/sessions -----------------------------------------------------
+def test_certified_attributes_are_cut_to_what_the_conversation_stores(db, client, portal, rsa_key):
+    long = {
+        "firstName": "A" * 400,
+        "accountTier": "t" * 100,
+        "currency": "EURO-DOLLAR",
+        "isVip": "yes",
+    }
+    response = open_session(client, mint(rsa_key, claims(**long)))
+    assert response.status_code == 201, response.json()
+    c = Conversation.objects.get(pk=response.json()["conversation"])
+    field = Conversation._meta.get_field
+    assert c.first_name == "A" * field("first_name").max_length
+    assert c.account_tier == "t" * field("account_tier").max_length
+    assert c.currency == "EURO-DOLLAR"[: field("currency").max_length]
+    assert c.is_vip is None  # a VIP flag must be a JSON boolean
+    assert response.json()["identity"]["firstName"] == c.first_name
+
+
 def test_verified_session_creates_a_conversation(db, client, portal, rsa_key):
     clicked = int(time.time() * 1000) - 2000
     token = mint(rsa_key)

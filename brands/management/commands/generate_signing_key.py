@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 
 from brands import services
+from brands.algorithms import DEFAULT, Algorithm
 from brands.errors import BrandsError
 from brands.management.commands._base import brand_or_exit, domain_error
-from brands.models import SigningKey
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("brand", help="Brand slug")
-        parser.add_argument("--alg", default="RS256", choices=SigningKey.Algorithm.values)
+        parser.add_argument("--alg", default=DEFAULT, choices=Algorithm.values)
         parser.add_argument(
             "--size", type=int, default=None, help="RSA bits: 2048, 3072 (default) or 4096"
         )

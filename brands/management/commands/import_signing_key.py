@@ -5,9 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from brands import services
+from brands.algorithms import ASYMMETRIC, DEFAULT
 from brands.errors import BrandsError
 from brands.management.commands._base import bad_input, brand_or_exit, domain_error
-from brands.models import SigningKey
 
 
 class Command(BaseCommand):
@@ -22,8 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("pem_file", help="Path to the PEM private key ('-' for stdin)")
         parser.add_argument(
             "--alg",
-            default="RS256",
-            choices=[a for a in SigningKey.Algorithm.values if a != "HS256"],
+            default=DEFAULT,
+            choices=sorted(ASYMMETRIC),
         )
         parser.add_argument(
             "--password-env", metavar="VAR", help="Environment variable holding the password"

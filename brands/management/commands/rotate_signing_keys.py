@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from brands import services
 from brands.management.commands._base import brand_or_exit
@@ -18,7 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, brand, dry_run, size, **options):
         target = brand_or_exit(brand) if brand else None
-        plan = services.signing_keys_plan(brand=target)
+        now = timezone.now()
+        plan = services.signing_keys_plan(brand=target, now=now)
         if not plan:
             self.stdout.write("Nothing to do.")
             return
@@ -28,7 +30,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("Dry run: nothing changed.")
             return
-        steps = services.signing_keys_rotate(brand=target, key_size=size)
+        steps = services.signing_keys_rotate(plan=plan, key_size=size, now=now)
         self.stdout.write("Done:")
         for step in steps:
             self.stdout.write(f"  {step.describe()}")

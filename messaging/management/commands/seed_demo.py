@@ -36,6 +36,7 @@ from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membersh
 from accounts.services import backup_codes_store
 from brands import keycache
 from brands import services as brand_services
+from brands.algorithms import Algorithm
 from brands.models import Brand, Messenger, SigningKey
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -47,6 +48,26 @@ TIERS = [
     ("platinum", "Platinum", 30, True, False),
 ]
 BRANDS = [("northwind", "Northwind Bank"), ("harbor", "Harbor Health")]
+# What customers see (issue 13): logo, colours and the support footer, per brand.
+BRAND_LOOKS = {
+    "northwind": {
+        "logo_url": "/static/brands/northwind.svg",
+        "primary_color": "#0e6e63",
+        "header_color": "#0b2545",
+        "support_phone": "+44 20 7946 0000",
+        "support_email": "help@northwind.example",
+        "support_url": "https://www.northwind.example/help",
+        "support_hours": "Mon-Sat 8:00-20:00",
+    },
+    "harbor": {
+        "logo_url": "/static/brands/harbor.svg",
+        "primary_color": "#7a2a8c",
+        "header_color": "#3d1247",
+        "support_phone": "+44 20 7946 0101",
+        "support_email": "care@harbor.example",
+        "support_hours": "Every day 7:00-22:00",
+    },
+}
 CUSTOMERS = [
     # username, first, last, tier, vip, balance, currency, since, brands, has backup code
     (
@@ -172,7 +193,7 @@ class Command(BaseCommand):
         brands = {}
         for slug, name in BRANDS:
             brands[slug], _ = Brand.objects.update_or_create(
-                slug=slug, defaults={"name": name, "is_active": True}
+                slug=slug, defaults={"name": name, "is_active": True, **BRAND_LOOKS[slug]}
             )
         self._brand_setup(brands)
         secure = self._passkey_messenger(brands["northwind"])
@@ -231,9 +252,11 @@ class Command(BaseCommand):
         """One active RS256 key and one generic web messenger per demo brand."""
         for slug, brand in brands.items():
             if not brand.signing_keys.filter(
-                state=SigningKey.State.ACTIVE, algorithm="RS256"
+                state=SigningKey.State.ACTIVE, algorithm=Algorithm.RS256
             ).exists():
-                brand_services.signing_key_generate(brand=brand, algorithm="RS256", activate=True)
+                brand_services.signing_key_generate(
+                    brand=brand, algorithm=Algorithm.RS256, activate=True
+                )
             if not Messenger.objects.filter(slug=f"{slug}-web").exists():
                 brand_services.messenger_create(
                     brand=brand,

@@ -54,6 +54,23 @@ export function makeTokenSource({
   return makePortalSource({ url: tokenUrl, csrfToken, field, fetchImpl });
 }
 
+// The customer-facing text of a failure; a throttled request says how long to wait.
+export function message(code, err = null) {
+  if (code === "throttled" && err && err.retryAfter) return `Too many chat requests. ${waitText(err.retryAfter)}`;
+  return describe(code);
+}
+
+// "Try again in 40 seconds." / "Try again in 3 minutes." (as config/throttling.py words it)
+export function waitText(seconds) {
+  const s = Math.max(1, Math.round(seconds));
+  if (s < 60) return `Try again in ${s} second${s === 1 ? "" : "s"}.`;
+  const m = Math.ceil(s / 60);
+  return `Try again in ${m} minute${m === 1 ? "" : "s"}.`;
+}
+
+// Errors the customer fixes by logging in again (the session ended, or lost its second step).
+const LOGIN_AGAIN = new Set(["not_authenticated", "mfa_required", "csrf_failed"]);
+
 // --- the sandbox adapter: an iframe chat window speaking postMessage -----------------------
 
 export class SandboxAdapter {
@@ -63,7 +80,9 @@ export class SandboxAdapter {
 
   // OpenID Connect messengers (Genesys) pass getAuthCode: the window gets a fresh one-time
   // code ({authCode, redirectUri, nonce, codeVerifier?}) instead of a token, every time.
-  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus }) {
+  // restored: reopened by a page load, not by a click; the window then leaves the keyboard
+  // focus where it is (a page that moves focus on load disorients screen-reader users).
+  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus, restored = false }) {
     const frame = document.createElement("iframe");
     frame.title = "Chat with support";
     frame.src = `${this.chatUrl}?messenger=${encodeURIComponent(messenger)}`;
@@ -71,27 +90,38 @@ export class SandboxAdapter {
     let verdictTimer = null;
     let expiryRefreshes = [];
     let closed = false;
+    let verifiedOnce = false;
 
     const post = (message) => frame.contentWindow.postMessage(message, window.location.origin);
-    const fail = (code) => {
+    // A frame that never opened a conversation has nothing to show after a failure: it is
+    // hidden, and the status line under the button says what happened and what to do.
+    // An ended portal session closes the window too: the conversation stays on the
+    // platform and comes back after the customer logs in again (the log-in link).
+    const fail = (code, err = null) => {
       clearTimeout(verdictTimer);
-      onStatus("error", describe(code));
+      if (LOGIN_AGAIN.has(code)) {
+        handle.close();
+        container.hidden = true;
+      } else if (!verifiedOnce && !frame.dataset.rejected) {
+        container.hidden = true;
+      }
+      onStatus("error", message(code, err), undefined, code);
     };
     const sendFreshToken = async () => {
       clearTimeout(verdictTimer);
-      onStatus("connecting", "Connecting you to an agent…");
+      onStatus("connecting", verifiedOnce ? "Checking it is still you…" : "Connecting you to an agent…");
       let proof;
       try {
         proof = getAuthCode ? await getAuthCode() : await getToken();
       } catch (err) {
-        fail(err.code || "network");
+        fail(err.code || "network", err);
         return;
       }
       if (closed) return;
       if (getAuthCode) {
-        post({ type: "sandbox:authcode", authCode: proof, clickedAt });
+        post({ type: "sandbox:authcode", authCode: proof, clickedAt, focus: !restored });
       } else {
-        post({ type: "sandbox:token", token: proof, clickedAt });
+        post({ type: "sandbox:token", token: proof, clickedAt, focus: !restored });
       }
       verdictTimer = setTimeout(() => fail("timeout"), VERDICT_TIMEOUT_MS);
     };
@@ -107,10 +137,14 @@ export class SandboxAdapter {
           break;
         case "sandbox:verified":
           clearTimeout(verdictTimer);
+          verifiedOnce = true;
+          delete frame.dataset.rejected;
+          container.hidden = false;
           onStatus("verified", "You are chatting as a verified customer.");
           break;
         case "sandbox:rejected":
           clearTimeout(verdictTimer);
+          frame.dataset.rejected = "1"; // the window shows the reason and its own Retry
           beacon("platform_rejected", { messenger, reason: data.reason || "rejected" });
           if (!autoRetried) {
             autoRetried = true; // one fresh token, one retry, then a visible error
@@ -147,8 +181,18 @@ export class SandboxAdapter {
     window.addEventListener("message", onMessage);
     container.replaceChildren(frame);
     onStatus("connecting", "Opening the chat…");
-    return {
+    const handle = {
+      kind: "sandbox",
+      slug: messenger,
+      get closed() {
+        return closed;
+      },
       retry: sendFreshToken,
+      focus() {
+        restored = false; // the customer clicked Chat: the composer takes the focus
+        container.hidden = false;
+        frame.focus();
+      },
       close() {
         closed = true;
         clearTimeout(readyTimer);
@@ -157,6 +201,7 @@ export class SandboxAdapter {
         frame.remove();
       },
     };
+    return handle;
   }
 }
 
@@ -179,6 +224,27 @@ function writeMark(slug) {
   }
 }
 
+// The sandbox chat open in this tab (sessionStorage: per tab, survives a reload, ends with
+// the tab), so a reload shows the same conversation again.
+const TAB_MARK = "portalChat.sandbox";
+
+function readTabMark() {
+  try {
+    return window.sessionStorage.getItem(TAB_MARK);
+  } catch (err) {
+    return null;
+  }
+}
+
+function writeTabMark(slug) {
+  try {
+    if (slug) window.sessionStorage.setItem(TAB_MARK, slug);
+    else window.sessionStorage.removeItem(TAB_MARK);
+  } catch (err) {
+    // storage disabled: a reload does not reopen the chat
+  }
+}
+
 function boot() {
   const configElement = document.getElementById("chat-config");
   const form = document.getElementById("chat-form");
@@ -192,34 +258,56 @@ function boot() {
   const status = document.getElementById("chat-status");
   const container = document.getElementById("chat-container");
   const button = document.getElementById("chat-button");
+  const loginUrl = form.dataset.loginUrl || "/login/";
   let session = null;
+  let current = null; // slug of the chat the status line speaks about
 
-  const onStatus = (state, text) => {
+  // ``code``: the error's stable code when known. An ended session offers a log-in link that
+  // comes back to this chat (?next=/?chat=<slug>); other errors offer Retry.
+  const onStatus = (state, text, code = null) => {
     status.className = `chat-status ${state === "error" ? "error" : ""}`;
     status.dataset.state = state;
-    status.textContent = text;
+    status.replaceChildren(text);
     button.disabled = state === "connecting";
     if (state === "error") {
-      const retry = document.createElement("button");
-      retry.type = "button";
-      retry.id = "chat-retry";
-      retry.textContent = "Retry";
-      retry.addEventListener("click", () =>
-        Promise.resolve()
-          .then(() => (session ? session.retry() : start()))
-          .catch((err) => onStatus("error", describe(err.code || "widget_unavailable"))),
-      );
-      status.append(" ", retry);
+      status.setAttribute("role", "alert");
+      status.setAttribute("aria-live", "assertive");
+      const actions = document.createElement("span");
+      actions.className = "actions";
+      if (LOGIN_AGAIN.has(code)) {
+        const back = `/?${new URLSearchParams({ chat: current || "" })}`;
+        const link = document.createElement("a");
+        link.id = "chat-login";
+        link.className = "button primary";
+        link.href = `${loginUrl}?${new URLSearchParams({ next: back })}`;
+        link.textContent = "Log in again";
+        actions.append(link);
+      } else {
+        const retry = document.createElement("button");
+        retry.type = "button";
+        retry.id = "chat-retry";
+        retry.textContent = "Retry";
+        retry.addEventListener("click", () =>
+          Promise.resolve()
+            .then(() => (session ? session.retry() : start()))
+            .catch((err) => onStatus("error", message(err.code || "widget_unavailable", err))),
+        );
+        actions.append(retry);
+      }
+      status.append(" ", actions);
+    } else {
+      status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
     }
   };
 
   // Report beacons (beacons.js): the platform's verdict, per messenger. An adapter that knows
   // the verifier's reason passes it as a third argument of an "error" (the sandbox adapter
   // reports every rejection itself, including the one its automatic retry hides).
-  const reportingStatus = (slug) => (state, text, reason) => {
+  const reportingStatus = (slug) => (state, text, reason, code = null) => {
     if (state === "verified") beacon("platform_verified", { messenger: slug });
     if (state === "error" && reason) beacon("platform_rejected", { messenger: slug, reason });
-    onStatus(state, text);
+    onStatus(state, text, code);
   };
 
   const vendorAdapter = async (messenger) => {
@@ -249,10 +337,19 @@ function boot() {
     const messenger = config.messengers.find((m) => m.slug === chosen);
     if (!messenger) return;
     const clickedAt = Date.now();
+    current = chosen;
     if (!resumed) beacon("chat_opened", { messenger: chosen, clickedAt });
     if (messenger.adapter === "sandbox") {
       if (!sandbox) {
         onStatus("error", describe("unsupported"));
+        return;
+      }
+      writeTabMark(chosen);
+      if (session && session.kind === "sandbox" && session.slug === chosen && !session.closed) {
+        // the same chat again: the same window and conversation, with a fresh proof that
+        // the customer is still logged in (an ended session shows the log-in link)
+        session.focus();
+        session.retry();
         return;
       }
       if (session && session.close) session.close();
@@ -260,6 +357,7 @@ function boot() {
       session = sandbox.open({
         container,
         messenger: chosen,
+        restored: resumed,
         clickedAt,
         getToken: async () => (await fetchToken(chosen)).token,
         getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(chosen) : null,
@@ -267,12 +365,13 @@ function boot() {
       });
       return;
     }
+    writeTabMark(null); // a vendor widget restores itself (the localStorage mark below)
     onStatus("connecting", "Opening the chat…");
     let adapter;
     try {
       adapter = await vendorAdapter(messenger);
     } catch (err) {
-      onStatus("error", describe(err.code || "widget_unavailable"));
+      onStatus("error", message(err.code || "widget_unavailable", err), err.code);
       return;
     }
     if (session && session !== adapter && session.close) session.close();
@@ -283,7 +382,7 @@ function boot() {
       await adapter.open({ resumed });
     } catch (err) {
       writeMark(null); // a widget that could not open is not restored at the next page load
-      onStatus("error", describe(err.code || "widget_unavailable"));
+      onStatus("error", message(err.code || "widget_unavailable", err), err.code);
     }
   };
 
@@ -294,6 +393,7 @@ function boot() {
   for (const logoutForm of logoutForms) {
     logoutForm.addEventListener("submit", async (event) => {
       writeMark(null);
+      writeTabMark(null);
       if (vendorSessions.size === 0) return; // nothing to log out of: the form posts as usual
       event.preventDefault();
       const logouts = [...vendorSessions.values()].map((a) =>
@@ -313,8 +413,29 @@ function boot() {
   // A vendor chat that was open before this page load is restored: its widget asks for a token.
   const mark = readMark();
   const marked = mark && config.messengers.find((m) => m.slug === mark);
+  // The log-in link of an ended session comes back with ?chat=<slug>: the customer asked to
+  // chat, so the chat opens (and the address loses the parameter).
+  const params = new URLSearchParams(window.location.search);
+  const asked = params.get("chat");
+  const askedFor = asked && config.messengers.find((m) => m.slug === asked);
+  if (asked) {
+    params.delete("chat");
+    const rest = params.toString();
+    window.history.replaceState(null, "", `${window.location.pathname}${rest ? `?${rest}` : ""}${window.location.hash}`);
+  }
+  // The sandbox chat that was open in this tab before a reload comes back with its
+  // conversation (the window resumes it with a fresh token).
+  const tabMark = readTabMark();
+  const tabMarked = tabMark && config.messengers.find((m) => m.slug === tabMark && m.adapter === "sandbox");
+  if (askedFor) {
+    const picker = document.getElementById("chat-messenger");
+    if (picker) picker.value = askedFor.slug;
+    start({ slug: askedFor.slug });
+  } else if (tabMarked) {
+    start({ slug: tabMark, resumed: true });
+  }
   if (marked && marked.adapter !== "sandbox") {
-    start({ slug: mark, resumed: true });
+    if (!askedFor) start({ slug: mark, resumed: true });
   } else if (mark) {
     writeMark(null);
   }

@@ -44,8 +44,10 @@ class Command(BaseCommand):
         if opts["profile"] is not None and opts["profile"] not in PROFILES:
             raise self._bad(f"unknown profile {opts['profile']!r}; known: {sorted(PROFILES)}")
         leeway = opts["leeway"]
-        if leeway is not None and not 0 <= leeway <= float(conf.get("MAX_LEEWAY")):
-            raise self._bad(f"--leeway must be between 0 and {conf.get('MAX_LEEWAY')} seconds")
+        if leeway is not None and not 0 <= leeway <= conf.seconds("MAX_LEEWAY"):
+            raise self._bad(
+                f"--leeway must be between 0 and {conf.seconds('MAX_LEEWAY'):g} seconds"
+            )
         overrides = {"typ": opts["typ"], "leeway": leeway}
         if opts["messenger"]:
             try:

@@ -129,6 +129,8 @@ if (root && root.dataset.messagesUrl) {
     try {
       const { data } = await getJSON(`${root.dataset.messagesUrl}?after=${lastId}`);
       if (data) {
+        const typing = document.getElementById("customer-typing");
+        if (typing) typing.textContent = data.typing?.customer ? `${customerName} is typing…` : "";
         const fresh = data.messages.filter((m) => m.id > lastId);
         fresh.forEach(render);
         if (fresh.length) {
@@ -173,6 +175,18 @@ if (root && root.dataset.messagesUrl) {
       button.disabled = false;
     }
     reply.focus();
+  });
+  // "The agent is typing…" in the customer's window: at most one notice every 3 s while
+  // the agent types; it lapses by itself on the platform (sandbox/services.py TYPING_SECONDS).
+  let typingSent = 0;
+  reply.addEventListener("input", () => {
+    if (!root.dataset.typingUrl || !reply.value.trim() || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    fetch(root.dataset.typingUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf },
+    }).catch(() => {});
   });
   reply.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

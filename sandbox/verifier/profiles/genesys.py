@@ -1,6 +1,6 @@
 """Genesys Cloud: an OpenID Connect id_token obtained by Genesys's servers in a code exchange.
 
-What Genesys checks, per its documentation (shared/PLATFORMS.md, Genesys section):
+What Genesys checks, per its documentation (docs/platforms.md, Genesys section):
 - https://help.mypurecloud.com/?p=253395 (OpenID Connect Messenger Configuration: discovery
   URI, client id, client secret; keys come from the discovery document's ``jwks_uri``);
 - MyPureCloud/genesys-messenger-transport-mobile-sdk ``authorization_code_flow.puml`` (the

@@ -4,11 +4,7 @@
 (function () {
   const queued = (window.Intercom && window.Intercom.q) || [];
   const log = (window.__standin = { calls: [] });
-  const record = (name, args) => {
-    const entry = { name, args: JSON.parse(JSON.stringify(args === undefined ? null : args)) };
-    log.calls.push(entry);
-    if (window.standinRecord) window.standinRecord(entry.name, entry.args);
-  };
+  const record = standinRecorder(log);
   const callbacks = { onShow: [], onHide: [] };
   let visible = false;
   function Intercom(method, ...args) {

@@ -7,11 +7,7 @@
   const config = window.__standinConfig || {};
   const method = config.authMethod || "lpGetAuthenticationToken";
   const log = (window.__standin = { calls: [], rejectLeft: config.reject || 0 });
-  const record = (name, args) => {
-    const entry = { name, args: JSON.parse(JSON.stringify(args === undefined ? null : args)) };
-    log.calls.push(entry);
-    if (window.standinRecord) window.standinRecord(entry.name, entry.args);
-  };
+  const record = standinRecorder(log);
   record("tag", { site: window.lpTag && window.lpTag.site });
   const ask = () => {
     const fn = window[method];

@@ -6,11 +6,7 @@
 (function () {
   const config = window.__standinConfig || {};
   const log = (window.__standin = { calls: [], rejectLeft: config.reject || 0 });
-  const record = (name, args) => {
-    const entry = { name, args: JSON.parse(JSON.stringify(args === undefined ? null : args)) };
-    log.calls.push(entry);
-    if (window.standinRecord) window.standinRecord(entry.name, entry.args);
-  };
+  const record = standinRecorder(log);
   const snippet = document.getElementById("ze-snippet");
   record("snippet", snippet ? snippet.src : null);
   let jwtCallback = null;

@@ -1,7 +1,7 @@
 // What every browser adapter shares: errors with stable codes, the customer-facing messages,
 // loading a vendor's documented snippet, and the bounds that keep refreshes from looping.
 //
-// The rules (ARCHITECTURE.md "Refresh on demand", issue 9):
+// The rules (docs/architecture.md "Refresh on demand", issue 9):
 // - no token or code is minted at page load: only when the customer clicks Chat or the vendor
 //   SDK asks for one (ready, expired, getAuthCode, jwtCallback, ...);
 // - every vendor request gets a FRESH token from the portal (nothing is cached here);
@@ -32,10 +32,12 @@ const MESSAGES = {
 };
 
 export class TokenError extends Error {
-  constructor(code, detail, status) {
+  // retryAfter: seconds to wait (the API's Retry-After on 429 throttled), or null
+  constructor(code, detail, status, retryAfter = null) {
     super(detail || code);
     this.code = code;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -71,7 +73,13 @@ export function makePortalSource({ url, csrfToken, field, fetchImpl = window.fet
       body = {};
     }
     if (!response.ok || !body[field]) {
-      const error = new TokenError(body.error || `http_${response.status}`, body.detail, response.status);
+      const wait = Number.parseInt(response.headers.get("Retry-After") || "", 10);
+      const error = new TokenError(
+        body.error || `http_${response.status}`,
+        body.detail,
+        response.status,
+        Number.isFinite(wait) && wait > 0 ? wait : null,
+      );
       error.body = body; // what the caller may need to recover (step_up_required: stepup.js)
       throw error;
     }

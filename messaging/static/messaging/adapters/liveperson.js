@@ -14,7 +14,7 @@
 // Every call gets a fresh token from the portal. LivePerson has no "token refused" event on the
 // page: a refused token shows as the method being called again at once. So a call within
 // QUICK_REASK_MS of the previous answer counts as a rejection: the first is answered (one fresh
-// retry), the next is shown as an error and not answered (PLATFORMS.md: LivePerson documents an
+// retry), the next is shown as an error and not answered (docs/platforms.md: LivePerson documents an
 // infinite renewal loop). Calls spaced further apart (expiry, an hour later) are ordinary
 // refreshes, capped at 4 a minute. At logout the method is removed, so no later call can mint
 // a token for the next person at this browser.

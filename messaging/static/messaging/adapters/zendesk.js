@@ -14,7 +14,7 @@
 //   messaging window (core messenger API).
 // A failed login is retried once (a new loginUser: Zendesk asks jwtCallback again, which
 // fetches a fresh token); the second failure is shown. Zendesk's asks are capped at 4 a minute
-// (PLATFORMS.md: an integration that failed every action until it refreshed the JWT).
+// (docs/platforms.md: an integration that failed every action until it refreshed the JWT).
 
 import {
   READY_TIMEOUT_MS,

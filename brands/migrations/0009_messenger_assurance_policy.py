@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('brands', '0005_messenger_shared_secret'),
+        ('brands', '0008_brand_branding'),
     ]
 
     operations = [

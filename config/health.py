@@ -1,0 +1,112 @@
+"""``/healthz`` (liveness) and ``/readyz`` (readiness), for load balancers and orchestrators.
+
+``/healthz`` answers 200 as long as the process can answer at all: it touches nothing else,
+so a database or Redis outage never gets healthy processes restarted.
+
+``/readyz`` answers 200 only when this process can do its job: the database answers, the
+shared cache answers (a write and a read), and every active brand has a usable active
+signing key (asymmetric, not flagged unusable, and its private key loads: through the
+per-process key cache, so only the first check pays for the decryption). Otherwise 503 with
+the error shape plus which check failed::
+
+    {"error": "not_ready", "detail": "Failed: database.", "failed": ["database"],
+     "checks": {"database": "failed: OperationalError", "cache": "ok",
+                "signing_keys": "skipped: the database is unavailable"}}
+
+Both are open (no session), never cached, and exempt from the HTTPS redirect (probes come
+straight to the process).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _cache() -> str:
+    key, value = "readyz:probe", uuid.uuid4().hex
+    cache.set(key, value, timeout=10)
+    if cache.get(key) != value:
+        raise RuntimeError("the cache did not return what was written")
+    return "ok"
+
+
+def _signing_keys() -> str:
+    from brands import keycache
+    from brands.errors import NoSigningKey
+    from brands.models import Brand, SigningKey
+
+    missing = []
+    for brand in Brand.objects.filter(is_active=True).order_by("slug"):
+        algorithms = list(
+            SigningKey.objects.filter(
+                brand=brand, state=SigningKey.State.ACTIVE, unusable_reason=""
+            )
+            .exclude(algorithm=SigningKey.Algorithm.HS256)
+            .values_list("algorithm", flat=True)
+        )
+        usable = False
+        for algorithm in algorithms:
+            try:
+                keycache.signing_key(brand=brand, algorithm=algorithm)
+                usable = True
+                break
+            except NoSigningKey:
+                continue
+        if not usable:
+            missing.append(brand.slug)
+    if missing:
+        raise RuntimeError(f"no usable active key for brand(s) {', '.join(missing)}")
+    return "ok"
+
+
+def _run(check) -> tuple[bool, str]:
+    try:
+        return True, check()
+    except Exception as exc:
+        logger.warning("Readiness check %s failed: %s", check.__name__.strip("_"), exc)
+        detail = str(exc) if isinstance(exc, RuntimeError) else type(exc).__name__
+        return False, f"failed: {detail}"
+
+
+@never_cache
+def readyz(request):
+    checks: dict[str, str] = {}
+    failed: list[str] = []
+    database_ok, checks["database"] = _run(_database)
+    cache_ok, checks["cache"] = _run(_cache)
+    if database_ok:
+        keys_ok, checks["signing_keys"] = _run(_signing_keys)
+    else:
+        keys_ok, checks["signing_keys"] = False, "skipped: the database is unavailable"
+    for name, ok in (("database", database_ok), ("cache", cache_ok), ("signing_keys", keys_ok)):
+        if not ok:
+            failed.append(name)
+    if not failed:
+        return JsonResponse({"status": "ready", "checks": checks})
+    body = {
+        "error": "not_ready",
+        "detail": f"Failed: {', '.join(failed)}.",
+        "failed": failed,
+        "checks": checks,
+    }
+    return JsonResponse(body, status=503)

@@ -1,0 +1,95 @@
+"""The brands admin at 1280 px in Chromium: every column of the Signing keys and Brands
+change lists is on screen (issue 13: State and Created at were clipped), the rotation timeline
+fits and says why, and the emergency actions stop at a confirmation page. Screenshots go to
+docs/images/ with ``make screenshots``."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from brands import services
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """``make screenshots`` writes them to docs/images/ (``SCREENSHOTS_DIR``)."""
+    return Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
+
+
+def _right_edges(page) -> dict[str, float]:
+    """The right edge (px) of each column header of the change list, by its label."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('#result_list thead th')]
+            .map((th) => [th.innerText.trim(), th.getBoundingClientRect().right]))"""
+    )
+
+
+def _fits(page) -> dict[str, float]:
+    edges = _right_edges(page)
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    scrolls = page.evaluate(
+        "() => document.querySelector('#changelist .results').scrollWidth"
+        " > document.querySelector('#changelist .results').clientWidth"
+    )
+    assert not scrolls, edges  # no horizontal scrolling of the list
+    assert all(right <= width for right in edges.values()), (width, edges)
+    return edges
+
+
+def test_the_signing_keys_and_brands_lists_show_every_column_at_1280_px(staff_page, shots):
+    # given brands with long names and keys in every state
+    brands = [
+        factories.BrandFactory(slug=slug, name=name)
+        for slug, name in (("northwind", "Northwind Trading Bank"), ("harbor", "Harbor Mutual"))
+    ]
+    for brand in brands:
+        old = services.signing_key_generate(brand=brand, activate=True)
+        services.signing_key_generate(brand=brand, activate=True, force=True)
+        services.signing_key_revoke(key=old)
+        services.signing_key_generate(brand=brand)
+    # when staff open the lists at 1280 px
+    staff_page.goto("/admin/brands/signingkey/")
+    edges = _fits(staff_page)
+    assert any(label.upper() == "STATE" for label in edges), edges
+    staff_page.screenshot(path=str(shots / "admin-signing-keys-1280.png"), full_page=True)
+    staff_page.goto("/admin/brands/brand/")
+    edges = _fits(staff_page)
+    assert any(label.upper() == "CREATED AT" for label in edges), edges
+    staff_page.screenshot(path=str(shots / "admin-brands-1280.png"), full_page=True)
+
+
+def test_the_rotation_timeline_fits_and_says_why(staff_page, shots):
+    brand = factories.BrandFactory(slug="northwind", name="Northwind Trading Bank")
+    old = services.signing_key_generate(brand=brand, activate=True)
+    services.signing_key_generate(brand=brand, activate=True, force=True)
+    services.signing_key_revoke(key=old)
+    staff_page.goto(f"/admin/brands/brand/{brand.pk}/rotation/")
+    assert "no pending key is published" in staff_page.inner_text("#rotation-plan")
+    scrolls = staff_page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    assert not scrolls
+    staff_page.screenshot(path=str(shots / "admin-rotation-timeline-1280.png"), full_page=True)
+
+
+def test_activate_now_shows_a_confirmation_page_before_acting(staff_page, shots):
+    brand = factories.BrandFactory(slug="northwind", name="Northwind Trading Bank")
+    services.signing_key_generate(brand=brand, activate=True)
+    pending = services.signing_key_generate(brand=brand)
+    staff_page.goto("/admin/brands/signingkey/?state__exact=pending")
+    staff_page.check(f"input[name='_selected_action'][value='{pending.pk}']")
+    staff_page.select_option("select[name='action']", "activate_now")
+    staff_page.click("button[name='index']")
+    staff_page.wait_for_selector("#confirm-warning")
+    staff_page.screenshot(path=str(shots / "admin-confirm-activate-now-1280.png"), full_page=True)
+    pending.refresh_from_db()
+    assert pending.state == "pending"
+    staff_page.click("input[type='submit']")
+    staff_page.wait_for_selector(".messagelist")
+    assert f"Key {pending.kid}: activated." in staff_page.inner_text(".messagelist")
+    pending.refresh_from_db()
+    assert pending.state == "active"

@@ -1,0 +1,117 @@
+"""The token API's per-process copies (``messaging.readcache``) never outlive a change: a
+removed membership, a deactivated messenger or brand, or a changed customer record is seen
+by the very next request (issue 12, point 2). Across processes: tests/production/test_faults.
+
+The copies are on only with a shared cache; here they are switched on whatever the cache, so
+these tests exercise them on SQLite + local memory too (one process shares its local cache).
+"""
+
+import base64
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Membership
+from messaging import readcache
+
+TOKEN_API = "/api/v1/messaging/token"
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(monkeypatch):
+    monkeypatch.setattr(readcache, "enabled", lambda: True)
+    readcache.clear()
+    yield
+    readcache.clear()
+
+
+def _post(client, messenger):
+    return client.post(TOKEN_API, {"messenger": messenger.slug}, content_type="application/json")
+
+
+def _claims(response) -> dict:
+    return json.loads(base64.urlsafe_b64decode(response.json()["token"].split(".")[1] + "=="))
+
+
+@pytest.mark.django_db
+def test_the_second_request_reads_neither_messenger_nor_customer(verified_client, messenger):
+    with CaptureQueriesContext(connection) as first:
+        assert _post(verified_client, messenger).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert _post(verified_client, messenger).status_code == 200
+    assert "accounts_customer" in " ".join(q["sql"] for q in first.captured_queries)
+    tables = " ".join(q["sql"] for q in second.captured_queries)
+    assert "brands_messenger" not in tables and "accounts_customer" not in tables
+
+
+@pytest.mark.django_db
+def test_a_removed_membership_refuses_the_next_request(verified_client, messenger, customer):
+    assert _post(verified_client, messenger).status_code == 200
+    Membership.objects.filter(customer=customer).delete()
+    response = _post(verified_client, messenger)
+    assert response.status_code == 403
+    assert response.json()["error"] == "not_a_member"
+
+
+@pytest.mark.django_db
+def test_a_membership_removed_through_the_relation_refuses_the_next_request(
+    verified_client, messenger, customer, brand
+):
+    assert _post(verified_client, messenger).status_code == 200
+    customer.brands.remove(brand)
+    assert _post(verified_client, messenger).json()["error"] == "not_a_member"
+
+
+@pytest.mark.django_db
+def test_a_deactivated_messenger_is_unknown_at_the_next_request(verified_client, messenger):
+    assert _post(verified_client, messenger).status_code == 200
+    messenger.is_active = False
+    messenger.save()
+    response = _post(verified_client, messenger)
+    assert response.status_code == 404
+    assert response.json()["error"] == "unknown_messenger"
+
+
+@pytest.mark.django_db
+def test_a_deactivated_brand_is_unknown_at_the_next_request(verified_client, messenger, brand):
+    assert _post(verified_client, messenger).status_code == 200
+    brand.is_active = False
+    brand.save()
+    assert _post(verified_client, messenger).json()["error"] == "unknown_messenger"
+
+
+@pytest.mark.django_db
+def test_a_changed_balance_and_tier_are_certified_at_the_next_request(
+    verified_client, messenger, customer
+):
+    assert _post(verified_client, messenger).status_code == 200
+    customer.balance = Decimal("987.65")
+    customer.save()
+    assert _claims(_post(verified_client, messenger))["accountBalance"] == "987.65"
+    customer.tier.code = "diamond"
+    customer.tier.save()
+    assert _claims(_post(verified_client, messenger))["accountTier"] == "diamond"
+
+
+@pytest.mark.django_db
+def test_a_membership_change_fails_when_the_shared_cache_cannot_take_it(
+    verified_client, messenger, customer, monkeypatch
+):
+    # given a warm copy
+    assert _post(verified_client, messenger).status_code == 200
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    # when the versions cannot be replaced, the removal itself fails (nothing changes unseen)
+    monkeypatch.setattr(cache, "set_many", down)
+    with pytest.raises(ConnectionError), transaction.atomic():
+        Membership.objects.filter(customer=customer).delete()
+    monkeypatch.undo()
+    monkeypatch.setattr(readcache, "enabled", lambda: True)
+    assert Membership.objects.filter(customer=customer).exists()
+    assert _post(verified_client, messenger).status_code == 200
