@@ -112,7 +112,8 @@ def session_assurance(session, user, *, auth_time: datetime) -> Assurance | None
     method = session.get(METHOD_SESSION_KEY)
     amr = session.get(AMR_SESSION_KEY)
     if method not in Method.values or not isinstance(amr, list):
-        device = _session_device(session)
+        # OTPMiddleware already loaded the session's device onto the user: no second read.
+        device = getattr(user, "otp_device", None) or _session_device(session)
         if device is None or device.user_id != user.pk:
             return None
         method, amr = method_of(device), amr_of(device)
