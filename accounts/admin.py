@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html, format_html_join
 
+from accounts.assurance import Method, method_of
 from accounts.models import AccountTier, Customer, Membership, User
+from accounts.services import user_second_factors
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
 @admin.register(User)
@@ -37,10 +44,11 @@ class CustomerAdmin(admin.ModelAdmin):
         "user__last_name",
     )
     autocomplete_fields = ["user"]
-    readonly_fields = ("customer_id", "created_at", "updated_at")
+    readonly_fields = ("customer_id", "created_at", "updated_at", "second_factors")
     inlines = [MembershipInline]
     fieldsets = (
         ("Identity", {"fields": ("customer_id", "user")}),
+        ("Second factors", {"fields": ("second_factors",)}),
         ("Certified attributes", {"fields": ("tier", "is_vip", "balance", "currency")}),
         ("History", {"fields": ("customer_since", "created_at", "updated_at")}),
     )
@@ -48,6 +56,28 @@ class CustomerAdmin(admin.ModelAdmin):
     @admin.display(description="Name", ordering="user__last_name")
     def full_name(self, obj: Customer) -> str:
         return obj.user.get_full_name()
+
+    @admin.display(description="Second factors (last use)")
+    def second_factors(self, obj: Customer) -> str:
+        """Each confirmed device: kind, name, added, last used. No secret material."""
+        if not obj.pk:
+            return "—"
+        rows = [
+            (
+                Method(method_of(d)).label,
+                d.name,
+                _when(getattr(d, "created_at", None)),
+                _when(getattr(d, "last_used_at", None)) or "never",
+            )
+            for d in user_second_factors(obj.user)
+        ]
+        if not rows:
+            return "none: the customer must enroll at the next login"
+        return format_html(
+            "<table><thead><tr><th>Kind</th><th>Name</th><th>Added</th><th>Last used</th>"
+            "</tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description="E-mail", ordering="user__email")
     def email(self, obj: Customer) -> str:

@@ -29,3 +29,10 @@ def portal_brand_for_user(user: User) -> Brand | None:
         return None
     brands = list(Brand.objects.filter(memberships__customer__user=user, is_active=True)[:2])
     return brands[0] if len(brands) == 1 else None
+
+
+def user_has_passkey(user) -> bool:
+    """Whether ``user`` has a confirmed passkey (django-otp-webauthn credential)."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()

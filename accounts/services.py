@@ -3,7 +3,7 @@
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import authenticate
@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from accounts import conf, otp_secrets
+from accounts import assurance, conf, otp_secrets
 from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membership, User
 from brands import encryption
 from brands.errors import KeyDecryptionFailed
@@ -229,10 +229,18 @@ def mfa_verify(*, user: User, code: str, address: str = ""):
 
 
 def user_has_mfa(user: User) -> bool:
-    return (
-        AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
-        or StaticDevice.objects.filter(user=user, confirmed=True).exists()
-    )
+    return bool(user_second_factors(user))
+
+
+def user_second_factors(user: User) -> list:
+    """The user's confirmed second factors: authenticators, backup-code sets and passkeys."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return [
+        *AuthenticatorDevice.objects.filter(user=user, confirmed=True),
+        *StaticDevice.objects.filter(user=user, confirmed=True),
+        *WebAuthnCredential.objects.filter(user=user, confirmed=True),
+    ]
 
 
 def totp_enrollment_start(*, user: User) -> AuthenticatorDevice:
@@ -281,26 +289,31 @@ def totp_enrollment_confirm(*, user: User, code: str) -> Enrollment:
     return Enrollment(device=device, backup_codes=codes)
 
 
-MFA_AT_SESSION_KEY = "accounts_mfa_at"
+MFA_AT_SESSION_KEY = assurance.MFA_AT_SESSION_KEY
 
 
 def second_factor_login(request, device) -> None:
-    """Mark the session verified with ``device``, rotate its key and note when (``auth_time``).
+    """Mark the session verified with ``device``, rotate its key and note when and how.
 
     The time is what OpenID Connect calls ``auth_time``: when the customer last proved the
-    second factor. Read it back with ``second_factor_time``.
+    second factor; the method (TOTP, backup code, passkey) and its RFC 8176 ``amr`` are kept
+    beside it (``accounts.assurance``). Read them back with ``second_factor_time`` and
+    ``second_factor_assurance``.
     """
     otp_login(request, device)
     request.session.cycle_key()
-    request.session[MFA_AT_SESSION_KEY] = int(timezone.now().timestamp())
+    assurance.session_record(request.session, device, timezone.now())
 
 
 def second_factor_time(session, user) -> datetime:
     """When this session's second factor was proven; the password login time when unknown."""
-    value = session.get(MFA_AT_SESSION_KEY)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, tz=UTC)
-    return user.last_login or timezone.now()
+    value = assurance.from_timestamp(session.get(MFA_AT_SESSION_KEY))
+    return value or user.last_login or timezone.now()
+
+
+def second_factor_assurance(session, user) -> assurance.Assurance | None:
+    """How this session's second factor was proven (method, amr, acr, auth_time)."""
+    return assurance.session_assurance(session, user, auth_time=second_factor_time(session, user))
 
 
 def backup_codes_store(*, device: StaticDevice, codes: list[str]) -> None:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import otp_secrets, panels, selectors, services
 from accounts.decorators import verified_required
 from accounts.forms import BackupCodesSavedForm, CodeForm, EnrollForm, LoginForm
+from accounts.selectors import user_has_passkey
 from brands.models import DEFAULT_HEADER_COLOR, DEFAULT_PRIMARY_COLOR, Brand
 from config.errors import DomainError
 from config.security import client_address
@@ -92,9 +93,8 @@ def verify_view(request):
             return redirect(_next_url(request) or "accounts:home")
     elif request.method == "POST":
         status = 400
-    return render(
-        request, "accounts/verify.html", {"form": form, "next": _next_url(request)}, status=status
-    )
+    context = {"form": form, "next": _next_url(request), "has_passkey": user_has_passkey(user)}
+    return render(request, "accounts/verify.html", context, status=status)
 
 
 @sensitive_post_parameters("code")

@@ -582,6 +582,9 @@ class MessengerAdminForm(forms.ModelForm):
             "attributes",
             "allowed_origins",
             "vendor_settings",
+            "min_acr",
+            "max_auth_age",
+            "vip_requires_passkey",
         ]
 
     def clean(self):
@@ -664,6 +667,15 @@ class MessengerAdmin(admin.ModelAdmin):
             },
         ),
         ("Widget", {"fields": ("allowed_origins", "vendor_settings")}),
+        (
+            "Assurance policy (step-up)",
+            {
+                "fields": ("min_acr", "max_auth_age", "vip_requires_passkey"),
+                "description": "A token or auth code that does not meet this policy is refused "
+                "with 403 step_up_required; the chat asks the customer to verify again "
+                "(docs/assurance.md).",
+            },
+        ),
         (
             "Shared secret (Zendesk, Intercom; write-only)",
             {"fields": ("shared_secret_display", "new_shared_secret", "new_key_id")},

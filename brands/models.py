@@ -554,6 +554,32 @@ class Messenger(models.Model):
         "auth-code API then also returns the code verifier for the platform.",
     )
 
+    # Assurance policy (issue 15): enforced by messaging.stepup before any token or code. The
+    # values are the portal's acr scale, accounts/assurance.py (brands imports no accounts).
+    min_acr = models.CharField(
+        "minimum assurance (acr)",
+        max_length=60,
+        blank=True,
+        choices=[
+            ("urn:portal:acr:otp", "One-time code (TOTP or backup code)"),
+            ("urn:portal:acr:passkey", "Passkey with user verification"),
+        ],
+        help_text="The weakest second factor a token for this messenger may rest on; blank: "
+        "any (a one-time code).",
+    )
+    max_auth_age = models.DurationField(
+        "maximum age of the second factor",
+        null=True,
+        blank=True,
+        help_text="A token is refused (step_up_required) when the second factor was proven "
+        "longer ago than this, e.g. 00:15:00; blank: as old as the portal session.",
+    )
+    vip_requires_passkey = models.BooleanField(
+        "passkey required for VIP customers",
+        default=False,
+        help_text="VIP customers need passkey assurance on this messenger, whatever the minimum.",
+    )
+
     shared_secret_ciphertext = models.TextField(
         blank=True,
         editable=False,

@@ -71,6 +71,23 @@ SQLITE_PATH: str = env.str("SQLITE_PATH", default="") or str(BASE_DIR / "db.sqli
 CACHE_KEY_PREFIX: str = env.str("CACHE_KEY_PREFIX", default="") or "portal"
 # HTTPS features (redirect, HSTS, secure cookies) follow the public URL's scheme.
 HTTPS: bool = PUBLIC_BASE_URL.startswith("https://")
+# WebAuthn (passkeys): the relying-party id is the portal's domain (a passkey is bound to it;
+# changing it orphans every passkey) and the only accepted origin is PUBLIC_BASE_URL. Browsers
+# allow passkeys only on https or on http://localhost, and an IP address is never an RP id: a
+# plain-http development URL (http://127.0.0.1:8000) falls back to localhost on the same port
+# (open the demo as http://localhost:8000 to use passkeys).
+_public_host = PUBLIC_BASE_URL.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]
+WEBAUTHN_RP_ID: str = env.str("WEBAUTHN_RP_ID", default="") or (
+    _public_host if HTTPS else "localhost"
+)
+WEBAUTHN_ORIGINS: list[str] = [
+    o.strip().rstrip("/")
+    for o in (
+        env.str("WEBAUTHN_ORIGINS", default="")
+        or PUBLIC_BASE_URL.replace(f"//{_public_host}", f"//{WEBAUTHN_RP_ID}", 1)
+    ).split(",")
+    if o.strip()
+]
 SECURE_SSL_REDIRECT: bool = (
     env.bool("SECURE_SSL_REDIRECT") if env.str("SECURE_SSL_REDIRECT", "") else HTTPS
 )

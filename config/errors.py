@@ -55,7 +55,9 @@ def _flatten(detail) -> str:
 def api_exception_handler(exc, context):
     """DRF exception handler producing ``{"error", "detail"}`` for every failure."""
     if isinstance(exc, DomainError):
-        response = Response({"error": exc.code, "detail": exc.detail}, status=exc.http_status)
+        # A domain error may add what the caller needs to recover (``extra``, e.g. step-up).
+        body = {"error": exc.code, "detail": exc.detail, **getattr(exc, "extra", {})}
+        response = Response(body, status=exc.http_status)
     else:
         if isinstance(exc, Http404):
             exc = exceptions.NotFound()

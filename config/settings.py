@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "accounts",
     "brands",
     "messaging",
@@ -197,6 +198,15 @@ SANDBOX_ENABLED = E.SANDBOX_ENABLED
 # --- django-otp ---
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTP_TOTP_ISSUER = "Verified Chat Portal"
+# --- passkeys (django-otp-webauthn; accounts/passkeys.py). Production: RP id = the portal's
+# domain, origin = PUBLIC_BASE_URL (config/env.py derives both; WEBAUTHN_RP_ID and
+# WEBAUTHN_ORIGINS override). Passkeys are a second factor only, never passwordless. ---
+OTP_WEBAUTHN_RP_ID = E.WEBAUTHN_RP_ID
+OTP_WEBAUTHN_RP_NAME = "Verified Chat Portal"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = E.WEBAUTHN_ORIGINS
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.passkeys"
 
 # --- Django REST framework ---
 REST_FRAMEWORK = {

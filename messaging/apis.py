@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsVerifiedUser
 from accounts.selectors import customer_for_user
-from accounts.services import second_factor_time
+from accounts.services import second_factor_assurance, second_factor_time
 from brands.selectors import messenger_get, oidc_client_authenticate
 from config import throttling
 from config.errors import DomainError
@@ -121,6 +121,7 @@ class TokenIssueApi(APIView):
             messenger=messenger,
             client_address=client_address(request),
             user_agent=request.headers.get("User-Agent", ""),
+            assurance=second_factor_assurance(request._request.session, request.user),
         )
         # What OutputSerializer documents, built directly: its generic field machinery was a
         # measurable share of the endpoint's time (docs/benchmarks.md); test_token_api
@@ -174,6 +175,7 @@ class AuthCodeIssueApi(APIView):
                 customer=customer,
                 messenger=messenger,
                 auth_time=second_factor_time(request._request.session, request.user),
+                assurance=second_factor_assurance(request._request.session, request.user),
                 client_address=client_address(request),
                 session_key=request._request.session.session_key,
             )
@@ -270,6 +272,9 @@ class CustomerAttributesApi(APIView):
         isVip = serializers.BooleanField(required=False)
         accountBalance = serializers.CharField(required=False)
         currency = serializers.CharField(required=False)
+        authTime = serializers.IntegerField(required=False)
+        amr = serializers.ListField(child=serializers.CharField(), required=False)
+        acr = serializers.CharField(required=False)
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request, brand: str, subject: str):

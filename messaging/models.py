@@ -70,6 +70,10 @@ class AuthorizationCode(models.Model):
     nonce = models.CharField(max_length=255, blank=True)
     code_challenge = models.CharField(max_length=128, blank=True, help_text="PKCE S256.")
     auth_time = models.DateTimeField(help_text="When the customer last proved the second factor.")
+    amr = models.JSONField(
+        default=list, blank=True, help_text="RFC 8176 methods of that proof (accounts.assurance)."
+    )
+    acr = models.CharField(max_length=60, blank=True, help_text="Assurance level of that proof.")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
     session_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the portal session key it came from."
@@ -101,6 +105,8 @@ class OidcGrant(models.Model):
     customer = models.ForeignKey("accounts.Customer", on_delete=models.PROTECT, related_name="+")
     scope = models.CharField(max_length=200)
     auth_time = models.DateTimeField()
+    amr = models.JSONField(default=list, blank=True, help_text="RFC 8176 methods (from the code).")
+    acr = models.CharField(max_length=60, blank=True, help_text="Assurance level (from the code).")
     session_hash = models.CharField(
         max_length=64,
         blank=True,

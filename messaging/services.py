@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Customer
 from brands import keycache
 from brands.models import Messenger
-from messaging import conf, events, profiles
+from messaging import conf, events, profiles, stepup
 from messaging.models import TokenIssue
 from messaging.profiles.base import DirectTokenRefused
 
@@ -48,15 +48,20 @@ def token_issue(
     messenger: Messenger,
     client_address: str | None = None,
     user_agent: str = "",
+    assurance=None,
 ) -> IssuedToken:
     """Sign a fresh token for ``customer`` on ``messenger`` and audit it, together or not at all.
 
     The key comes from the per-process key cache (no database read or decryption on the hot
     path). Shared-secret platforms (Zendesk, Intercom) sign HS256 with the messenger's own
-    secret, never with a brand key. Raises ``brands.errors.NoSigningKey`` (503) when the brand
-    has no usable key, or the messenger no secret; ``DirectTokenRefused`` (400
-    ``use_auth_code``) for platforms that take no token from the page (Genesys).
+    secret, never with a brand key. ``assurance`` (the session's ``Assurance``, see
+    accounts/assurance.py) adds ``auth_time``, ``amr`` and ``acr`` as the profile maps them.
+    Raises ``brands.errors.NoSigningKey`` (503) when the brand has no usable key, or the
+    messenger no secret; ``DirectTokenRefused`` (400 ``use_auth_code``) for platforms that
+    take no token from the page (Genesys); ``messaging.stepup.StepUpRequired`` (403
+    ``step_up_required``) when the session's proof does not meet the messenger's policy.
     """
+    stepup.step_up_check(messenger=messenger, customer=customer, assurance=assurance)
     profile = profiles.get(messenger.platform)
     if not profile.direct_token:
         raise DirectTokenRefused(
@@ -78,6 +83,7 @@ def token_issue(
         expires_at=expires_at,
         not_before=now - conf.get("CLOCK_SKEW"),
         jti=jti,
+        assurance=assurance,
     )
     token = jwt.encode(
         claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": profile.typ}

@@ -58,6 +58,22 @@ class Conversation(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # Assurance (issue 15): how the customer proved the second factor, from the verified token
+    # (standard claims auth_time, amr, acr); renewed when a step-up brings a fresh token.
+    auth_time = models.DateTimeField("second factor proven at (auth_time)", null=True, blank=True)
+    acr = models.CharField("assurance level (acr)", max_length=64, blank=True)
+    amr = models.JSONField("methods (amr)", default=list, blank=True)
+    assurance_verified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the token carrying the current assurance was verified.",
+    )
+    stepup_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="An agent asked the customer to verify again; cleared by a token whose "
+        "auth_time is not older than the request.",
+    )
     agent_read_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -18,6 +18,7 @@ from . import genesys
 from .certified import CERTIFIED, IDENTIFYING
 from .models import Conversation, Message, Rejection, hash_secret
 from .platform import PlatformConfig, PlatformUnavailable, resolve_messenger
+from .stepup import assurance_fields
 from .verifier import VerificationResult
 
 log = logging.getLogger("sandbox")
@@ -221,6 +222,8 @@ def open_session(
             verified_at=verified_at,
             gap_ms=(int((received_at - clicked).total_seconds() * 1000) if clicked else None),
             client_address=_fit(Conversation, "client_address", client_address),
+            **assurance_fields(claims),
+            assurance_verified_at=verified_at,
         )
     return SessionOutcome(conversation, secret, result)
 

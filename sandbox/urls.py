@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, stepup_views, views
 
 app_name = "sandbox"
 
@@ -17,6 +17,16 @@ urlpatterns = [
         "console/conversations/<uuid:conversation_id>/read",
         views.console_conversation_read,
         name="console-conversation-read",
+    ),
+    path(
+        "console/conversations/<uuid:conversation_id>/stepup",
+        stepup_views.console_stepup,
+        name="console-stepup",
+    ),
+    path(
+        "api/conversations/<str:conversation_id>/assurance",
+        stepup_views.AssuranceView.as_view(),
+        name="api-assurance",
     ),
     path("api/sessions", api.SessionsView.as_view(), name="api-sessions"),
     path(

@@ -28,7 +28,7 @@ from accounts.models import Customer
 from brands import keycache
 from brands.algorithms import Algorithm
 from brands.models import Messenger
-from messaging import conf, events, profiles
+from messaging import conf, events, profiles, stepup
 from messaging.models import (
     AttributeLookup,
     AuthorizationCode,
@@ -54,6 +54,7 @@ CLAIMS_SUPPORTED = (
     "auth_time",
     "nonce",
     "amr",
+    "acr",
     "jti",
     "given_name",
     "family_name",
@@ -61,7 +62,7 @@ CLAIMS_SUPPORTED = (
     "email",
     "email_verified",
 )
-# The second factor every portal session has proven: a password, then a one-time code.
+# What a code without a recorded assurance stands for: a password, then a one-time code.
 AMR = ["pwd", "otp"]
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 4.1
 _NONCE_MAX = 255
@@ -112,6 +113,7 @@ def auth_code_issue(
     customer: Customer,
     messenger: Messenger,
     auth_time: datetime,
+    assurance=None,
     redirect_uri: str | None = None,
     nonce: str | None = None,
     code_challenge: str | None = None,
@@ -126,10 +128,14 @@ def auth_code_issue(
     registered redirect URI, a fresh nonce and, when the messenger requires PKCE, a fresh
     code verifier that it returns for the platform to send back. From the ``authorize``
     endpoint the caller passes what the relying party asked for (already validated).
-    Raises ``OidcError`` when the messenger is not an OIDC client.
+    ``assurance`` (``accounts.assurance.Assurance``) gives the id_token's ``amr`` and
+    ``acr`` (and its ``auth_time`` wins over ``auth_time``). Raises ``OidcError`` when the
+    messenger is not an OIDC client.
     """
     if not messenger.is_oidc_client:
         raise OidcError("This messenger does not use OpenID Connect; ask for a token instead.")
+    if source == AuthorizationCode.Source.API:
+        stepup.step_up_check(messenger=messenger, customer=customer, assurance=assurance)
     verifier = None
     if source == AuthorizationCode.Source.API:
         redirect_uri = messenger.redirect_uris[0]
@@ -148,7 +154,9 @@ def auth_code_issue(
         scope=scope,
         nonce=nonce or "",
         code_challenge=code_challenge or "",
-        auth_time=auth_time,
+        auth_time=assurance.auth_time if assurance else auth_time,
+        amr=list(assurance.amr) if assurance else list(AMR),
+        acr=assurance.acr if assurance else "",
         source=source,
         session_hash=_hash(session_key) if session_key else "",
         client_address=_ip_or_none(client_address),
@@ -263,7 +271,8 @@ def _issue_tokens(
         "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
         "auth_time": int(grant.auth_time.timestamp()),
-        "amr": AMR,
+        "amr": grant.amr or AMR,
+        **({"acr": grant.acr} if grant.acr else {}),
         "jti": jti,
         **({"nonce": nonce} if nonce else {}),
         **identity_claims(customer, grant.scope),
@@ -374,6 +383,8 @@ def code_exchange(
                 customer=row.customer,
                 scope=row.scope,
                 auth_time=row.auth_time,
+                amr=row.amr,
+                acr=row.acr,
                 session_hash=row.session_hash,
                 created_at=now,
                 expires_at=now + conf.get("OIDC_REFRESH_TTL"),
@@ -504,8 +515,10 @@ def attributes_lookup(
 
     For Genesys Architect data actions: the flow knows the verified ``sub`` and asks the
     portal, server to server, for what the page must not be trusted with (tier, VIP flag,
-    balance). Raises ``NotAMember`` (as ``unknown_customer``) when ``subject`` is not a
-    customer of the messenger's brand, so other brands' customers cannot be probed.
+    balance) and how the customer last proved the second factor to this messenger
+    (``authTime``, ``amr``, ``acr`` of the latest live grant). Raises ``NotAMember`` (as
+    ``unknown_customer``) when ``subject`` is not a customer of the messenger's brand, so
+    other brands' customers cannot be probed.
     """
     customer = (
         Customer.objects.select_related("tier", "user")
@@ -547,4 +560,21 @@ def attributes_lookup(
             code="unknown_customer",
             http_status=404,
         )
-    return {"sub": customer.customer_id, **attributes}
+    return {"sub": customer.customer_id, **attributes, **_latest_assurance(messenger, customer)}
+
+
+def _latest_assurance(messenger: Messenger, customer: Customer) -> dict:
+    """``authTime``/``amr``/``acr`` of the customer's latest live grant on ``messenger``: how
+    the customer last proved the second factor to it (for an agent script, issue 15)."""
+    grant = (
+        OidcGrant.objects.filter(messenger=messenger, customer=customer, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if grant is None:
+        return {}
+    return {
+        "authTime": int(grant.auth_time.timestamp()),
+        "amr": list(grant.amr or AMR),
+        **({"acr": grant.acr} if grant.acr else {}),
+    }

@@ -21,15 +21,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.assurance import ACR_LEVELS
 from accounts.selectors import customer_for_user
-from accounts.services import second_factor_time
+from accounts.services import second_factor_assurance, second_factor_time
 from brands.errors import UnknownBrand
 from brands.models import OIDC_PLATFORMS, Brand, Messenger
 from brands.selectors import brand_get, oidc_client_authenticate
 from config import throttling
 from config.security import client_address
 from config.throttling import Bucket
-from messaging import conf, events
+from messaging import conf, events, stepup
 from messaging.models import AuthorizationCode
 from messaging.oidc import services
 from messaging.oidc.errors import OAuthError, invalid_client, invalid_request
@@ -61,6 +62,7 @@ def discovery_metadata(brand: Brand) -> dict:
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": list(services.SCOPES_SUPPORTED),
         "claims_supported": list(services.CLAIMS_SUPPORTED),
+        "acr_values_supported": list(ACR_LEVELS),
         "authorization_response_iss_parameter_supported": True,
     }
 
@@ -346,10 +348,19 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
     customer = customer_for_user(user)
     if customer is None or not customer.memberships.filter(brand=brand).exists():
         return back("access_denied", "This account is not a customer of the brand.")
+    assurance = second_factor_assurance(request.session, user)
+    try:
+        stepup.step_up_check(messenger=messenger, customer=customer, assurance=assurance)
+    except stepup.StepUpRequired:
+        if params.get("prompt") == "none":
+            return back("interaction_required", "The messenger needs a fresher or stronger proof.")
+        here = request.path + "?" + urlencode(list(params.items()))
+        return HttpResponseRedirect(reverse("accounts:stepup") + "?" + urlencode({"next": here}))
     issued = services.auth_code_issue(
         customer=customer,
         messenger=messenger,
         auth_time=second_factor_time(request.session, user),
+        assurance=assurance,
         redirect_uri=redirect_uri,
         nonce=nonce,
         code_challenge=challenge,

@@ -13,15 +13,19 @@ platforms: ``messaging.apps.MessagingConfig.ready`` registers ``platform_spec()`
 profile with ``brands.platforms``.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from brands.algorithms import Algorithm
 from brands.platforms import PlatformSpec, VendorField, vendor_settings_clean
 from config.errors import DomainError
 
-# Claims the issuer sets itself; a profile's attributes can never overwrite them.
-REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "typ", "alg"})
+# Claims the issuer sets itself; a profile's attributes can never overwrite them. The
+# assurance claims (accounts.assurance: auth_time, amr, acr) come from the session, not the
+# customer record.
+REGISTERED_CLAIMS = frozenset(
+    {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "typ", "alg", "auth_time", "amr", "acr"}
+)
 
 _REGISTRY: dict[str, "ClaimProfile"] = {}
 
@@ -85,8 +89,10 @@ class ClaimProfile:
         expires_at: datetime,
         jti: str,
         not_before: datetime,
+        assurance=None,
     ) -> dict:
-        """All claims: the profile's registered ones from the issuer, then its attributes."""
+        """All claims: the profile's registered ones from the issuer, the assurance of the
+        session's second factor (``assurance_claims``), then its attributes."""
         custom = self.attribute_claims(customer=customer, attributes=set(messenger.attributes))
         clash = REGISTERED_CLAIMS.intersection(custom)
         if clash:
@@ -106,7 +112,25 @@ class ClaimProfile:
             "exp": lambda: int(expires_at.timestamp()),
             "jti": lambda: jti,
         }
-        return {**{name: values[name]() for name in self.registered_claims}, **custom}
+        claims = {**{name: values[name]() for name in self.registered_claims}, **custom}
+        if assurance is not None:
+            claims = self.assurance_claims(claims=claims, assurance=assurance)
+        return claims
+
+    def assurance_claims(self, *, claims: dict, assurance) -> dict:
+        """``claims`` plus how the customer proved the second factor, as the platform carries it.
+
+        ``assurance`` is an ``accounts.assurance.Assurance``. Every profile keeps the standard
+        claims: ``auth_time`` (NumericDate of the second factor), ``amr`` (RFC 8176) and
+        ``acr`` (the portal's scale, docs/assurance.md); a profile whose platform shows agents
+        only certain fields adds a copy there (LivePerson SDEs, D365 ``lwicontexts``).
+        """
+        return {
+            **claims,
+            "auth_time": int(assurance.auth_time.timestamp()),
+            "amr": list(assurance.amr),
+            "acr": assurance.acr,
+        }
 
     # --- vendor settings and the browser side (docs/architecture.md, "Browser interfaces" 1) --
 
@@ -183,3 +207,9 @@ def get(platform: str) -> ClaimProfile:
 
 def all_profiles() -> list[ClaimProfile]:
     return list(_REGISTRY.values())
+
+
+def assurance_text(assurance) -> str:
+    """One line for an agent: ``passkey at 2026-11-25T18:50:00Z``."""
+    when = assurance.auth_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{assurance.method_label} at {when}"

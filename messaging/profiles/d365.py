@@ -30,6 +30,7 @@ Sources:
 """
 
 import json
+from datetime import UTC
 
 from brands.algorithms import Algorithm
 from brands.platforms import VendorField, https_url, origin_of, uuid_string
@@ -98,6 +99,23 @@ class D365Profile(ClaimProfile):
         if "customer_since" in attributes:
             context["customer_since"] = customer.customer_since.isoformat()
         return {"lwicontexts": json.dumps(context, separators=(",", ":"), sort_keys=True)}
+
+    def assurance_claims(self, *, claims: dict, assurance) -> dict:
+        """Standard claims, and context variables the agent sees in the conversation's
+        customer summary: ``auth_method``, ``auth_acr``, ``auth_time`` (ISO 8601 UTC)."""
+        claims = super().assurance_claims(claims=claims, assurance=assurance)
+        context = json.loads(claims.get("lwicontexts") or "{}")
+        context.update(
+            {
+                "auth_method": assurance.method_label,
+                "auth_acr": assurance.acr,
+                "auth_time": assurance.auth_time.astimezone(UTC).isoformat(),
+            }
+        )
+        return {
+            **claims,
+            "lwicontexts": json.dumps(context, separators=(",", ":"), sort_keys=True),
+        }
 
     def _script_url(self, messenger) -> str:
         return setting(messenger, "script_url") or DEFAULT_SCRIPT_URL

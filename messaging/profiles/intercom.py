@@ -76,6 +76,11 @@ class IntercomProfile(ClaimProfile):
             claims["name"] = f"{customer.first_name} {customer.last_name}".strip()
         return claims
 
+    def assurance_claims(self, *, claims: dict, assurance) -> dict:
+        """Nothing: the vendor takes only its documented claims and shows agents none of
+        these (docs/platforms). The portal still enforces the messenger's assurance policy."""
+        return claims
+
     def vendor_config(self, messenger) -> dict:
         app_id = setting(messenger, "app_id")
         return {

@@ -36,7 +36,7 @@ the fixed ones (LivePerson documents wildcards, which origins here do not allow)
 
 from brands.algorithms import Algorithm
 from brands.platforms import VendorField, text_matching
-from messaging.profiles.base import ClaimProfile, money, register, setting
+from messaging.profiles.base import ClaimProfile, assurance_text, money, register, setting
 
 ACCOUNT_ID = text_matching(
     r"[0-9]{4,12}", "must be the LivePerson account id (digits).", max_length=12
@@ -95,6 +95,16 @@ class LivePersonProfile(ClaimProfile):
         if personal:
             sdes.append({"type": "personal", "personal": personal})
         return {"lp_sdes": sdes}
+
+    def assurance_claims(self, *, claims: dict, assurance) -> dict:
+        """Standard claims, and the proof in the ``ctmrinfo`` SDE's customer status
+        (``cstatus``), which the agent's Consumer Info widget shows."""
+        claims = super().assurance_claims(claims=claims, assurance=assurance)
+        sdes = [dict(sde) for sde in claims.get("lp_sdes", [])]
+        for sde in sdes:
+            if sde.get("type") == "ctmrinfo":
+                sde["info"] = {**sde.get("info", {}), "cstatus": assurance_text(assurance)}
+        return {**claims, "lp_sdes": sdes}
 
     def vendor_config(self, messenger) -> dict:
         account = setting(messenger, "account_id")

@@ -76,6 +76,11 @@ class ZendeskProfile(ClaimProfile):
             claims["email_verified"] = False
         return claims
 
+    def assurance_claims(self, *, claims: dict, assurance) -> dict:
+        """Nothing: the vendor takes only its documented claims and shows agents none of
+        these (docs/platforms). The portal still enforces the messenger's assurance policy."""
+        return claims
+
     def vendor_config(self, messenger) -> dict:
         key = setting(messenger, "snippet_key")
         return {

@@ -28,6 +28,8 @@ ZENDESK_SECRET = "zd-" + "Q7w9e8r7t6y5u4i3o2p1a0s9d8f7g6h5"  # 35 characters
 INTERCOM_SECRET = "ic-" + "M1n2b3v4c5x6z7l8k9j0h1g2f3d4s5a6p7"
 ALL_ATTRIBUTES = ["names", "tier", "vip", "balance", "email", "customer_since"]
 
+ASSURANCE = ("auth_time", "amr", "acr")
+
 
 @pytest.fixture
 def portal(live_server, settings):
@@ -109,7 +111,8 @@ def test_salesforce_token_has_no_aud_and_its_key_carries_a_fresh_x5c(
     claims, signing = _verify_rs256(
         portal, brand, body["token"], required=["iss", "sub", "iat", "exp", "jti"]
     )
-    assert set(claims) == {"iss", "sub", "iat", "exp", "jti"}  # no aud, no custom claims
+    # no aud, no custom claims; the assurance of the session (accounts.assurance)
+    assert set(claims) == {"iss", "sub", "iat", "exp", "jti", "auth_time", "amr", "acr"}
     assert claims["iss"] == f"{portal.url}/brands/acme"
     assert claims["sub"] == customer.customer_id
     # the published JWK is what Salesforce uploads: kty, kid, alg, use and a valid x5c
@@ -171,8 +174,9 @@ def test_liveperson_token_carries_aud_and_certified_sdes(
         required=["iss", "sub", "aud", "iat", "exp", "jti"],
         audience=messenger.audience,
     )
-    assert set(claims) == {"iss", "sub", "aud", "iat", "exp", "jti", "lp_sdes"}
+    assert set(claims) == {"iss", "sub", "aud", "iat", "exp", "jti", "lp_sdes", *ASSURANCE}
     ctmrinfo, personal = claims["lp_sdes"]
+    assert ctmrinfo["info"].pop("cstatus").startswith("authenticator code at ")
     assert ctmrinfo == {
         "type": "ctmrinfo",
         "info": {
@@ -205,13 +209,15 @@ def test_d365_token_has_nbf_and_lwicontexts_as_a_json_string(
     claims, _ = _verify_rs256(
         portal, brand, body["token"], required=["iss", "sub", "iat", "exp", "nbf", "jti"]
     )
-    assert set(claims) == {"iss", "sub", "iat", "exp", "nbf", "jti", "lwicontexts"}
+    assert set(claims) == {"iss", "sub", "iat", "exp", "nbf", "jti", "lwicontexts", *ASSURANCE}
     assert claims["nbf"] <= claims["iat"] <= time.time() + 1
     assert isinstance(claims["lwicontexts"], str)
     context = json.loads(claims["lwicontexts"])
     assert context["msdyn_isvip"] == "true"
     assert context["tier"] == customer.tier.code
     assert context["balance"] == "1234.56" and context["currency"] == "EUR"
+    assert context["auth_method"] == "authenticator code"
+    assert context["auth_acr"] == "urn:portal:acr:otp"
     assert all(isinstance(v, str) for v in context.values())
     verdict = _sandbox_verdict(messenger.slug, body["token"])
     assert verdict["valid"] is True, verdict

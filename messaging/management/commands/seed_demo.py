@@ -29,6 +29,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import otp_secrets
 from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membership, User
@@ -195,6 +196,7 @@ class Command(BaseCommand):
                 slug=slug, defaults={"name": name, "is_active": True, **BRAND_LOOKS[slug]}
             )
         self._brand_setup(brands)
+        secure = self._passkey_messenger(brands["northwind"])
         genesys, client_secret = self._genesys_setup(brands[PLATFORM_BRAND])
         handed = self._platform_setup(brands[PLATFORM_BRAND])
 
@@ -236,6 +238,10 @@ class Command(BaseCommand):
         )
         for line in handed:
             self.stdout.write(f"  {line}")
+        self.stdout.write(
+            f"Messenger {secure.slug} requires a passkey proven within 15 minutes (step-up); "
+            "add a passkey on /security/ (open the portal as http://localhost:<port>)."
+        )
         self.stdout.write(f"Password for every demo login: {DEMO_PASSWORD}")
         self.stdout.write("DEMO ONLY - backup codes printed so you can log in without an app:")
         for username, ident, where, code in logins:
@@ -258,6 +264,21 @@ class Command(BaseCommand):
                     platform="generic",
                     attributes=DEMO_ATTRIBUTES,
                 )
+
+    def _passkey_messenger(self, brand: Brand) -> Messenger:
+        """A sandbox messenger whose policy asks for a passkey proven within 15 minutes."""
+        messenger = Messenger.objects.filter(slug=f"{brand.slug}-secure").first()
+        if messenger is None:
+            messenger = brand_services.messenger_create(
+                brand=brand,
+                slug=f"{brand.slug}-secure",
+                platform="generic",
+                attributes=DEMO_ATTRIBUTES,
+            )
+        messenger.min_acr = "urn:portal:acr:passkey"
+        messenger.max_auth_age = timedelta(minutes=15)
+        messenger.save(update_fields=["min_acr", "max_auth_age", "updated_at"])
+        return messenger
 
     def _genesys_setup(self, brand: Brand) -> tuple[Messenger, str]:
         """A Genesys messenger (an OpenID Connect client) and, when new, its client secret.
@@ -361,6 +382,8 @@ class Command(BaseCommand):
         parts = []
         if AuthenticatorDevice.objects.filter(user__username=username, confirmed=True).exists():
             parts.append("authenticator app enrolled")
+        if WebAuthnCredential.objects.filter(user__username=username, confirmed=True).exists():
+            parts.append("passkey enrolled")
         if code:
             parts.append(f"backup code {code}")
         if not parts:

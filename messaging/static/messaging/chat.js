@@ -33,6 +33,7 @@
 
 import { TokenError, describe, makePortalSource, withTimeout } from "./adapters/common.js";
 import { beacon } from "./beacons.js";
+import { stepUp, withStepUp } from "./stepup.js";
 
 export { TokenError, describe };
 
@@ -155,6 +156,13 @@ export class SandboxAdapter {
         case "sandbox:retry":
           sendFreshToken();
           break;
+        case "sandbox:stepup": // the agent asked the customer to verify again (stepup.js)
+          stepUp({ detail: "Your agent asks you to confirm it's you." })
+            .then(async () =>
+              post(getAuthCode ? { type: "sandbox:stepup_proof", authCode: await getAuthCode() }
+                : { type: "sandbox:stepup_proof", token: await getToken() }))
+            .catch((err) => post({ type: "sandbox:stepup_failed", detail: err.message || "" }));
+          break;
         case "sandbox:token_expired": {
           const now = Date.now();
           expiryRefreshes = expiryRefreshes.filter((t) => now - t < 60000);
@@ -243,8 +251,8 @@ function boot() {
   if (!configElement || !form) return;
   const config = JSON.parse(configElement.textContent);
   const csrfToken = form.querySelector("[name=csrfmiddlewaretoken]").value;
-  const fetchToken = makeTokenSource({ tokenUrl: config.tokenUrl, csrfToken });
-  const fetchAuthCode = makeTokenSource({ tokenUrl: config.authCodeUrl, csrfToken, field: "authCode" });
+  const fetchToken = withStepUp(makeTokenSource({ tokenUrl: config.tokenUrl, csrfToken }));
+  const fetchAuthCode = withStepUp(makeTokenSource({ tokenUrl: config.authCodeUrl, csrfToken, field: "authCode" }));
   const sandbox = config.sandboxChatUrl ? new SandboxAdapter({ chatUrl: config.sandboxChatUrl }) : null;
   const vendorSessions = new Map(); // slug -> vendor adapter instance (widgets are page-global)
   const status = document.getElementById("chat-status");

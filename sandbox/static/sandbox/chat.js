@@ -158,6 +158,7 @@ function verified(data) {
   show("conversation");
   if (state.focus) $("body").focus();
   tell({ type: "sandbox:verified", conversation: data.conversation, resumed: Boolean(data.resumed) });
+  document.dispatchEvent(new CustomEvent("sandbox:session", { detail: { conversation: data.conversation, secret: data.secret } })); // stepup_window.js
   poll();
 }
 

@@ -27,6 +27,8 @@ const MESSAGES = {
   widget_unavailable: "The chat service could not be loaded. Please try again later.",
   unsupported: "This chat platform is not supported on this page.",
   refresh_loop: "The chat kept asking for your identity. Please try again in a minute.",
+  step_up_required: "This chat needs a stronger or fresher proof of your identity.",
+  step_up_cancelled: "This chat needs you to confirm it's you. Click Retry when you are ready.",
 };
 
 export class TokenError extends Error {
@@ -72,12 +74,14 @@ export function makePortalSource({ url, csrfToken, field, fetchImpl = window.fet
     }
     if (!response.ok || !body[field]) {
       const wait = Number.parseInt(response.headers.get("Retry-After") || "", 10);
-      throw new TokenError(
+      const error = new TokenError(
         body.error || `http_${response.status}`,
         body.detail,
         response.status,
         Number.isFinite(wait) && wait > 0 ? wait : null,
       );
+      error.body = body; // what the caller may need to recover (step_up_required: stepup.js)
+      throw error;
     }
     return body;
   };
