@@ -54,6 +54,19 @@ def portal(live_server, settings):
     return live_server
 
 
+def sessions_end_all() -> None:
+    """Every portal session ends, as a logout or an expiry ends it: through the session
+    engine, so its cached copy (``cached_db``: Redis) goes with the database row."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in Session.objects.values_list("session_key", flat=True):
+        store(session_key=key).delete()
+
+
 def session_context(browser, portal, user, device):
     """A browser context already logged in (password + second factor) as ``user``."""
     client = login_verified(Client(), user, device)

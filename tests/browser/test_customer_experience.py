@@ -5,12 +5,11 @@ throttle that says how long to wait, and backup codes that can be downloaded."""
 from pathlib import Path
 
 import pytest
-from django.contrib.sessions.models import Session
 
 from sandbox.models import Conversation
 from tests import factories
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import session_context
+from tests.browser.conftest import session_context, sessions_end_all
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,7 +68,7 @@ def test_after_the_session_ends_a_log_in_link_comes_back_to_the_chat(
     frame = _chat(page)
     _say(frame, "Before the session ended")
     # the session ends elsewhere (another tab logged out, the session expired)
-    Session.objects.all().delete()
+    sessions_end_all()
     page.click("#chat-button")
     page.wait_for_selector("#chat-status[data-state=error]")
     assert "Your session has ended" in page.inner_text("#chat-status")

@@ -13,14 +13,13 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.sessions.models import Session
 
 from accounts.models import Membership
 from sandbox.models import Conversation
 from sandbox.services import post_message, typing_mark
 from tests import factories
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import session_context
+from tests.browser.conftest import session_context, sessions_end_all
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -148,7 +147,7 @@ def test_screenshots_of_home_chat_and_logout(
     shots(page, "chat", frame=lambda: _chat_frame(page), before=_scroll_to_chat)
 
     # the session ends elsewhere; the next Chat click offers a log-in that comes back here
-    Session.objects.all().delete()
+    sessions_end_all()
     page.click("#chat-button")
     page.wait_for_selector("#chat-status[data-state=error]")
     shots(page, "session-ended", before=_scroll_to_support)
