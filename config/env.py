@@ -97,6 +97,9 @@ HSTS_SECONDS: int = (
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries are trusted.
 TRUSTED_PROXY_COUNT: int = int(env.str("TRUSTED_PROXY_COUNT", default="") or 0)
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="") or "INFO"
+# "json" (one object per line, for log shippers) or "text" (for a person at a terminal);
+# json unless DEBUG is on, so the demo's commands stay readable.
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="") or ("text" if DEBUG else "json")
 # The built-in sandbox platform (chat window, agent console, verify endpoint). On for the
 # demo (DEBUG) and the tests; off in production unless an operator opts in.
 SANDBOX_ENABLED: bool = env.bool("SANDBOX_ENABLED") if env.str("SANDBOX_ENABLED", "") else DEBUG

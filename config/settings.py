@@ -232,11 +232,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
-    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "json",
+            "formatter": "text" if E.LOG_FORMAT == "text" else "json",
             "filters": ["request_id"],
         }
     },

@@ -136,3 +136,30 @@ def test_the_sandbox_is_not_served_in_production_unless_enabled():
 
     assert run({}) == "absent"
     assert run({"SANDBOX_ENABLED": "true"}) == "served"
+
+
+def test_logs_are_json_in_production_and_readable_text_in_development():
+    script = (
+        "import logging\nlogging.getLogger('brands.services').warning('key rotated kid=abc')\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in REQUIRED and k not in NOT_INHERITED}
+
+    def logged(extra):
+        return (
+            subprocess.run(
+                [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
+                cwd=ROOT,
+                env={**clean, **extra, "LOG_FORMAT": extra.get("LOG_FORMAT", "")},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stderr.strip()
+            .splitlines()[-1]
+        )
+
+    production = logged({**REQUIRED, **SHARED_CACHE, "DEBUG": "false"})
+    assert production.startswith("{") and '"message": "key rotated kid=abc"' in production
+    development = logged({"DEBUG": "true"})
+    assert development.endswith("WARNING brands.services [-] key rotated kid=abc")
+    assert logged({"DEBUG": "true", "LOG_FORMAT": "json"}).startswith("{")
