@@ -89,6 +89,13 @@ def _pop_state(request, key: str, user: User) -> dict:
 
 # Anything the WebAuthn library or the JSON parsing can raise on hostile input.
 _BAD_INPUT = (webauthn_exceptions.WebAuthnException, ValueError, TypeError, KeyError, IndexError)
+# What a customer reads when a passkey's answer is refused, by code.
+_ANSWER_REFUSED = {
+    "passkey_replayed": "That passkey answer was refused: its signature counter went backwards, "
+    "which happens with a copied authenticator or a replayed answer.",
+    "passkey_invalid": "Your passkey could not be verified "
+    "(wrong site, expired request or damaged data).",
+}
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -188,28 +195,12 @@ def passkey_authentication_complete(*, request, user: User, data) -> WebAuthnCre
             user=user,
             exc=e,
         ) from e
-    except webauthn_exceptions.InvalidAuthenticationResponse as exc:
-        if _counter_went_back(data):
-            raise _refuse(
-                "passkey_replayed",
-                "That passkey answer was refused: its signature counter went backwards, "
-                "which happens with a copied authenticator or a replayed answer.",
-                user=user,
-                exc=exc,
-            ) from exc
-        raise _refuse(
-            "passkey_invalid",
-            "Your passkey could not be verified (wrong site, expired request or damaged data).",
-            user=user,
-            exc=exc,
-        ) from exc
     except _BAD_INPUT as exc:
-        raise _refuse(
-            "passkey_invalid",
-            "Your passkey could not be verified (wrong site, expired request or damaged data).",
-            user=user,
-            exc=exc,
-        ) from exc
+        replayed = isinstance(
+            exc, webauthn_exceptions.InvalidAuthenticationResponse
+        ) and _counter_went_back(data)
+        code = "passkey_replayed" if replayed else "passkey_invalid"
+        raise _refuse(code, _ANSWER_REFUSED[code], user=user, exc=exc) from exc
     if not device.confirmed:
         raise _refuse("passkey_unknown", "That passkey is disabled.", user=user)
     throttling.reset([bucket])

@@ -59,34 +59,13 @@ def session_hash(session_key: str | None) -> str:
     return hashlib.sha256(session_key.encode()).hexdigest() if session_key else ""
 
 
-def event_record(
-    *,
-    kind: str,
-    messenger: Messenger | None = None,
-    brand: Brand | None = None,
-    customer: Customer | None = None,
-    session_key: str | None = None,
-    reason: str = "",
-    jti: str = "",
-    gap_ms: int | None = None,
-    client_address: str | None = None,
-) -> AuthEvent:
+def event_record(**fields) -> AuthEvent:
     """Append one event (one INSERT). Call it inside the caller's own transaction.
 
-    The brand is the messenger's; ``brand`` is for events without a messenger (a refused
-    OIDC client that has not authenticated yet).
+    Keyword arguments as ``event_build``. The brand is the messenger's; ``brand`` is for
+    events without a messenger (a refused OIDC client that has not authenticated yet).
     """
-    event = event_build(
-        kind=kind,
-        messenger=messenger,
-        brand=brand,
-        customer=customer,
-        session_key=session_key,
-        reason=reason,
-        jti=jti,
-        gap_ms=gap_ms,
-        client_address=client_address,
-    )
+    event = event_build(**fields)
     event.save(force_insert=True)
     return event
 

@@ -129,32 +129,12 @@ def token_issue(
     )
 
 
-def token_issue_audit(
-    *,
-    kind: str,
-    jti: str,
-    token: str,
-    customer: Customer,
-    messenger: Messenger,
-    key,
-    issued_at: datetime,
-    expires_at: datetime,
-    client_address: str | None = None,
-    user_agent: str = "",
-) -> TokenIssue:
-    """Record a signed token in the audit trail: its jti and SHA-256, never the token."""
-    row = _token_issue_row(
-        kind=kind,
-        jti=jti,
-        token=token,
-        customer=customer,
-        messenger=messenger,
-        key=key,
-        issued_at=issued_at,
-        expires_at=expires_at,
-        client_address=client_address,
-        user_agent=user_agent,
-    )
+def token_issue_audit(**fields) -> TokenIssue:
+    """Record a signed token in the audit trail: its jti and SHA-256, never the token.
+
+    Keyword arguments as ``_token_issue_row``.
+    """
+    row = _token_issue_row(**fields)
     row.save(force_insert=True)
     return row
 

@@ -14,11 +14,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import genesys
 from .certified import CERTIFIED, IDENTIFYING
 from .models import Conversation, Message, Rejection, hash_secret
 from .platform import PlatformConfig, PlatformUnavailable, resolve_messenger
-from .stepup import assurance_fields
+from .stepup import assurance_fields, credential_verify
 from .verifier import VerificationResult
 
 log = logging.getLogger("sandbox")
@@ -160,13 +159,10 @@ def open_session(
     config: PlatformConfig | None = None
     try:
         config = resolve_messenger(messenger)
-        if config.platform == "genesys":
-            result = genesys.sign_in(config, auth_code)
-        else:
-            # Opening a conversation consumes the token: a replay opens nothing.
-            result = config.verifier(one_time=True).verify(token)
     except PlatformUnavailable as exc:
         result = VerificationResult(False, reason="jwks_unavailable", detail=str(exc)[:255])
+    else:
+        result = credential_verify(config, token=token, auth_code=auth_code)
     if not result.valid:
         rejection = record_rejection(
             result,

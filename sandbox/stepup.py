@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from . import genesys
 from .models import Conversation
-from .platform import PlatformUnavailable, resolve_messenger
+from .platform import PlatformConfig, PlatformUnavailable, resolve_messenger
 from .verifier import VerificationResult
 
 METHOD_LABELS = {"hwk": "passkey", "swk": "passkey", "otp": "one-time code"}
@@ -85,6 +85,18 @@ def stepup_request(*, conversation: Conversation) -> Conversation:
     return conversation
 
 
+def credential_verify(config: PlatformConfig, *, token: object, auth_code: object):
+    """Verify what the customer's page handed over, as the vendor would: a Genesys auth code
+    through the OpenID Connect sign-in, any other platform's token against the published keys.
+    One-time: a token or code is consumed, so a replay proves nothing."""
+    try:
+        if config.platform == "genesys":
+            return genesys.sign_in(config, auth_code)
+        return config.verifier(one_time=True).verify(token)
+    except PlatformUnavailable as exc:
+        return VerificationResult(False, reason="jwks_unavailable", detail=str(exc)[:255])
+
+
 @dataclass(frozen=True)
 class Refresh:
     result: VerificationResult
@@ -102,12 +114,10 @@ def assurance_refresh(
     """
     try:
         config = resolve_messenger(conversation.messenger)
-        if config.platform == "genesys":
-            result = genesys.sign_in(config, auth_code)
-        else:
-            result = config.verifier(one_time=True).verify(token)
     except PlatformUnavailable as exc:
         result = VerificationResult(False, reason="jwks_unavailable", detail=str(exc)[:255])
+    else:
+        result = credential_verify(config, token=token, auth_code=auth_code)
     if not result.valid:
         return Refresh(result, conversation)
     view = config.verifier_profile().certified(result.claims)

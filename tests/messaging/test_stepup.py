@@ -1,6 +1,5 @@
 """Step-up: a messenger's assurance policy refuses weak or old proofs with step_up_required."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,21 +10,16 @@ from django_otp.oath import totp
 
 from messaging.models import TokenIssue
 from tests.messaging.oidc_helpers import auth_code
-from tests.messaging.test_assurance_claims import ORIGIN, passkey_login, totp_login
+from tests.messaging.test_assurance_claims import (  # noqa: F401 - the fixture applies here too
+    _post,
+    _relying_party,
+    passkey_login,
+    totp_login,
+)
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _relying_party(settings):
-    settings.OTP_WEBAUTHN_RP_ID = "localhost"
-    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [ORIGIN]
-
-
-def _post(client, url, body=None):
-    return client.post(url, json.dumps(body or {}), content_type="application/json")
 
 
 def token_request(client, messenger):

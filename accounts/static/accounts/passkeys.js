@@ -80,37 +80,35 @@
     return opts;
   }
 
-  function registrationJSON(cred) {
-    var r = cred.response;
+  // The JSON shape py_webauthn parses (the W3C "toJSON" of a PublicKeyCredential).
+  function credentialJSON(cred, response) {
     return {
       id: cred.id,
       rawId: bufToB64url(cred.rawId),
       type: cred.type,
       authenticatorAttachment: cred.authenticatorAttachment || undefined,
       clientExtensionResults: cred.getClientExtensionResults(),
-      response: {
-        clientDataJSON: bufToB64url(r.clientDataJSON),
-        attestationObject: bufToB64url(r.attestationObject),
-        transports: r.getTransports ? r.getTransports() : [],
-      },
+      response: response,
     };
+  }
+
+  function registrationJSON(cred) {
+    var r = cred.response;
+    return credentialJSON(cred, {
+      clientDataJSON: bufToB64url(r.clientDataJSON),
+      attestationObject: bufToB64url(r.attestationObject),
+      transports: r.getTransports ? r.getTransports() : [],
+    });
   }
 
   function assertionJSON(cred) {
     var r = cred.response;
-    return {
-      id: cred.id,
-      rawId: bufToB64url(cred.rawId),
-      type: cred.type,
-      authenticatorAttachment: cred.authenticatorAttachment || undefined,
-      clientExtensionResults: cred.getClientExtensionResults(),
-      response: {
-        clientDataJSON: bufToB64url(r.clientDataJSON),
-        authenticatorData: bufToB64url(r.authenticatorData),
-        signature: bufToB64url(r.signature),
-        userHandle: r.userHandle ? bufToB64url(r.userHandle) : null,
-      },
-    };
+    return credentialJSON(cred, {
+      clientDataJSON: bufToB64url(r.clientDataJSON),
+      authenticatorData: bufToB64url(r.authenticatorData),
+      signature: bufToB64url(r.signature),
+      userHandle: r.userHandle ? bufToB64url(r.userHandle) : null,
+    });
   }
 
   function withNext(url, next) {
