@@ -31,7 +31,9 @@ class JwksDocument:
 
 
 _lock = threading.Lock()
-_documents: dict[tuple[str, str | None], JwksDocument] = {}
+# (key-set version, slug or None) -> (value, built at): see ``_per_key_set_version``.
+_documents: dict[tuple[str, str | None], tuple[JwksDocument, float]] = {}
+_discovery_bodies: dict[tuple[str, str], tuple[bytes, float]] = {}
 
 
 def brand_get(*, slug: str, active_only: bool = True) -> Brand:
@@ -70,42 +72,60 @@ def _render(keys) -> bytes:
     return json.dumps({"keys": [k.jwk() for k in keys]}, separators=(",", ":")).encode()
 
 
+def _per_key_set_version(store: dict, key, build):
+    """``build(version)``, computed once per process, key-set version and ``key``, then
+    served from ``store`` (at most ``keyset.MAX_STALENESS_SECONDS`` old, entries of older
+    versions dropped). Built fresh and not kept inside an uncommitted key change, nor when the
+    shared cache is unreachable (no version to tag it with)."""
+    version = keyset.current()
+    cacheable = version is not None and not keyset.changed_in_transaction()
+    entry = store.get((version, key)) if cacheable else None
+    if entry is not None and time.monotonic() - entry[1] < keyset.MAX_STALENESS_SECONDS:
+        return entry[0]
+    value = build(version)
+    if cacheable:
+        with _lock:
+            for stale in [k for k in store if k[0] != version]:
+                store.pop(stale, None)
+            store[(version, key)] = (value, time.monotonic())
+    return value
+
+
 def jwks_document(*, brand: Brand | str | None = None) -> JwksDocument:
     """The JWKS of ``brand`` (a Brand or a slug), or of every active brand when ``None``.
 
     Computed once per process and key-set version, then served from memory. Raises
     ``UnknownBrand`` for an unknown or inactive brand.
     """
-    version = keyset.current()
     slug = brand.slug if isinstance(brand, Brand) else brand
-    cache_key = (version, slug)
-    # not cached inside an uncommitted key change, nor when the shared cache is unreachable
-    cacheable = version is not None and not keyset.changed_in_transaction()
-    document = _documents.get(cache_key) if cacheable else None
-    if (
-        document is not None
-        and time.monotonic() - document.built_at < keyset.MAX_STALENESS_SECONDS
-    ):
-        return document
-    if slug is None:
-        keys = published_keys()
-    else:
-        target = brand if isinstance(brand, Brand) and brand.is_active else brand_get(slug=slug)
-        keys = published_keys(brand=target)
-    body = _render(keys)
-    document = JwksDocument(
-        body=body,
-        etag=f'"{hashlib.sha256(body).hexdigest()}"',
-        version=version or "",
-        built_at=time.monotonic(),
-    )
-    if not cacheable:
-        return document
-    with _lock:
-        for stale in [k for k in _documents if k[0] != version]:
-            _documents.pop(stale, None)
-        _documents[cache_key] = document
-    return document
+
+    def build(version: str | None) -> JwksDocument:
+        if slug is None:
+            keys = published_keys()
+        else:
+            active = isinstance(brand, Brand) and brand.is_active
+            keys = published_keys(brand=brand if active else brand_get(slug=slug))
+        body = _render(keys)
+        return JwksDocument(
+            body=body,
+            etag=f'"{hashlib.sha256(body).hexdigest()}"',
+            version=version or "",
+            built_at=time.monotonic(),
+        )
+
+    return _per_key_set_version(_documents, slug, build)
+
+
+def discovery_body(*, slug: str) -> bytes:
+    """The brand's discovery document (``discovery_document``) as served, built once per
+    process and key-set version like the JWKS: everything in it comes from the brand row and
+    its keys, whose every change replaces the version. ``UnknownBrand`` as ``brand_get``."""
+
+    def build(version: str | None) -> bytes:
+        document = discovery_document(brand=brand_get(slug=slug))
+        return json.dumps(document, separators=(",", ":")).encode()
+
+    return _per_key_set_version(_discovery_bodies, slug, build)
 
 
 _DISCOVERY_EXTENSIONS: list = []

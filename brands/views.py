@@ -1,13 +1,11 @@
 """Public, unauthenticated documents: JWKS and OpenID discovery. Always JSON, never a 500."""
 
 import functools
-import json
 import logging
-import time
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from brands import conf, keyset, selectors
+from brands import conf, selectors
 from config.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -92,32 +90,10 @@ def brand_jwks(request: HttpRequest, slug: str) -> HttpResponse:
     return _jwks_response(request, selectors.jwks_document(brand=slug))
 
 
-# (key-set version, slug) -> (rendered discovery document, built at). Everything it says comes
-# from the brand row and its keys, whose every change replaces the key-set version.
-_discovery_bodies: dict[tuple[str, str], tuple[bytes, float]] = {}
-
-
-def _discovery_body(slug: str) -> bytes:
-    """The brand's rendered discovery document, built once per process and key-set version
-    (like the JWKS); read fresh inside an uncommitted key change or without the version."""
-    version = keyset.current()
-    cacheable = version is not None and not keyset.changed_in_transaction()
-    cached = _discovery_bodies.get((version, slug)) if cacheable else None
-    if cached is not None and time.monotonic() - cached[1] < keyset.MAX_STALENESS_SECONDS:
-        return cached[0]
-    brand = selectors.brand_get(slug=slug)
-    body = json.dumps(selectors.discovery_document(brand=brand), separators=(",", ":")).encode()
-    if cacheable:
-        if len(_discovery_bodies) > 1000:
-            _discovery_bodies.clear()
-        _discovery_bodies[(version, slug)] = (body, time.monotonic())
-    return body
-
-
 @public_document
 def brand_openid_configuration(request: HttpRequest, slug: str) -> HttpResponse:
     """The brand's discovery document: issuer, jwks_uri and signing algorithms."""
-    body = _discovery_body(slug)
+    body = selectors.discovery_body(slug=slug)
     response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = f"public, max-age={_max_age()}"
     return response

@@ -177,7 +177,8 @@ def rows_insert_together(*rows: models.Model) -> None:
     joins it. The SQL and its parameters come from Django's own insert compiler, so field
     defaults, ``auto_now_add`` and value conversion are exactly those of ``save()``. Other
     databases: one ``save()`` each in a transaction. Primary keys are not read back, and no
-    ``post_save`` signal is sent (nothing listens to these append-only tables).
+    ``post_save`` signal is sent on PostgreSQL: callers insert rows stamped with the time of
+    recording, which the one listener (the reports' rollups, for back-dated events) ignores.
     """
     connection = connections[router.db_for_write(type(rows[0]))]
     if connection.vendor != "postgresql":
