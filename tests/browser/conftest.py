@@ -2,8 +2,11 @@
 
 import os
 import shutil
+import threading
+import time
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.test import Client
 from django.urls import get_resolver
 
@@ -45,13 +48,40 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Requests the live server is answering right now (its threads and the test's client alike).
+_in_flight = {"n": 0}
+_in_flight_lock = threading.Lock()
+
+
+def _request_started(**kwargs):
+    with _in_flight_lock:
+        _in_flight["n"] += 1
+
+
+def _request_finished(**kwargs):
+    with _in_flight_lock:
+        _in_flight["n"] -= 1
+
+
+request_started.connect(_request_started, dispatch_uid="tests.browser.in_flight.started")
+request_finished.connect(_request_finished, dispatch_uid="tests.browser.in_flight.finished")
+
+
 @pytest.fixture
-def portal(live_server, settings):
-    """The live server, with the portal's public URL pointing at it."""
+def portal(live_server, settings, transactional_db):
+    """The live server, with the portal's public URL pointing at it.
+
+    Torn down before the test database is flushed (it depends on ``transactional_db``): it
+    waits for the requests a closed page left in flight (a chat window's poll), which would
+    otherwise hold row locks while the flush truncates the tables (a deadlock on PostgreSQL).
+    """
     settings.PUBLIC_BASE_URL = live_server.url
     settings.ALLOWED_HOSTS = ["*"]
     settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
-    return live_server
+    yield live_server
+    deadline = time.monotonic() + 5
+    while _in_flight["n"] > 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def sessions_end_all() -> None:
