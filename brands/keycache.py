@@ -65,14 +65,17 @@ def clear() -> None:
         _version = None
 
 
-def signing_key(*, brand: Brand, algorithm: str) -> LoadedSigningKey:
-    """The brand's active key for ``algorithm``, decrypted once per process and version.
+def signing_key(
+    *, brand: Brand, algorithm: str, prefetched: dict | None = None
+) -> LoadedSigningKey:
+    """The brand's active key for ``algorithm``, decrypted once per process and version
+    (``prefetched``: see ``keyset.current``).
 
     Raises ``NoSigningKey`` (503 ``no_signing_key``) when there is no active usable key, or when
     its ciphertext no longer decrypts; the key is then marked unusable with the reason. Call it
     outside a transaction that could roll back, or the unusable mark rolls back with it.
     """
-    version = keyset.current()
+    version = keyset.current(prefetched)
     if version is not None:
         _sync(version)
     # Which key is active is cached only for committed state; inside a transaction that changed

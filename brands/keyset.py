@@ -96,10 +96,19 @@ def store() -> _CacheStore | _DatabaseStore:
     return _DatabaseStore() if choice == "database" else _CacheStore()
 
 
-def current() -> str | None:
-    """The current key-set version (one read), or ``None`` when its store is unreachable:
-    callers then read the database and cache nothing."""
+def version_keys() -> list[str]:
+    """The shared-cache key of the version when it lives there (else none): a caller that
+    makes a round trip to Redis anyway reads it along (``current(prefetched=...)``)."""
+    return [CACHE_KEY] if isinstance(store(), _CacheStore) else []
+
+
+def current(prefetched: dict | None = None) -> str | None:
+    """The current key-set version (one read, none when ``prefetched``, the values of
+    ``version_keys()`` read by the caller in this request, holds it), or ``None`` when its
+    store is unreachable: callers then read the database and cache nothing."""
     where = store()
+    if prefetched and isinstance(where, _CacheStore) and prefetched.get(CACHE_KEY):
+        return prefetched[CACHE_KEY]
     try:
         version = where.get()
         if version is None:

@@ -66,6 +66,10 @@ KEY_ENCRYPTION_KEYS: list[str] = [
 ]
 
 DATABASE_URL: str = env.str("DATABASE_URL", default="")
+# PostgreSQL: bind parameters on the server and prepare statements a connection repeats
+# (the plan of each request's lookups is made once per connection, not per request). Turn
+# off behind a pooler in transaction mode that cannot keep prepared statements.
+DATABASE_PREPARED_STATEMENTS: bool = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 REDIS_URL: str = env.str("REDIS_URL", default="")
 SQLITE_PATH: str = env.str("SQLITE_PATH", default="") or str(BASE_DIR / "db.sqlite3")
 CACHE_KEY_PREFIX: str = env.str("CACHE_KEY_PREFIX", default="") or "portal"

@@ -120,9 +120,22 @@ def reserve(buckets: Sequence[Bucket]) -> None:
 def reserve_waits(buckets: Sequence[Bucket]) -> list[int]:
     """``reserve`` that says which buckets refused: one wait (seconds) per bucket, 0 for a
     bucket within its limit; when any is positive nothing was taken from any bucket."""
+    return reserve_and_read(buckets)[0]
+
+
+def reserve_and_read(
+    buckets: Sequence[Bucket], read: Sequence[str] = ()
+) -> tuple[list[int], dict]:
+    """``reserve_waits``, and the cache values of the keys ``read`` (``cache.get_many``'s
+    answer) taken in the same round trip on Redis: what the request will need next (the
+    token API's versions) costs no round trip of its own."""
     now = _now()
     if throttling_redis.enabled():  # the same steps in one round trip
-        return throttling_redis.reserve_waits(buckets, now)
+        return throttling_redis.reserve_and_read(buckets, now, read)
+    return _reserve_waits_here(buckets, now), (cache.get_many(read) if read else {})
+
+
+def _reserve_waits_here(buckets: Sequence[Bucket], now: int) -> list[int]:
     taken: list[tuple[Bucket, int]] = []
     waits: list[int] = []
     for bucket in buckets:

@@ -20,19 +20,21 @@ from collections.abc import Sequence
 import redis
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisSerializer
 
-# KEYS[i]: the cache key of bucket i's window start; ARGV: now, then per bucket the cache key
-# of its counter name (without the ":<since>" suffix), its limit and its window (seconds).
-# Returns one wait (seconds) per bucket: 0 when within the limit. When any bucket is over,
-# every increment of this call is given back, as ``reserve`` does.
+# KEYS[1..n]: the cache key of bucket i's window start, then the keys to read; ARGV: now,
+# n, then per bucket the cache key of its counter name (without the ":<since>" suffix), its
+# limit and its window (seconds). Returns {waits, values}: one wait (seconds) per bucket, 0
+# when within the limit, and the values of the keys to read (MGET). When any bucket is
+# over, every increment of this call is given back, as ``reserve`` does.
 _RESERVE = """
 local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
 local waits, counters, over = {}, {}, false
-for i = 1, #KEYS do
-  local base = ARGV[2 + (i - 1) * 3]
-  local limit = tonumber(ARGV[3 + (i - 1) * 3])
-  local window = tonumber(ARGV[4 + (i - 1) * 3])
+for i = 1, n do
+  local base = ARGV[3 + (i - 1) * 3]
+  local limit = tonumber(ARGV[4 + (i - 1) * 3])
+  local window = tonumber(ARGV[5 + (i - 1) * 3])
   local since = tonumber(redis.call('GET', KEYS[i]))
   if not since then
     redis.call('SET', KEYS[i], now, 'EX', window, 'NX')
@@ -57,9 +59,13 @@ if over then
     if redis.call('EXISTS', counters[i]) == 1 then redis.call('DECR', counters[i]) end
   end
 end
-return waits
+local values = {}
+if #KEYS > n then values = redis.call('MGET', unpack(KEYS, n + 1)) end
+return {waits, values}
 """
 
+# How Django's Redis backend stores values (ints plain, anything else pickled).
+_serializer = RedisSerializer()
 _lock = threading.Lock()
 _script = None
 _location = None
@@ -82,10 +88,19 @@ def _reserve_script():
     return _script
 
 
-def reserve_waits(buckets: Sequence, now: int) -> list[int]:
-    """One wait per bucket (0 = allowed), all buckets counted in one atomic call."""
+def reserve_and_read(buckets: Sequence, now: int, read: Sequence[str] = ()) -> tuple[list, dict]:
+    """One wait per bucket (0 = allowed), all buckets counted in one atomic call, and the
+    cache values of the keys ``read`` (as ``cache.get_many`` answers: missing keys left
+    out), in the same round trip."""
     keys = [cache.make_key(f"{b.key}:since") for b in buckets]
-    args: list = [now]
+    keys += [cache.make_key(key) for key in read]
+    args: list = [now, len(buckets)]
     for b in buckets:
         args += [cache.make_key(b.key), b.limit, b.window]
-    return [int(w) for w in _reserve_script()(keys=keys, args=args)]
+    waits, values = _reserve_script()(keys=keys, args=args)
+    found = {
+        key: _serializer.loads(value)
+        for key, value in zip(read, values, strict=True)
+        if value is not None
+    }
+    return [int(w) for w in waits], found

@@ -1,7 +1,10 @@
 """The token API, the auth-code API, the certified-attributes API and the setup document."""
 
+import re
+
 from django.conf import settings
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -16,11 +19,12 @@ from rest_framework.views import APIView
 from accounts.permissions import IsVerifiedUser
 from accounts.selectors import customer_for_user
 from accounts.services import second_factor_assurance, second_factor_time
+from brands import keyset
 from brands.selectors import messenger_get, oidc_client_authenticate
 from config import throttling
 from config.errors import DomainError
 from config.security import client_address
-from messaging import beacon_api, profiles, selectors, services
+from messaging import beacon_api, profiles, readcache, selectors, services
 from messaging import conf as messaging_conf
 from messaging.oidc import services as oidc
 from messaging.oidc.views import basic_credentials
@@ -40,7 +44,11 @@ class TokenThrottle(BaseThrottle):
     (``MESSAGING_TOKEN_RATE_PER_ADDRESS``) and per customer (``..._PER_CUSTOMER``), taken in
     one atomic reservation (one Redis round trip): both or neither. A refusal is recorded
     as a ``throttled`` event with the scope that refused (``token-address`` or
-    ``token-customer``), the address first when both did."""
+    ``token-customer``), the address first when both did.
+
+    A view may name shared-cache keys it will read next (``throttle_reads()``, the token
+    API's versions): they are read in the same round trip and left on the request as
+    ``request.prefetched``, so the throttles and those reads cost one round trip together."""
 
     scopes = (
         ("token-address", "TOKEN_RATE_PER_ADDRESS", lambda request: client_address(request)),
@@ -61,7 +69,11 @@ class TokenThrottle(BaseThrottle):
                 )
             )
             names.append(scope)
-        waits = throttling.reserve_waits(buckets) if buckets else []
+        reads = view.throttle_reads() if hasattr(view, "throttle_reads") else []
+        if buckets or reads:
+            waits, request.prefetched = throttling.reserve_and_read(buckets, reads)
+        else:
+            waits = []
         refused = [i for i, wait in enumerate(waits) if wait > 0]
         if not refused:
             return True
@@ -79,25 +91,46 @@ class MessengerInput(serializers.Serializer):
     messenger = serializers.SlugField(max_length=50)
 
 
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
+def messenger_slug(request) -> str:
+    """The body's ``messenger``, as ``MessengerInput`` validates it: a well-formed slug is
+    taken as it is (the serializer's field machinery was a measurable share of the token
+    API's time), anything else goes through the serializer, which answers with its own
+    errors (400 ``invalid_request``) or its normalised value (trimmed whitespace)."""
+    data = request.data
+    slug = data.get("messenger") if isinstance(data, dict) else None
+    if isinstance(slug, str) and _SLUG.fullmatch(slug):
+        return slug
+    serializer = MessengerInput(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["messenger"]
+
+
 def _customer_and_messenger(request):
     """The verified customer and the messenger they asked for (404/403 domain errors)."""
-    data = MessengerInput(data=request.data)
-    data.is_valid(raise_exception=True)
     customer = customer_for_user(request.user)
-    messenger = selectors.messenger_for_customer(
-        slug=data.validated_data["messenger"], customer=customer
-    )
+    messenger = selectors.messenger_for_customer(slug=messenger_slug(request), customer=customer)
     return customer, messenger
 
 
-@method_decorator(never_cache, name="dispatch")
 class TokenIssueApi(APIView):
-    """Issue a fresh token for the logged-in, MFA-verified customer on one messenger."""
+    """Issue a fresh token for the logged-in, MFA-verified customer on one messenger.
+
+    Every answer, errors included, carries ``never_cache``'s headers (added in
+    ``finalize_response``: the decorator built a new wrapper on every request)."""
 
     permission_classes = [IsVerifiedUser]
     throttle_classes = [TokenThrottle]
 
     InputSerializer = MessengerInput
+
+    @staticmethod
+    def throttle_reads() -> list[str]:
+        """Read with the throttles (``TokenThrottle``): the versions that say whether this
+        process's copies of the messenger and of the brand's keys are current."""
+        return (readcache.version_keys() if readcache.enabled() else []) + keyset.version_keys()
 
     @extend_schema_serializer(component_name="TokenIssueOutput")
     class OutputSerializer(serializers.Serializer):
@@ -111,10 +144,9 @@ class TokenIssueApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        prefetched = getattr(request, "prefetched", None)
         customer, messenger = selectors.chat_party(
-            slug=data.validated_data["messenger"], user=request.user
+            slug=messenger_slug(request), user=request.user, prefetched=prefetched
         )
         issued = services.token_issue(
             customer=customer,
@@ -122,6 +154,7 @@ class TokenIssueApi(APIView):
             client_address=client_address(request),
             user_agent=request.headers.get("User-Agent", ""),
             assurance=second_factor_assurance(request._request.session, request.user),
+            prefetched=prefetched,
         )
         # What OutputSerializer documents, built directly: its generic field machinery was a
         # measurable share of the endpoint's time (docs/benchmarks.md); test_token_api
@@ -138,6 +171,11 @@ class TokenIssueApi(APIView):
             }
         )
         response["Cache-Control"] = "no-store"
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
         return response
 
 

@@ -62,7 +62,7 @@ def session_hash(session_key: str | None) -> str:
 def event_record(**fields) -> AuthEvent:
     """Append one event (one INSERT). Call it inside the caller's own transaction.
 
-    Keyword arguments as ``event_build``. The brand is the messenger's; ``brand`` is for
+    Keyword arguments as ``event_values``. The brand is the messenger's; ``brand`` is for
     events without a messenger (a refused OIDC client that has not authenticated yet).
     """
     event = event_build(**fields)
@@ -70,7 +70,13 @@ def event_record(**fields) -> AuthEvent:
     return event
 
 
-def event_build(
+def event_build(**fields) -> AuthEvent:
+    """The unsaved row ``event_record`` would insert (same arguments)."""
+    model, values = event_values(**fields)
+    return model(**values)
+
+
+def event_values(
     *,
     kind: str,
     messenger: Messenger | None = None,
@@ -81,23 +87,24 @@ def event_build(
     jti: str = "",
     gap_ms: int | None = None,
     client_address: str | None = None,
-) -> AuthEvent:
-    """The unsaved row ``event_record`` would insert (same arguments), for a caller that
-    inserts it together with its own audit row in one statement (the token API)."""
+) -> tuple[type[AuthEvent], dict]:
+    """The row ``event_record`` would insert (same arguments), as (model, field values by
+    attribute name), for a caller that inserts it together with its own audit row in one
+    statement (the token API, ``messaging.services.rows_insert_together``)."""
     from messaging.services import _ip_or_none  # the one address normaliser of messaging
 
-    return AuthEvent(
-        kind=kind,
-        occurred_at=timezone.now(),
-        brand_id=messenger.brand_id if messenger else (brand.pk if brand else None),
-        messenger=messenger,
-        customer=customer,
-        session_hash=session_hash(session_key),
-        reason=reason[:40],
-        jti=jti[:64],
-        gap_ms=gap_ms,
-        client_address=_ip_or_none(client_address),
-    )
+    return AuthEvent, {
+        "kind": kind,
+        "occurred_at": timezone.now(),
+        "brand_id": messenger.brand_id if messenger else (brand.pk if brand else None),
+        "messenger_id": messenger.pk if messenger else None,
+        "customer_id": customer.pk if customer else None,
+        "session_hash": session_hash(session_key),
+        "reason": reason[:40],
+        "jti": jti[:64],
+        "gap_ms": gap_ms,
+        "client_address": _ip_or_none(client_address),
+    }
 
 
 def event_beacon_record(

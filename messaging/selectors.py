@@ -1,13 +1,12 @@
 """Reads of the messaging app: which messengers a customer may chat through."""
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import connection
-from django.db.models import Value
+from django.db.models import Exists, OuterRef
 
 from accounts.models import Customer, Membership, User
 from brands.models import Messenger
 from brands.selectors import messenger_get
 from config.errors import DomainError
+from config.prepared import Prepared
 from messaging import readcache
 
 
@@ -28,50 +27,45 @@ def messenger_for_customer(*, slug: str, customer: Customer | None) -> Messenger
     return messenger
 
 
-def chat_party(*, slug: str, user: User) -> tuple[Customer, Messenger]:
+def chat_party(
+    *, slug: str, user: User, prefetched: dict | None = None
+) -> tuple[Customer, Messenger]:
     """The token API's read: the messenger ``slug`` and the user's customer record (with its
     tier; ``customer.user`` is the session's user, which Django loaded for this request).
 
     The same answers as ``messenger_for_customer(slug=..., customer=customer_for_user(user))``:
     404 for unknown or inactive messengers and brands, 403 ``not_a_member`` for a user who is
     not a customer of the messenger's brand (staff without a customer record included).
-    From the per-process copies of ``messaging.readcache`` (exact invalidation through
-    versions in Redis: one round trip) when a shared cache is configured, else two queries.
+    The messenger comes from the per-process copies of ``messaging.readcache`` (exact
+    invalidation through the directory version, which the caller may have read already
+    with ``readcache.version_keys()``: ``prefetched``) when a shared cache is configured;
+    the customer, its tier and whether it belongs to the brand from one prepared query,
+    every time.
     """
-    tag = readcache.versions(user.pk) if readcache.enabled() else None
-    if tag is None:
-        messenger = messenger_get(slug=slug)
-        customer, brand_ids = _customer_and_brands(user.pk)
+    if not readcache.enabled():
+        version = None
+    elif prefetched is not None:
+        version = readcache.version_read(prefetched)
     else:
-        messenger = readcache.messenger(slug, tag[0], lambda: messenger_get(slug=slug))
-        customer, brand_ids = readcache.customer(
-            user.pk, tag, lambda: _customer_and_brands(user.pk)
-        )
-    if customer is None or messenger.brand_id not in brand_ids:
+        version = readcache.version()
+    if version is None:
+        messenger = messenger_get(slug=slug)
+    else:
+        messenger = readcache.messenger(slug, version, lambda: messenger_get(slug=slug))
+    customer = _customer_of_brand.first(user.pk, messenger.brand_id)
+    if customer is None or not customer.is_member:
         raise NotAMember(f"You are not a customer of {messenger.brand.name}.")
     customer.user = user
     return customer, messenger
 
 
-def _customer_and_brands(user_id: int) -> tuple[Customer | None, frozenset[int]]:
-    """The user's customer record (with its tier) and its brands' ids, in one query."""
-    customer = (
-        Customer.objects.select_related("tier")
-        .filter(user_id=user_id)
-        .annotate(brand_ids=ArrayAgg("memberships__brand_id", default=Value([])))
-        .first()
-        if connection.vendor == "postgresql"
-        else Customer.objects.select_related("tier").filter(user_id=user_id).first()
+_customer_of_brand = Prepared(
+    lambda user_id, brand_id: Customer.objects.select_related("tier")
+    .filter(user_id=user_id)
+    .annotate(
+        is_member=Exists(Membership.objects.filter(customer=OuterRef("pk"), brand_id=brand_id))
     )
-    if customer is None:
-        return None, frozenset()
-    if connection.vendor == "postgresql":
-        brand_ids = frozenset(i for i in customer.brand_ids if i is not None)
-    else:
-        brand_ids = frozenset(
-            Membership.objects.filter(customer=customer).values_list("brand_id", flat=True)
-        )
-    return customer, brand_ids
+)
 
 
 def messengers_for_customer(customer: Customer) -> list[Messenger]:

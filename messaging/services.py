@@ -49,6 +49,7 @@ def token_issue(
     client_address: str | None = None,
     user_agent: str = "",
     assurance=None,
+    prefetched: dict | None = None,
 ) -> IssuedToken:
     """Sign a fresh token for ``customer`` on ``messenger`` and audit it, together or not at all.
 
@@ -56,6 +57,7 @@ def token_issue(
     path). Shared-secret platforms (Zendesk, Intercom) sign HS256 with the messenger's own
     secret, never with a brand key. ``assurance`` (the session's ``Assurance``, see
     accounts/assurance.py) adds ``auth_time``, ``amr`` and ``acr`` as the profile maps them.
+    ``prefetched``: shared-cache values this request already read (``keyset.current``).
     Raises ``brands.errors.NoSigningKey`` (503) when the brand has no usable key, or the
     messenger no secret; ``DirectTokenRefused`` (400 ``use_auth_code``) for platforms that
     take no token from the page (Genesys); ``messaging.stepup.StepUpRequired`` (403
@@ -72,7 +74,9 @@ def token_issue(
     if profile.shared_secret:
         key = keycache.messenger_secret(messenger=messenger)
     else:
-        key = keycache.signing_key(brand=messenger.brand, algorithm=algorithm)
+        key = keycache.signing_key(
+            brand=messenger.brand, algorithm=algorithm, prefetched=prefetched
+        )
     now = timezone.now().replace(microsecond=0)
     expires_at = now + messenger.token_ttl
     jti = secrets.token_urlsafe(24)  # 192 random bits
@@ -91,7 +95,7 @@ def token_issue(
     # The audit row and its event go in together, in one statement, before the token leaves
     # this function: a token exists outside the process only once both rows are committed.
     rows_insert_together(
-        _token_issue_row(
+        _token_issue_values(
             kind=TokenIssue.Kind.TOKEN,
             jti=jti,
             token=token,
@@ -103,7 +107,7 @@ def token_issue(
             client_address=client_address,
             user_agent=user_agent,
         ),
-        events.event_build(
+        events.event_values(
             kind="token_issued",
             messenger=messenger,
             customer=customer,
@@ -132,14 +136,15 @@ def token_issue(
 def token_issue_audit(**fields) -> TokenIssue:
     """Record a signed token in the audit trail: its jti and SHA-256, never the token.
 
-    Keyword arguments as ``_token_issue_row``.
+    Keyword arguments as ``_token_issue_values``.
     """
-    row = _token_issue_row(**fields)
+    model, values = _token_issue_values(**fields)
+    row = model(**values)
     row.save(force_insert=True)
     return row
 
 
-def _token_issue_row(
+def _token_issue_values(
     *,
     kind: str,
     jti: str,
@@ -151,49 +156,57 @@ def _token_issue_row(
     expires_at: datetime,
     client_address: str | None = None,
     user_agent: str = "",
-) -> TokenIssue:
-    return TokenIssue(
-        kind=kind,
-        jti=jti,
-        fingerprint=hashlib.sha256(token.encode()).hexdigest(),
-        customer=customer,
-        subject=customer.customer_id,
-        brand=messenger.brand,
-        messenger=messenger,
-        kid=key.kid,
-        algorithm=key.algorithm,
-        issued_at=issued_at,
-        expires_at=expires_at,
-        client_address=_ip_or_none(client_address),
-        user_agent=user_agent[:300],
-    )
+) -> tuple[type[TokenIssue], dict]:
+    """The audit row of a signed token, as (model, field values by attribute name)."""
+    return TokenIssue, {
+        "kind": kind,
+        "jti": jti,
+        "fingerprint": hashlib.sha256(token.encode()).hexdigest(),
+        "customer_id": customer.pk,
+        "subject": customer.customer_id,
+        "brand_id": messenger.brand_id,
+        "messenger_id": messenger.pk,
+        "kid": key.kid,
+        "algorithm": key.algorithm,
+        "issued_at": issued_at,
+        "expires_at": expires_at,
+        "client_address": _ip_or_none(client_address),
+        "user_agent": user_agent[:300],
+    }
 
 
-def rows_insert_together(*rows: models.Model) -> None:
-    """Insert ``rows`` (new, unsaved model instances) all or none, in one round trip.
+def rows_insert_together(*rows: tuple[type[models.Model], dict]) -> None:
+    """Insert ``rows`` (``(model, {attname: value})`` pairs) all or none, in one round trip.
 
     On PostgreSQL one statement (``WITH a AS (INSERT ...) INSERT ...``): atomic on its own,
     so outside a transaction there is no BEGIN/COMMIT to wait for, and inside one it simply
-    joins it. The SQL and its parameters come from Django's own insert compiler, so field
-    defaults, ``auto_now_add`` and value conversion are exactly those of ``save()``. Other
-    databases: one ``save()`` each in a transaction. Primary keys are not read back, and no
-    ``post_save`` signal is sent on PostgreSQL: callers insert rows stamped with the time of
-    recording, which the one listener (the reports' rollups, for back-dated events) ignores.
+    joins it. The SQL comes from Django's own insert compiler (compiled once per model) and
+    each value goes through its field's ``get_db_prep_save``, so value conversion is exactly
+    that of ``save()``; fields left out take their default (``auto_now_add``: now). No model
+    instance is built (their construction was a measurable share of the token API's time,
+    docs/benchmarks.md). Other databases: ``save()`` of each in a transaction. Primary keys
+    are not read back, and no ``post_save`` signal is sent on PostgreSQL: callers insert rows
+    stamped with the time of recording, which the one listener (the reports' rollups, for
+    back-dated events) ignores.
     """
-    connection = connections[router.db_for_write(type(rows[0]))]
+    connection = connections[router.db_for_write(rows[0][0])]
     if connection.vendor != "postgresql":
         with transaction.atomic(using=connection.alias):
-            for row in rows:
-                row.save(force_insert=True, using=connection.alias)
+            for model, values in rows:
+                model(**values).save(force_insert=True, using=connection.alias)
         return
     statements, params = [], []
-    for row in rows:
-        sql, fields = _insert_statement(type(row), connection)
+    for model, values in rows:
+        sql, fields = _insert_statement(model, connection)
         statements.append(sql)
-        params.extend(
-            field.get_db_prep_save(field.pre_save(row, True), connection=connection)
-            for field in fields
-        )
+        for field in fields:
+            if field.attname in values:
+                value = values[field.attname]
+            elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
+                value = timezone.now()
+            else:
+                value = field.get_default()
+            params.append(field.get_db_prep_save(value, connection=connection))
     ctes = ", ".join(f"audit_{i} AS ({sql})" for i, sql in enumerate(statements[:-1]))
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {ctes} {statements[-1]}" if ctes else statements[-1], params)
