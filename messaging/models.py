@@ -22,17 +22,31 @@ class TokenIssue(models.Model):
         ID_TOKEN_REFRESH = "id_token_refresh", "OpenID Connect id_token (refresh)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TOKEN)
-    jti = models.CharField(max_length=64, unique=True, help_text="The token's unique id.")
+    # Unique through a constraint (Meta), not ``unique=True``: no second, LIKE-pattern index.
+    jti = models.CharField(max_length=64, help_text="The token's unique id.")
     fingerprint = models.CharField(
         max_length=64, help_text="SHA-256 of the compact token (hex); the token is not stored."
     )
+    # No database-level foreign keys on this append-only trail (nor on AuthEvent): each
+    # checked its row FOR KEY SHARE on every token, and concurrent tokens of one brand queued
+    # on that row's lock (docs/decisions.md, issue 12). PROTECT still holds in the ORM.
     customer = models.ForeignKey(
-        "accounts.Customer", on_delete=models.PROTECT, related_name="token_issues"
+        "accounts.Customer",
+        on_delete=models.PROTECT,
+        related_name="token_issues",
+        db_constraint=False,
     )
     subject = models.CharField(max_length=40, help_text="The `sub` claim (public customer id).")
-    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    brand = models.ForeignKey(
+        "brands.Brand", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    # Indexed by ``tokenissue_msgr_time``, which leads with it.
     messenger = models.ForeignKey(
-        "brands.Messenger", on_delete=models.PROTECT, related_name="token_issues"
+        "brands.Messenger",
+        on_delete=models.PROTECT,
+        related_name="token_issues",
+        db_constraint=False,
+        db_index=False,
     )
     kid = models.CharField(max_length=100, help_text="Key id of the signing key.")
     algorithm = models.CharField(max_length=10)
@@ -44,6 +58,7 @@ class TokenIssue(models.Model):
     class Meta:
         ordering = ["-issued_at"]
         indexes = [models.Index(fields=["messenger", "issued_at"], name="tokenissue_msgr_time")]
+        constraints = [models.UniqueConstraint(fields=["jti"], name="tokenissue_jti_unique")]
 
     def __str__(self) -> str:
         return f"{self.jti} for {self.subject}"
@@ -191,6 +206,7 @@ class AuthEvent(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     occurred_at = models.DateTimeField(help_text="Server time of the event (UTC).")
     # No single-column indexes: the composite indexes below lead with brand and messenger.
+    # No database-level foreign keys: see TokenIssue.customer.
     brand = models.ForeignKey(
         "brands.Brand",
         on_delete=models.PROTECT,
@@ -198,6 +214,7 @@ class AuthEvent(models.Model):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
     )
     messenger = models.ForeignKey(
         "brands.Messenger",
@@ -206,9 +223,15 @@ class AuthEvent(models.Model):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
     )
     customer = models.ForeignKey(
-        "accounts.Customer", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        "accounts.Customer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_constraint=False,
     )
     session_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the portal session key it belongs to."

@@ -120,3 +120,28 @@ def test_a_messenger_change_fails_when_the_shared_cache_cannot_take_it(
     messenger.refresh_from_db()
     assert messenger.is_active
     assert _post(verified_client, messenger).status_code == 200
+
+
+@pytest.mark.django_db
+def test_with_redis_a_token_request_makes_two_round_trips_to_it(
+    verified_client, messenger, monkeypatch
+):
+    """The session read, then the throttles together with the messenger and key-set versions
+    (``TokenThrottle``'s script): nothing else goes to Redis on a warm request."""
+    from config import throttling_redis
+
+    if not throttling_redis.enabled():
+        pytest.skip("needs Redis (REDIS_URL)")
+    import redis
+
+    assert _post(verified_client, messenger).status_code == 200  # warm: copies made
+    commands = []
+    original = redis.Redis.execute_command
+
+    def counting(self, *args, **kwargs):
+        commands.append(args[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+    assert _post(verified_client, messenger).status_code == 200
+    assert commands == ["GET", "EVALSHA"]
