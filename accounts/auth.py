@@ -1,5 +1,6 @@
 """How every request's user and verified second factor are loaded: Django's and django-otp's
-own logic, with the two lookups by primary key compiled once (``config.prepared``).
+own logic, with the two lookups by primary key compiled once (``config.prepared``), the user
+together with its customer record, tier and (PostgreSQL) brand ids.
 
 Loading the session's user and its device were more than half of the CPU that a token request
 (and any logged-in page) spent before its own work began (docs/benchmarks.md), nearly all of
@@ -13,13 +14,34 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth import backends, get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import OuterRef
 from django.utils.functional import LazyObject, empty
 from django_otp import middleware
 from django_otp.models import Device
 
 from config.prepared import Prepared
 
-_users = Prepared(lambda pk: get_user_model()._default_manager.filter(pk=pk))
+
+def _user_with_customer(pk):
+    """The user with its customer record and tier (``select_related``: None for staff
+    without one) and, on PostgreSQL, the ids of the customer's brands
+    (``member_brand_ids``): what the token API needs about the customer comes with the
+    session's user, in the query every request makes anyway (``messaging.selectors``)."""
+    users = get_user_model()._default_manager.select_related("customer__tier").filter(pk=pk)
+    if connections[users.db].vendor != "postgresql":
+        return users
+    from accounts.models import Membership
+
+    return users.annotate(
+        member_brand_ids=ArraySubquery(
+            Membership.objects.filter(customer__user=OuterRef("pk")).values("brand_id")
+        )
+    )
+
+
+_users = Prepared(_user_with_customer)
 _devices: dict[str, Prepared] = {}
 
 

@@ -5,12 +5,14 @@ from brands.models import Brand
 
 
 def customer_for_user(user: User) -> Customer | None:
-    """The user's customer record with its tier, or None for staff without one."""
-    return (
-        Customer.objects.select_related("tier", "user").filter(user_id=user.pk).first()
-        if user.is_authenticated
-        else None
-    )
+    """The user's customer record with its tier, or None for staff without one.
+
+    The session's user comes with it (``accounts.auth``): then no query."""
+    if not user.is_authenticated:
+        return None
+    if User.customer.is_cached(user):
+        return getattr(user, "customer", None)
+    return Customer.objects.select_related("tier", "user").filter(user_id=user.pk).first()
 
 
 def brands_of_customer(customer: Customer):

@@ -52,8 +52,15 @@ def chat_party(
         messenger = messenger_get(slug=slug)
     else:
         messenger = readcache.messenger(slug, version, lambda: messenger_get(slug=slug))
-    customer = _customer_of_brand.first(user.pk, messenger.brand_id)
-    if customer is None or not customer.is_member:
+    brand_ids = getattr(user, "member_brand_ids", None)
+    if brand_ids is not None and User.customer.is_cached(user):
+        # Loaded with the session's user (accounts.auth): no query of its own.
+        customer = getattr(user, "customer", None)
+        is_member = customer is not None and messenger.brand_id in brand_ids
+    else:
+        customer = _customer_of_brand.first(user.pk, messenger.brand_id)
+        is_member = customer is not None and customer.is_member
+    if not is_member:
         raise NotAMember(f"You are not a customer of {messenger.brand.name}.")
     customer.user = user
     return customer, messenger
