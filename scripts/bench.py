@@ -248,8 +248,8 @@ def start_portal(env: dict, port: int = PORT, name: str = "gunicorn") -> None:
     log(f"{name}: {WORKERS} workers x {WORKER_THREADS} threads on 127.0.0.1:{port}")
     start(
         [PY, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(WORKERS), "--threads", str(WORKER_THREADS), "--worker-class", "gthread", "--backlog", "2048",
-         "--worker-tmp-dir", "/dev/shm"],
+         "--workers", str(WORKERS), "--threads", str(WORKER_THREADS),
+         "--worker-class", "gthread", "--backlog", "2048", "--worker-tmp-dir", "/dev/shm"],
         env, f"{name}.log",
     )  # fmt: skip
     wait_http(port, "/healthz")
