@@ -110,17 +110,6 @@ class ModelBackend(backends.ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-def device_by_persistent_id(persistent_id: str) -> Device | None:
-    """``Device.from_persistent_id`` (``app_label.model_name/id``); None for anything
-    malformed or unknown, as django-otp answers."""
-    try:
-        label, device_id = persistent_id.rsplit("/", 1)
-        model = _device_model(label)
-        return model.objects.filter(id=int(device_id)).first() if model else None
-    except ValueError:
-        return None
-
-
 class OTPMiddleware(middleware.OTPMiddleware):
     """django-otp's middleware (the device must belong to the user and be confirmed, else
     the session forgets it), with the device read in the user's query (module docstring)."""
@@ -133,8 +122,8 @@ class OTPMiddleware(middleware.OTPMiddleware):
             label, _, device_id = persistent_id.rpartition("/")
             model = _device_model(label) if device_id.isdigit() else None
             if model is not None:
-                wanted = {"label": label, "model": model, "id": int(device_id)}
-                wanted["device"] = _NOT_LOADED
+                # "device": filled in by the backend when it reads the user
+                wanted = dict(label=label, model=model, id=int(device_id), device=_NOT_LOADED)
         # ``user`` is AuthenticationMiddleware's lazy user: resolve it here (with the device
         # joined), so that ``request.user`` is one lazy object around the user, not two.
         token = _session_device.set(wanted)
@@ -150,6 +139,6 @@ class OTPMiddleware(middleware.OTPMiddleware):
             if wanted is not None and wanted["device"] is not _NOT_LOADED:
                 device = wanted["device"]
             else:  # the user was resolved earlier, or by another backend
-                device = device_by_persistent_id(persistent_id)
+                device = Device.from_persistent_id(persistent_id)
             user.otp_device = self._finalize_device(request, user, device)
         return user

@@ -2,8 +2,8 @@
 
 Building a queryset and compiling it costs more CPU than the database spends answering a
 primary-key lookup (about 0.23 ms against 0.07 ms on the benchmark machine,
-docs/benchmarks.md), and every token request makes three such lookups (the session's user,
-its verified device, the customer record). ``Prepared`` compiles a queryset once, with
+docs/benchmarks.md), and every logged-in request makes one (the session's user with its
+customer and device, ``accounts.auth``). ``Prepared`` compiles a queryset once, with
 sentinel values where the keys go, and afterwards only swaps the keys into the parameters.
 Django's own compiler writes the SQL and Django's own converters and related-object
 populators turn the row into model instances, exactly as iterating the queryset would

@@ -65,15 +65,10 @@ def event_record(**fields) -> AuthEvent:
     Keyword arguments as ``event_values``. The brand is the messenger's; ``brand`` is for
     events without a messenger (a refused OIDC client that has not authenticated yet).
     """
-    event = event_build(**fields)
+    model, values = event_values(**fields)
+    event = model(**values)
     event.save(force_insert=True)
     return event
-
-
-def event_build(**fields) -> AuthEvent:
-    """The unsaved row ``event_record`` would insert (same arguments)."""
-    model, values = event_values(**fields)
-    return model(**values)
 
 
 def event_values(

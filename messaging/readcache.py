@@ -3,8 +3,8 @@ exactly.
 
 What is cached: the active messenger (with its brand) by slug. The customer record and its
 membership are not: they are per customer, so with many customers each clicking Chat now and
-then a per-process copy would almost never be read twice; they come from one prepared
-query per request instead (``messaging.selectors.chat_party``, ``config.prepared``).
+then a per-process copy would almost never be read twice; they come with the session's user
+instead, in the query every request makes (``accounts.auth``).
 
 How it stays exact across processes (the key-set version's habit, ``brands.keyset``): each
 copy is tagged with the ``directory`` version held in the shared cache (Redis), which every

@@ -1,12 +1,10 @@
 """Reads of the messaging app: which messengers a customer may chat through."""
 
-from django.db.models import Exists, OuterRef
-
-from accounts.models import Customer, Membership, User
+from accounts.models import Customer, User
+from accounts.selectors import customer_for_user
 from brands.models import Messenger
 from brands.selectors import messenger_get
 from config.errors import DomainError
-from config.prepared import Prepared
 from messaging import readcache
 
 
@@ -38,9 +36,9 @@ def chat_party(
     not a customer of the messenger's brand (staff without a customer record included).
     The messenger comes from the per-process copies of ``messaging.readcache`` (exact
     invalidation through the directory version, which the caller may have read already
-    with ``readcache.version_keys()``: ``prefetched``) when a shared cache is configured;
-    the customer, its tier and whether it belongs to the brand from one prepared query,
-    every time.
+    with ``readcache.version_keys()``: ``prefetched``) when a shared cache is configured.
+    The customer and its tier come with the session's user (``accounts.auth``), on
+    PostgreSQL with the ids of its brands; elsewhere the membership is one query.
     """
     if not readcache.enabled():
         version = None
@@ -52,27 +50,16 @@ def chat_party(
         messenger = messenger_get(slug=slug)
     else:
         messenger = readcache.messenger(slug, version, lambda: messenger_get(slug=slug))
+    customer = customer_for_user(user)
     brand_ids = getattr(user, "member_brand_ids", None)
-    if brand_ids is not None and User.customer.is_cached(user):
-        # Loaded with the session's user (accounts.auth): no query of its own.
-        customer = getattr(user, "customer", None)
-        is_member = customer is not None and messenger.brand_id in brand_ids
-    else:
-        customer = _customer_of_brand.first(user.pk, messenger.brand_id)
-        is_member = customer is not None and customer.is_member
-    if not is_member:
+    if customer is None or not (
+        messenger.brand_id in brand_ids
+        if brand_ids is not None
+        else customer.memberships.filter(brand_id=messenger.brand_id).exists()
+    ):
         raise NotAMember(f"You are not a customer of {messenger.brand.name}.")
     customer.user = user
     return customer, messenger
-
-
-_customer_of_brand = Prepared(
-    lambda user_id, brand_id: Customer.objects.select_related("tier")
-    .filter(user_id=user_id)
-    .annotate(
-        is_member=Exists(Membership.objects.filter(customer=OuterRef("pk"), brand_id=brand_id))
-    )
-)
 
 
 def messengers_for_customer(customer: Customer) -> list[Messenger]:
