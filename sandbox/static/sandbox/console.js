@@ -28,6 +28,7 @@ if (root && root.dataset.queueUrl) {
   const baseTitle = document.title.replace(/^\(\d+\) /, "");
   let lastUnread = null;
   let timer = null;
+  let latest = 0; // only the newest request may paint: filters changed quickly race their fetches
 
   root.classList.add("is-live");
   const query = () => new URLSearchParams(new FormData(form)).toString();
@@ -42,8 +43,10 @@ if (root && root.dataset.queueUrl) {
 
   const refresh = async () => {
     clearTimeout(timer);
+    const ticket = ++latest;
     try {
       const { status: code, data } = await getJSON(`${root.dataset.queueUrl}?${query()}`);
+      if (ticket !== latest) return; // a newer refresh (other filters) answers and reschedules
       if (code === 401) {
         status.replaceChildren("Your session has ended. ", loginLink());
         return; // stop polling until the agent logs in again
@@ -68,6 +71,7 @@ if (root && root.dataset.queueUrl) {
       }
     } catch {
       // offline for a moment: try again at the next tick
+      if (ticket !== latest) return;
     }
     timer = setTimeout(refresh, seconds * 1000);
   };
