@@ -18,6 +18,7 @@ caching state that may roll back.
 
 import logging
 import threading
+import time
 import uuid
 import weakref
 
@@ -33,6 +34,19 @@ CACHE_KEY = "brands:keyset-version"
 # Per-process copies are re-read from the database at least this often even without a bump,
 # which bounds the staleness a lost bump (cache outage at commit time) can cause.
 MAX_STALENESS_SECONDS = 60
+
+
+# The public documents (JWKS, discovery) take a version this process read from the shared
+# cache less than this long ago instead of reading it again (``recent``): at thousands of
+# requests per second the Redis round trip is most of their cost, and what they publish is
+# cached by verifiers for ``JWKS_MAX_AGE`` anyway. A change committed by this process is
+# seen at once (``_bump`` forgets the read); one committed elsewhere within this lag, well
+# inside the 1 s that issue 12 allows between servers. Signing never uses it: the token
+# path reads the version with its throttles in the same round trip (``current``).
+PUBLISHED_LAG_SECONDS = 0.25
+
+# (version, monotonic time of the read that returned it), replaced as a whole.
+_recent: tuple[str | None, float] = (None, float("-inf"))
 
 
 PROCESS_LOCAL_CACHES = (
@@ -120,8 +134,34 @@ def current(prefetched: dict | None = None) -> str | None:
     return version
 
 
+def recent() -> str | None:
+    """``current()``, or the version it returned in this process less than
+    ``PUBLISHED_LAG_SECONDS`` ago when the version lives in the shared cache (for the public
+    documents only). The database store is always read: it is the embedded default's, where
+    a change made by a command shows in the next response."""
+    global _recent
+    if not isinstance(store(), _CacheStore):
+        return current()
+    version, read_at = _recent
+    now = time.monotonic()  # taken before the read: the lag is bounded from the read's start
+    if version is not None and now - read_at < PUBLISHED_LAG_SECONDS:
+        return version
+    version = current()
+    _recent = (version, now)
+    return version
+
+
+def forget_recent() -> None:
+    """Make the next ``recent()`` read the version (after a flush of the shared cache)."""
+    global _recent
+    _recent = (None, float("-inf"))
+
+
 def _bump() -> None:
-    store().set(uuid.uuid4().hex)
+    try:
+        store().set(uuid.uuid4().hex)
+    finally:  # even when the write fails: this process's documents then read the version
+        forget_recent()
 
 
 # alias -> weak reference to the callback registered by the open transaction of this thread.

@@ -76,8 +76,9 @@ def _per_key_set_version(store: dict, key, build):
     """``build(version)``, computed once per process, key-set version and ``key``, then
     served from ``store`` (at most ``keyset.MAX_STALENESS_SECONDS`` old, entries of older
     versions dropped). Built fresh and not kept inside an uncommitted key change, nor when the
-    shared cache is unreachable (no version to tag it with)."""
-    version = keyset.current()
+    shared cache is unreachable (no version to tag it with). The version may be up to
+    ``keyset.PUBLISHED_LAG_SECONDS`` old (``keyset.recent``)."""
+    version = keyset.recent()
     cacheable = version is not None and not keyset.changed_in_transaction()
     entry = store.get((version, key)) if cacheable else None
     if entry is not None and time.monotonic() - entry[1] < keyset.MAX_STALENESS_SECONDS:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from brands import keyset
 from brands import services as brand_services
 from brands.models import Messenger
 from sandbox.verifier.jwks import reset_jwks_clients
@@ -19,9 +20,11 @@ from tests import factories
 def _clear_cache():
     """Each test starts with an empty shared cache and a platform that has fetched nothing."""
     cache.clear()
+    keyset.forget_recent()
     reset_jwks_clients()
     yield
     cache.clear()
+    keyset.forget_recent()
     reset_jwks_clients()
 
 

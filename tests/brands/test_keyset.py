@@ -176,3 +176,74 @@ def test_editing_a_brand_moves_the_version(brand):
     brand.name = "Acme Renamed"
     brand.save()
     assert keyset.current() != before
+
+
+class _CountingCache:
+    """The real cache, counting the version's reads."""
+
+    def __init__(self, real):
+        self.real, self.reads = real, 0
+
+    def get(self, key, *args, **kwargs):
+        self.reads += key == keyset.CACHE_KEY
+        return self.real.get(key, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+@pytest.fixture
+def counted_version(monkeypatch, settings):
+    settings.BRANDS_KEYSET_STORE = "cache"  # the production layout: the version in Redis
+    counting = _CountingCache(keyset.cache)
+    monkeypatch.setattr(keyset, "cache", counting)
+    keyset.forget_recent()
+    return counting
+
+
+def _jwks_kids(client, brand) -> list[str]:
+    response = client.get(f"/brands/{brand.slug}/.well-known/jwks.json")
+    assert response.status_code == 200
+    return [k["kid"] for k in response.json()["keys"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_public_documents_read_the_shared_version_at_most_once_per_lag(
+    client, brand, counted_version, monkeypatch
+):
+    monkeypatch.setattr(keyset, "PUBLISHED_LAG_SECONDS", 30)
+    key = services.signing_key_generate(brand=brand, activate=True)
+    for _ in range(5):
+        assert _jwks_kids(client, brand) == [key.kid]
+        discovery = client.get(f"/brands/{brand.slug}/.well-known/openid-configuration")
+        assert discovery.json()["issuer"].endswith(brand.slug)
+    assert counted_version.reads == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_here_is_published_at_once_despite_the_lag(
+    client, brand, counted_version, monkeypatch
+):
+    monkeypatch.setattr(keyset, "PUBLISHED_LAG_SECONDS", 30)
+    key = services.signing_key_generate(brand=brand, activate=True)
+    assert _jwks_kids(client, brand) == [key.kid]
+    services.signing_key_revoke(key=key)
+    assert _jwks_kids(client, brand) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_by_another_server_is_published_within_the_lag(
+    client, brand, counted_version, monkeypatch
+):
+    import time
+
+    monkeypatch.setattr(keyset, "PUBLISHED_LAG_SECONDS", 0.3)
+    key = services.signing_key_generate(brand=brand, activate=True)
+    assert _jwks_kids(client, brand) == [key.kid]
+    # another server revokes: the rows change and the shared version moves, but this
+    # process's own bump never runs
+    monkeypatch.setattr(keyset, "forget_recent", lambda: None)
+    services.signing_key_revoke(key=key)
+    assert _jwks_kids(client, brand) == [key.kid]  # still inside the lag
+    time.sleep(0.35)
+    assert _jwks_kids(client, brand) == []
