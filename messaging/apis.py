@@ -1,11 +1,13 @@
 """The token API, the auth-code API, the certified-attributes API and the setup document."""
 
+import json
 import re
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -115,10 +117,15 @@ def _customer_and_messenger(request):
     return customer, messenger
 
 
+# What django.utils.cache.add_never_cache_headers writes on a response without caching
+# headers, as constants: parsing and merging the header was a measurable cost per token.
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
 class TokenIssueApi(APIView):
     """Issue a fresh token for the logged-in, MFA-verified customer on one messenger.
 
-    Every answer, errors included, carries ``never_cache``'s headers (added in
+    Every answer, errors included, carries ``never_cache``'s headers (set in
     ``finalize_response``: the decorator built a new wrapper on every request)."""
 
     permission_classes = [IsVerifiedUser]
@@ -156,26 +163,27 @@ class TokenIssueApi(APIView):
             assurance=second_factor_assurance(request._request.session, request.user),
             prefetched=prefetched,
         )
-        # What OutputSerializer documents, built directly: its generic field machinery was a
-        # measurable share of the endpoint's time (docs/benchmarks.md); test_token_api
-        # checks the shape.
-        response = Response(
-            {
-                "token": issued.token,
-                "token_type": "JWT",
-                "expires_at": issued.expires_at.isoformat().replace("+00:00", "Z"),
-                "expires_in": issued.expires_in,
-                "brand": issued.brand,
-                "messenger": issued.messenger,
-                "kid": issued.kid,
-            }
+        # What OutputSerializer documents, built and encoded directly (compact JSON, as DRF's
+        # JSONRenderer, which content negotiation has already chosen): the serializer's field
+        # machinery and the template-response round were a measurable share of the
+        # endpoint's time (docs/benchmarks.md); test_token_api checks the shape.
+        body = {
+            "token": issued.token,
+            "token_type": "JWT",
+            "expires_at": issued.expires_at.isoformat().replace("+00:00", "Z"),
+            "expires_in": issued.expires_in,
+            "brand": issued.brand,
+            "messenger": issued.messenger,
+            "kid": issued.kid,
+        }
+        return HttpResponse(
+            json.dumps(body, separators=(",", ":")), content_type="application/json"
         )
-        response["Cache-Control"] = "no-store"
-        return response
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        add_never_cache_headers(response)
+        response["Cache-Control"] = NEVER_CACHE
+        response["Expires"] = http_date()
         return response
 
 

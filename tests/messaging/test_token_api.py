@@ -3,7 +3,8 @@ checked as a caller sees it."""
 
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 from django.test import Client
@@ -38,7 +39,27 @@ def test_verified_customer_gets_a_token_with_the_contract_fields(verified_client
     assert body["expires_in"] == 300
     assert body["expires_at"].endswith("Z")
     assert body["brand"] == messenger.brand.slug and body["messenger"] == messenger.slug
-    assert "no-store" in response["Cache-Control"]
+    assert response["Content-Type"] == "application/json"
+    _assert_never_cached(response)
+
+
+def _assert_never_cached(response):
+    """What Django's never_cache writes: no shared or browser cache keeps a token or an error."""
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert directives == {"max-age=0", "no-cache", "no-store", "must-revalidate", "private"}
+    assert parsedate_to_datetime(response["Expires"]) <= datetime.now(UTC)
+
+
+@pytest.mark.django_db
+def test_errors_are_never_cached_either(verified_client, password_only_client, messenger):
+    for client, body, status in (
+        (verified_client, {"messenger": "no-such-messenger"}, 404),
+        (verified_client, {"messenger": ""}, 400),
+        (password_only_client, {"messenger": messenger.slug}, 403),
+    ):
+        response = _post(client, body)
+        assert response.status_code == status
+        _assert_never_cached(response)
 
 
 @pytest.mark.django_db
