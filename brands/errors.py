@@ -44,6 +44,15 @@ class InvalidTransition(BrandsError):
     http_status = status.HTTP_409_CONFLICT
 
 
+class KeySetUnavailable(BrandsError):
+    """A key or brand change is refused because the shared cache (Redis), where every server
+    learns of key changes, cannot be written: applied now, the change could go unseen by
+    servers holding the old keys (``brands.keyset.changed``). Try again once it is back."""
+
+    code = "keyset_unavailable"
+    http_status = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
 class NoSigningKey(DomainError):
     """The brand has no active, usable key for the algorithm: nothing can be signed now."""
 

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 
+from brands.errors import KeySetUnavailable
+
 logger = logging.getLogger(__name__)
 
 CACHE_KEY = "brands:keyset-version"
@@ -182,19 +184,37 @@ def changed(using: str | None = None) -> None:
     current transaction commits (at once outside a transaction).
 
     Called once per change by the code that made it (the ``brands.services`` for keys, the
-    ``brands.signals`` receiver for brand rows); however many changes a transaction makes,
-    the version moves once, at its commit. ``robust``: a cache outage after the commit is
-    logged, not raised into the caller whose change did commit; ``MAX_STALENESS_SECONDS``
-    bounds the effect.
+    ``brands.signals`` receiver for brand rows). With the version in the shared cache, the
+    first change of a transaction also moves it at once and raises ``KeySetUnavailable``
+    (the caller's transaction then rolls back) when the cache cannot be written; then,
+    however many changes the transaction makes, the version moves once more at its commit.
+    That last bump is ``robust``: a cache lost between the two is logged, not raised into
+    a caller whose change did commit, and ``MAX_STALENESS_SECONDS`` bounds its effect.
+    Outside a transaction the change has committed already: only the bump after it runs.
     """
     alias = using or DEFAULT_DB_ALIAS
     if _registered(alias) is not None:
         return  # this transaction already bumps on commit
+    in_transaction = transaction.get_connection(alias).in_atomic_block
+    if in_transaction and isinstance(store(), _CacheStore):
+        # Fail closed: move the version now, before the commit, so that a shared cache that
+        # cannot be written refuses the change (the transaction rolls back) instead of
+        # letting it commit unseen by the servers that hold the old keys. Readers that
+        # reload between this bump and the commit read the committed (old) rows; the bump
+        # after the commit replaces what they kept.
+        try:
+            _bump()
+        except Exception as exc:
+            logger.error("Key-set version not writable: key change refused", exc_info=True)
+            raise KeySetUnavailable(
+                "The shared cache (Redis) cannot be written, so the servers would not learn "
+                "of this key change: nothing was changed. Try again once it is back."
+            ) from exc
 
     def callback() -> None:  # a new function object per transaction, held only by it
         _bump()
 
-    if transaction.get_connection(alias).in_atomic_block:
+    if in_transaction:
         setattr(_pending, alias, weakref.ref(callback))
     transaction.on_commit(callback, using=alias, robust=True)
 

@@ -50,15 +50,19 @@ def error_response(code: str, detail: str, status: int) -> JsonResponse:
     return response
 
 
-def _unavailable(exc: BaseException) -> bool:
-    if isinstance(exc, DatabaseError):
-        return True
+def _unavailable(exc: BaseException | None) -> bool:
+    """PostgreSQL or Redis unreachable: ``exc`` or what it was raised from (``raise ... from``,
+    e.g. ``brands.errors.KeySetUnavailable`` escaping a page through a model signal)."""
     try:
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
     except ImportError:  # pragma: no cover - redis is a dependency
-        return False
-    return isinstance(exc, RedisConnectionError | RedisTimeoutError)
+        RedisConnectionError = RedisTimeoutError = DatabaseError
+    while exc is not None:
+        if isinstance(exc, DatabaseError | RedisConnectionError | RedisTimeoutError):
+            return True
+        exc = exc.__cause__
+    return False
 
 
 def exception_response(exc: BaseException) -> JsonResponse:

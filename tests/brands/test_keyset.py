@@ -15,7 +15,8 @@ def test_a_committed_change_bumps_the_version(brand):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_change_does_not_bump_the_version(brand):
+def test_a_rolled_back_change_does_not_bump_the_version(brand, settings):
+    settings.BRANDS_KEYSET_STORE = "database"  # in Redis it moves before the commit (below)
     before = keyset.current()
     document = selectors.jwks_document(brand=brand)
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -32,6 +33,18 @@ def test_a_lost_version_is_replaced_by_a_fresh_random_one(brand):
     keyset.store().delete()
     second = keyset.current()
     assert second != first and keyset.current() == second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_redis_a_rolled_back_change_moves_the_version_but_publishes_nothing(brand, settings):
+    settings.BRANDS_KEYSET_STORE = "cache"
+    kept = services.signing_key_generate(brand=brand, activate=True)
+    before = keyset.current()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.signing_key_generate(brand=brand)
+        assert keyset.current() != before  # moved before the commit: Redis was writable
+        raise RuntimeError("abort")
+    assert [k["kid"] for k in selectors.jwks_document(brand=brand).keys] == [kept.kid]
 
 
 @pytest.mark.django_db
@@ -69,7 +82,9 @@ def test_a_rolled_back_change_leaves_no_trace_in_the_process_caches(brand):
 class _BrokenCache:
     def __getattr__(self, name):
         def fail(*args, **kwargs):
-            raise ConnectionError("redis is down")
+            from redis.exceptions import ConnectionError as RedisDown
+
+            raise RedisDown("redis is down")
 
         return fail
 
@@ -87,13 +102,68 @@ def test_a_shared_cache_outage_degrades_to_database_reads_not_500(brand, monkeyp
     # signing still works (the decrypted key comes from memory, the active kid from the DB)
     assert keyset.current() is None
     assert keycache.signing_key(brand=brand, algorithm="RS256").kid == active.kid
-    # a change committed during the outage is seen at once (nothing is cached meanwhile)
+    response = Client().get("/brands/acme/.well-known/jwks.json")
+    assert response.status_code == 200 and active.kid in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_change_is_refused_while_the_shared_cache_cannot_learn_of_it(
+    brand, monkeypatch, settings
+):
+    """Fail closed: committed unseen, a revocation would leave other servers signing with
+    the key once Redis is back with the old version."""
+    from brands import keycache
+    from brands.errors import KeySetUnavailable
+    from brands.models import SigningKey
+
+    settings.BRANDS_KEYSET_STORE = "cache"
+    active = services.signing_key_generate(brand=brand, activate=True)
+    before = keyset.current()
+    real = keyset.cache
+    monkeypatch.setattr(keyset, "cache", _BrokenCache())
+    with pytest.raises(KeySetUnavailable) as refused:
+        services.signing_key_revoke(key=active)
+    assert refused.value.http_status == 503 and "nothing was changed" in refused.value.detail
+    assert SigningKey.objects.get(pk=active.pk).state == SigningKey.State.ACTIVE
+    # back: the same revocation goes through and every reader knows at once
+    monkeypatch.setattr(keyset, "cache", real)
+    assert keyset.current() == before
     services.signing_key_revoke(key=active)
+    assert keyset.current() != before
     with pytest.raises(Exception) as caught:
         keycache.signing_key(brand=brand, algorithm="RS256")
     assert getattr(caught.value, "code", None) == "no_signing_key"
-    response = Client().get("/brands/acme/.well-known/jwks.json")
-    assert response.status_code == 200 and active.kid not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_revoke_command_exits_2_while_the_shared_cache_is_unreachable(
+    brand, monkeypatch, settings
+):
+    from django.core.management import CommandError, call_command
+
+    settings.BRANDS_KEYSET_STORE = "cache"
+    active = services.signing_key_generate(brand=brand, activate=True)
+    monkeypatch.setattr(keyset, "cache", _BrokenCache())
+    with pytest.raises(CommandError) as failed:
+        call_command("revoke_signing_key", "--", active.kid)
+    assert failed.value.returncode == 2 and "Redis" in str(failed.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_brand_edit_is_refused_too_and_pages_answer_503_for_it(brand, monkeypatch, settings):
+    """Brand rows reach the version through a model signal; inside the admin's transaction
+    the refusal rolls the edit back, and a page that lets it escape answers 503, not 500."""
+    from brands.errors import KeySetUnavailable
+    from brands.models import Brand
+    from config.api_guard import _unavailable
+
+    settings.BRANDS_KEYSET_STORE = "cache"
+    monkeypatch.setattr(keyset, "cache", _BrokenCache())
+    with pytest.raises(KeySetUnavailable) as refused, transaction.atomic():
+        brand.name = "Renamed"
+        brand.save()
+    assert Brand.objects.get(pk=brand.pk).name == "Acme Bank"
+    assert _unavailable(refused.value)  # config.outage: 503 page; config.api_guard: 503 JSON
 
 
 @pytest.mark.django_db(transaction=True)
@@ -144,7 +214,15 @@ def test_a_rolled_back_secret_never_stands_in_for_a_committed_one_with_the_same_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_transaction_that_changes_many_keys_moves_the_version_once(brand, monkeypatch):
+@pytest.mark.parametrize(
+    "where, before_commit", [("database", 0), ("cache", 1)], ids=["database", "redis"]
+)
+def test_a_transaction_that_changes_many_keys_moves_the_version_once_more_at_commit(
+    brand, monkeypatch, settings, where, before_commit
+):
+    """In Redis the first change also moves it at once (a cache that cannot be written
+    refuses the change); in the database store the bump is only at the commit."""
+    settings.BRANDS_KEYSET_STORE = where
     bumps = []
     original = keyset._bump
     monkeypatch.setattr(keyset, "_bump", lambda: bumps.append(1) or original())
@@ -153,8 +231,8 @@ def test_a_transaction_that_changes_many_keys_moves_the_version_once(brand, monk
         second = services.signing_key_generate(brand=brand)
         services.signing_key_activate(key=second, force=True)  # retires the first
         services.signing_key_revoke(key=first)
-        assert bumps == []  # nothing before the commit
-    assert bumps == [1]
+        assert len(bumps) == before_commit
+    assert len(bumps) == before_commit + 1
 
 
 @pytest.mark.django_db(transaction=True)
