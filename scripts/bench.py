@@ -17,7 +17,9 @@ One unattended run on one machine (about 5 minutes with the defaults):
    measures the RS256-3072 signing rate on all cores (the same PyJWT call as the endpoint),
    so slow drift of a shared machine hits every target alike. Medians over the rounds;
 5. runs the token endpoint once more paced at 80 % of its peak for the latency figure;
-6. prints requests/s, p50/p99, non-2xx and the ratios, and appends them to
+6. prints requests/s, p50/p99, non-2xx, the machine's CPU time per request (all processes:
+   what a request costs the machine, which a noisy neighbour moves less than requests/s) and
+   the ratios, with the token's CPU split into floor + signature + the rest; appends them to
    docs/benchmarks.md with the date, the machine and its load (``BENCH_WRITE_DOCS=0`` skips).
 
 Targets: ``floor`` (same middleware, session, CSRF and MFA permission as the token API, a
@@ -368,13 +370,30 @@ def wrk(wrk_bin: str, target: dict, seconds: int, rate: float = 0) -> dict:
         "--timeout", "5s", "-s", str(ROOT / "scripts" / "bench.lua"),
         f"http://127.0.0.1:{target['port']}",
     ]  # fmt: skip
+    busy_before = machine_busy_seconds()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    busy = machine_busy_seconds() - busy_before
     line = next((ln for ln in out.splitlines() if ln.startswith("BENCH_RESULT ")), None)
     if line is None:
         raise SystemExit(f"wrk printed no result for {target['name']}:\n{out}")
     result = json.loads(line.removeprefix("BENCH_RESULT "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["cpu_ms"] = 1000 * busy / max(1, result["requests"])
     return result
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot, all cores (``/proc/stat``:
+    user, nice, system, irq, softirq; idle, I/O wait and steal excluded).
+
+    Per request, this is what the request costs everything on the machine (the server, its
+    database and cache, and the load generator, which costs every target alike): a figure
+    that a neighbour's load on a shared host moves much less than requests/s.
+    """
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def targets(sessions: Path, node_sessions: Path | None, etag: str) -> list[dict]:
@@ -662,8 +681,9 @@ def render(started, results, signs, paced, load_before, load_after) -> str:
         f"at their production rates). Load average before/after: "
         f"{_loads(load_before)} / {_loads(load_after)}." + (f" Note: {NOTE}" if NOTE else ""),
         "",
-        "| target | req/s (median) | req/s per round | p50 ms | p99 ms | non-2xx |",
-        "|---|---|---|---|---|---|",
+        "| target | req/s (median) | req/s per round | p50 ms | p99 ms | non-2xx "
+        "| machine CPU ms / request |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, rows in results.items():
         if not rows:
@@ -671,11 +691,13 @@ def render(started, results, signs, paced, load_before, load_after) -> str:
         bad = sum(r["non2xx"] + r["socket_errors"] for r in rows)
         lines.append(
             f"| {name} | {rps[name]:.0f} | {' / '.join(format(r['rps'], '.0f') for r in rows)} "
-            f"| {_med(rows, 'p50_us') / 1000:.2f} | {_med(rows, 'p99_us') / 1000:.2f} | {bad} |"
+            f"| {_med(rows, 'p50_us') / 1000:.2f} | {_med(rows, 'p99_us') / 1000:.2f} | {bad} "
+            f"| {_med(rows, 'cpu_ms'):.2f} |"
         )
     lines.append(
         f"| sign RS256-3072 ({CORES} cores, in-process) | {sign:.0f} | "
-        f"{' / '.join(f'{s:.0f}' for s in signs)} | | | |"
+        f"{' / '.join(f'{s:.0f}' for s in signs)} | | | | "
+        + (f"{1000 * CORES / sign:.2f} |" if sign else "|")
     )
     ratios = []
     token = rps.get("token-rs256")
@@ -683,6 +705,18 @@ def render(started, results, signs, paced, load_before, load_after) -> str:
         composed = 1 / (1 / rps["floor"] + 1 / sign)
         ratios.append(("composed limit 1/(1/floor + 1/sign)", f"{composed:.0f} req/s"))
         ratios.append(("token / composed limit (target >= 0.85)", f"{token / composed:.2f}"))
+    cpu = {name: _med(rows, "cpu_ms") for name, rows in results.items() if rows}
+    if "token-rs256" in cpu and "floor" in cpu and sign:
+        # Where the token's machine time goes, beyond the two parts of the composed limit.
+        signature = 1000 * CORES / sign
+        rest = cpu["token-rs256"] - cpu["floor"] - signature
+        ratios.append(
+            (
+                "token RS256 machine CPU per request",
+                f"{cpu['token-rs256']:.2f} ms = floor {cpu['floor']:.2f} + signature "
+                f"{signature:.2f} + the rest of the token's work {rest:.2f}",
+            )
+        )
     if token and "node" in rps:
         ratios.append(("token / Node peer (target >= 1.0)", f"{token / rps['node']:.2f}"))
     if "token-es256" in rps and "node" in rps:
