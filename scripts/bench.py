@@ -670,6 +670,7 @@ def _med(rows: list[dict], key: str) -> float:
 
 def render(started, results, signs, paced, load_before, load_after) -> str:
     sign = statistics.median(signs) if signs else 0.0
+    signature_ms = 1000 * CORES / sign if sign else 0.0  # machine CPU per signature
     rps = {name: _med(rows, "rps") for name, rows in results.items() if rows}
     lines = [
         f"## make bench, {started:%Y-%m-%d %H:%M} UTC",
@@ -697,7 +698,7 @@ def render(started, results, signs, paced, load_before, load_after) -> str:
     lines.append(
         f"| sign RS256-3072 ({CORES} cores, in-process) | {sign:.0f} | "
         f"{' / '.join(f'{s:.0f}' for s in signs)} | | | | "
-        + (f"{1000 * CORES / sign:.2f} |" if sign else "|")
+        + (f"{signature_ms:.2f} |" if sign else "|")
     )
     ratios = []
     token = rps.get("token-rs256")
@@ -708,13 +709,12 @@ def render(started, results, signs, paced, load_before, load_after) -> str:
     cpu = {name: _med(rows, "cpu_ms") for name, rows in results.items() if rows}
     if "token-rs256" in cpu and "floor" in cpu and sign:
         # Where the token's machine time goes, beyond the two parts of the composed limit.
-        signature = 1000 * CORES / sign
-        rest = cpu["token-rs256"] - cpu["floor"] - signature
+        rest = cpu["token-rs256"] - cpu["floor"] - signature_ms
         ratios.append(
             (
                 "token RS256 machine CPU per request",
                 f"{cpu['token-rs256']:.2f} ms = floor {cpu['floor']:.2f} + signature "
-                f"{signature:.2f} + the rest of the token's work {rest:.2f}",
+                f"{signature_ms:.2f} + the rest of the token's work {rest:.2f}",
             )
         )
     if token and "node" in rps:
