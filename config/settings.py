@@ -23,8 +23,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "accounts.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp
+    "accounts.apps.BackupCodesConfig",  # django_otp.plugins.otp_static
     "django_otp_webauthn",
     "accounts",
     "brands",

@@ -135,6 +135,7 @@ class OidcGrant(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "OIDC grant"
 
     def __str__(self) -> str:
         return f"grant {self.pk}"

@@ -34,3 +34,13 @@ def test_staff_without_a_verified_device_cannot_open_the_admin(staff_user):
     client.force_login(staff_user)
     response = client.get("/admin/accounts/customer/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_admin_index_names_the_second_factors_and_oidc_grants_plainly(staff_client):
+    index = staff_client.get("/admin/")
+    headings = index.content.decode()
+    assert "Second factor: backup codes" in headings
+    assert "Second factor: authenticator apps" in headings
+    assert "OIDC grants" in headings
+    assert "Otp_Static" not in headings and "Oidc grants" not in headings
