@@ -8,7 +8,13 @@ the form-encoded OIDC endpoints live):
   from its ``Content-Length``, before anything reads it (WSGI servers hand Django no body
   without a Content-Length, so the header is the whole story);
 - an exception no view handled becomes a JSON 500 ``server_error`` (503 ``unavailable`` when
-  the database or the cache is down), never Django's HTML error page.
+  the database or the cache is down), never Django's HTML error page;
+- the exceptions Django itself answers with a 4xx page (``Http404``, ``PermissionDenied``, a
+  body it cannot parse: ``MultiPartParserError``, ``BadRequest``, ``SuspiciousOperation``)
+  keep their status as JSON (``client_error_response``), and an address no URL pattern
+  matches is a JSON 404 ``not_found`` (Django's page lists the URL patterns in DEBUG and is
+  HTML in production). Views that answer a browser with their own page (the OIDC authorize
+  endpoint's error page) are left as they answer.
 
 ``BoundedJSONParser`` is the DRF JSON parser with a nesting limit (``API_MAX_JSON_DEPTH``,
 default 5 levels): deeper documents are 400 ``invalid_request`` instead of a RecursionError.
@@ -19,8 +25,10 @@ import io
 import logging
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
@@ -73,6 +81,21 @@ def exception_response(exc: BaseException) -> JsonResponse:
     return error_response("server_error", "An unexpected error occurred.", 500)
 
 
+def client_error_response(exc: BaseException) -> JsonResponse | None:
+    """The JSON answer to an exception Django would turn into a 4xx page, else None."""
+    if isinstance(exc, Http404):
+        return error_response("not_found", "Nothing was found at this address.", 404)
+    if isinstance(exc, PermissionDenied):
+        return error_response("permission_denied", "This request is not allowed.", 403)
+    if isinstance(exc, MultiPartParserError | BadRequest | SuspiciousOperation):
+        return error_response("malformed_request", "The request could not be read.", 400)
+    return None
+
+
+def not_found_response() -> JsonResponse:
+    return error_response("not_found", "There is no API endpoint at this address.", 404)
+
+
 class ApiGuardMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -82,6 +105,10 @@ class ApiGuardMiddleware:
             refused = self._check_length(request)
             if refused is not None:
                 return refused
+            response = self.get_response(request)
+            if response.status_code == 404 and getattr(request, "resolver_match", None) is None:
+                return not_found_response()  # no URL pattern matched
+            return response
         return self.get_response(request)
 
     @staticmethod
@@ -105,6 +132,12 @@ class ApiGuardMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not is_api_path(request.path_info):
             return None
+        refused = client_error_response(exc)
+        if refused is not None:
+            logger.warning(
+                "Refused %s %s: %s", request.method, request.path_info, type(exc).__name__
+            )
+            return refused
         logger.exception("Unhandled error on %s %s", request.method, request.path_info)
         return exception_response(exc)
 

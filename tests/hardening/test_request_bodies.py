@@ -3,8 +3,9 @@
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
-from django.test import Client
+from django.test import Client, override_settings
 
 TOKEN_API = "/api/v1/messaging/token"
 SANDBOX_SESSIONS = "/sandbox/api/sessions"
@@ -99,3 +100,54 @@ def test_a_nonsense_content_length_is_a_400(db, length):
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nothing-here",
+        "/api/v1/messaging/messengers/%C3%A9/setup",  # not a slug: no pattern matches
+        "/brands/acme/oidc/nothing",
+        "/sandbox/api/nothing",
+    ],
+)
+def test_an_api_address_no_pattern_matches_is_a_json_404(db, path, debug):
+    with override_settings(DEBUG=debug):
+        response = Client().get(path)
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "not_found",
+        "detail": "There is no API endpoint at this address.",
+    }
+    # never Django's technical page, which lists the URL patterns
+    assert b"URLconf" not in response.content
+
+
+def test_a_multipart_body_django_cannot_parse_is_a_json_400_not_a_500(brand):
+    # found by fuzzing: the authorize endpoint reads request.POST, and Django's multipart
+    # parser raised on a body with no part headers
+    response = Client().generic(
+        "POST",
+        f"/brands/{brand.slug}/oidc/authorize",
+        b"x" * 2000,
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "malformed_request",
+        "detail": "The request could not be read.",
+    }
+
+
+def test_a_permission_denied_raised_by_a_plain_view_on_an_api_path_is_a_json_403(
+    brand, monkeypatch
+):
+    def refuse(**kwargs):
+        raise PermissionDenied("the view says no")
+
+    monkeypatch.setattr("messaging.oidc.views.brand_get", refuse)
+    response = Client().get(f"/brands/{brand.slug}/oidc/authorize")
+    assert response.status_code == 403
+    assert response.json()["error"] == "permission_denied"
+    assert b"the view says no" not in response.content
