@@ -13,7 +13,9 @@ the form-encoded OIDC endpoints live):
   body it cannot parse: ``MultiPartParserError``, ``BadRequest``, ``SuspiciousOperation``)
   keep their status as JSON (``client_error_response``), and an address no URL pattern
   matches is a JSON 404 ``not_found`` (Django's page lists the URL patterns in DEBUG and is
-  HTML in production). Views that answer a browser with their own page (the OIDC authorize
+  HTML in production), as is a ``Host`` outside ``ALLOWED_HOSTS`` (400 ``invalid_request``,
+  checked here because Django's own answer, from a later middleware, is an HTML page). Views
+  that answer a browser with their own page (the OIDC authorize
   endpoint's error page) are left as they answer.
 
 ``BoundedJSONParser`` is the DRF JSON parser with a nesting limit (``API_MAX_JSON_DEPTH``,
@@ -25,7 +27,12 @@ import io
 import logging
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedHost,
+    PermissionDenied,
+    SuspiciousOperation,
+)
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -102,7 +109,7 @@ class ApiGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_api_path(request.path_info):
-            refused = self._check_length(request)
+            refused = self._check_request(request)
             if refused is not None:
                 return refused
             response = self.get_response(request)
@@ -112,7 +119,14 @@ class ApiGuardMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def _check_length(request: HttpRequest) -> HttpResponse | None:
+    def _check_request(request: HttpRequest) -> HttpResponse | None:
+        try:
+            request.get_host()
+        except DisallowedHost:
+            logger.warning("Refused %s %s: Host not allowed", request.method, request.path_info)
+            return error_response(
+                "invalid_request", "The Host header names no address this service answers.", 400
+            )
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)

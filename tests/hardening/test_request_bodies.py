@@ -151,3 +151,15 @@ def test_a_permission_denied_raised_by_a_plain_view_on_an_api_path_is_a_json_403
     assert response.status_code == 403
     assert response.json()["error"] == "permission_denied"
     assert b"the view says no" not in response.content
+
+
+def test_a_host_outside_allowed_hosts_is_a_json_400_on_api_paths(db):
+    for path in (TOKEN_API, "/.well-known/jwks.json", SANDBOX_SESSIONS):
+        response = Client().post(
+            path, b"{}", content_type="application/json", HTTP_HOST="evil.example"
+        )
+        assert response.status_code == 400, path
+        assert response.json() == {
+            "error": "invalid_request",
+            "detail": "The Host header names no address this service answers.",
+        }
