@@ -15,8 +15,8 @@ the form-encoded OIDC endpoints live):
   matches is a JSON 404 ``not_found`` (Django's page lists the URL patterns in DEBUG and is
   HTML in production), as is a ``Host`` outside ``ALLOWED_HOSTS`` (400 ``invalid_request``,
   checked here because Django's own answer, from a later middleware, is an HTML page). Views
-  that answer a browser with their own page (the OIDC authorize
-  endpoint's error page) are left as they answer.
+  that answer a browser with their own page (the OIDC authorize endpoint's error page) are
+  left as they answer.
 
 ``BoundedJSONParser`` is the DRF JSON parser with a nesting limit (``API_MAX_JSON_DEPTH``,
 default 5 levels): deeper documents are 400 ``invalid_request`` instead of a RecursionError.
