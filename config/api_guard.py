@@ -13,8 +13,8 @@ the form-encoded OIDC endpoints live):
   body it cannot parse: ``MultiPartParserError``, ``BadRequest``, ``SuspiciousOperation``)
   keep their status as JSON (``client_error_response``), and an address no URL pattern
   matches is a JSON 404 ``not_found`` (Django's page lists the URL patterns in DEBUG and is
-  HTML in production), as is a ``Host`` outside ``ALLOWED_HOSTS`` (400 ``invalid_request``,
-  checked here because Django's own answer, from a later middleware, is an HTML page). Views
+  HTML in production), as is Django's HTML answer to a ``Host`` outside ``ALLOWED_HOSTS``
+  (400 ``invalid_request``; the host is read again only when the answer is a 400). Views
   that answer a browser with their own page (the OIDC authorize endpoint's error page) are
   left as they answer.
 
@@ -99,6 +99,14 @@ def client_error_response(exc: BaseException) -> JsonResponse | None:
     return None
 
 
+def _host_allowed(request: HttpRequest) -> bool:
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False
+    return True
+
+
 def not_found_response() -> JsonResponse:
     return error_response("not_found", "There is no API endpoint at this address.", 404)
 
@@ -109,24 +117,25 @@ class ApiGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_api_path(request.path_info):
-            refused = self._check_request(request)
+            refused = self._check_length(request)
             if refused is not None:
                 return refused
             response = self.get_response(request)
             if response.status_code == 404 and getattr(request, "resolver_match", None) is None:
                 return not_found_response()  # no URL pattern matched
+            if response.status_code == 400 and not _host_allowed(request):
+                # Django's own answer to ``DisallowedHost`` (CommonMiddleware reads the host);
+                # asked again only on a 400, so no request that succeeds reads it twice
+                return error_response(
+                    "invalid_request",
+                    "The Host header names no address this service answers.",
+                    400,
+                )
             return response
         return self.get_response(request)
 
     @staticmethod
-    def _check_request(request: HttpRequest) -> HttpResponse | None:
-        try:
-            request.get_host()
-        except DisallowedHost:
-            logger.warning("Refused %s %s: Host not allowed", request.method, request.path_info)
-            return error_response(
-                "invalid_request", "The Host header names no address this service answers.", 400
-            )
+    def _check_length(request: HttpRequest) -> HttpResponse | None:
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)
