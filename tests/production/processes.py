@@ -150,12 +150,14 @@ class App:
         self.log = Path(tempfile.mkstemp(prefix=f"fault-{name}-", suffix=".log")[1])
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1", "--threads", "4", "--timeout", "30", "--graceful-timeout", "2"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+        with self.log.open("w") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind",
+                 f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4", "--timeout", "30",
+                 "--graceful-timeout", "2"],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
