@@ -97,7 +97,9 @@ class Brand(models.Model):
         help_text=escape("The exact `iss` claim. Empty means <PUBLIC_BASE_URL>/brands/<slug>."),
     )
     is_active = models.BooleanField(
-        default=True, help_text="Inactive brands issue no tokens and publish no discovery."
+        "active",
+        default=True,
+        help_text="Inactive brands issue no tokens and publish no discovery.",
     )
     # --- what customers see (portal pages, the chat header) ---
     logo_url = models.CharField(
@@ -600,7 +602,9 @@ class Messenger(models.Model):
         help_text="SHA-256 of the shared secret: identifies it, never reveals it.",
     )
     shared_secret_set_at = models.DateTimeField(null=True, blank=True, editable=False)
-    is_active = models.BooleanField(default=True, help_text="Inactive messengers get no tokens.")
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Inactive messengers get no tokens."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

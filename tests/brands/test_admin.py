@@ -447,3 +447,12 @@ def test_the_change_lists_fit_their_columns(staff_client, brand):
     assert "column-activated_at" not in keys and "column-short_state" in keys
     brands = staff_client.get(reverse("admin:brands_brand_changelist")).content.decode()
     assert "column-issuer_display" not in brands and "column-created_at" in brands
+
+
+def test_the_messengers_list_names_algorithm_and_lifetime_briefly(staff_client, messenger):
+    page = staff_client.get(reverse("admin:brands_messenger_changelist")).content.decode()
+    row = page[page.index(">acme-web<") :]
+    assert '<td class="field-algorithm_code">RS256</td>' in row
+    assert '<td class="field-lifetime">5 min</td>' in row
+    assert "column-audience" not in page  # on the messenger's page, and searchable
+    assert "RSA PKCS#1 v1.5, SHA-256" not in row[: row.index("</tr>")]

@@ -1,7 +1,7 @@
-"""The brands admin at 1280 px in Chromium: every column of the Signing keys and Brands
-change lists is on screen (issue 13: State and Created at were clipped), the rotation timeline
-fits and says why, and the emergency actions stop at a confirmation page. Screenshots go to
-docs/images/ with ``make screenshots``."""
+"""The brands admin at 1280 px in Chromium: every column of the Signing keys, Brands and
+Messengers change lists is on screen (issue 13: State and Created at were clipped; Active of
+the messengers later), the rotation timeline fits and says why, and the emergency actions stop
+at a confirmation page. Screenshots go to docs/images/ with ``make screenshots``."""
 
 import os
 from pathlib import Path
@@ -60,6 +60,33 @@ def test_the_signing_keys_and_brands_lists_show_every_column_at_1280_px(staff_pa
     edges = _fits(staff_page)
     assert any(label.upper() == "CREATED AT" for label in edges), edges
     staff_page.screenshot(path=str(shots / "admin-brands-1280.png"), full_page=True)
+
+
+def test_the_messengers_list_shows_every_column_at_1280_px(staff_page, shots):
+    # given a brand with a long name and messengers on long slugs, one inactive, one HS256
+    brand = factories.BrandFactory(slug="northwind", name="Northwind Trading Bank")
+    services.messenger_create(
+        brand=brand, slug="northwind-web-customer-portal", platform="generic"
+    )
+    services.messenger_create(
+        brand=brand, slug="northwind-widget-es", algorithm="ES256", is_active=False
+    )
+    services.messenger_create(
+        brand=brand,
+        slug="northwind-zendesk",
+        platform="zendesk",
+        vendor_settings={"snippet_key": "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9", "subdomain": "nw"},
+    )
+    # when staff open the list at 1280 px, the navigation sidebar open
+    staff_page.goto("/admin/brands/messenger/")
+    # then every column, Active the last, is on screen without scrolling the list
+    edges = _fits(staff_page)
+    assert [label.upper() for label in edges][-3:] == ["ALGORITHM", "TOKEN LIFETIME", "ACTIVE"]
+    rows = staff_page.locator("#result_list tbody tr")
+    assert "HS256" in rows.filter(has_text="northwind-zendesk").inner_text()
+    assert "ES256" in rows.filter(has_text="northwind-widget-es").inner_text()
+    assert "5 min" in rows.filter(has_text="northwind-web-customer-portal").inner_text()
+    staff_page.screenshot(path=str(shots / "admin-messengers-1280.png"), full_page=True)
 
 
 def test_the_rotation_timeline_fits_and_says_why(staff_page, shots):
