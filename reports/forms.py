@@ -74,14 +74,14 @@ class ReportForm(forms.Form):
         required=False,
         max_length=40,
         help_text="Custom period: ISO 8601 date or date-time (UTC).",
-        widget=forms.TextInput(attrs={"placeholder": "2026-11-01"}),
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD"}),
     )
     until = forms.CharField(
         label="Until (custom)",
         required=False,
         max_length=40,
         help_text="Inclusive when a date.",
-        widget=forms.TextInput(attrs={"placeholder": "2026-11-25"}),
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD"}),
     )
 
     def clean(self):

@@ -56,12 +56,35 @@ def test_a_messenger_of_another_brand_is_a_form_error(staff_client, brand, other
     assert "is not a messenger of" in response.content.decode()
 
 
-def test_an_empty_period_shows_zeros(staff_client, brand):
+def test_an_empty_period_shows_zeros_and_dashes_not_made_up_figures(staff_client, brand):
     response = staff_client.get(f"{URL}?brand={brand.slug}&period=today")
     assert response.status_code == 200
     page = response.content.decode()
     assert 'id="tile-attempts"><span class="value">0<' in page
+    # no attempt: no success rate; no verified conversation: no click-to-verified time
+    assert 'id="tile-success"><span class="value">\N{EN DASH}<' in page
+    table = page[page.index('id="gap-table"') :]
+    gaps = table[table.index("<tbody>") : table.index("</table>")]
+    assert " ms" not in gaps and gaps.count("\N{EN DASH}</td>") == 3
     assert "No rejections in this period." in page
+    assert "(none)" not in page  # no empty bar chart under the empty table
+    assert page.count('<figure class="chart">') == 1  # the time series only
+
+
+def test_a_period_with_conversations_shows_rate_and_times(staff_client, add_event, messenger):
+    from django.utils import timezone
+
+    from messaging.models import AuthEvent
+
+    AuthEvent.objects.all().delete()
+    chat(add_event, 1500, minutes_ago=0)
+    add_event("chat_opened", minutes_ago=0)
+    add_event("platform_rejected", minutes_ago=0, reason="expired")
+    AuthEvent.objects.update(occurred_at=timezone.now())
+    page = staff_client.get(f"{URL}?period=today").content.decode()
+    assert 'id="tile-success"><span class="value">50&nbsp;%<' in page
+    assert "<td>1500 ms</td>" in page.replace('<td class="">', "<td>")
+    assert page.count('<figure class="chart">') == 3  # click-to-verified, over time, rejections
 
 
 def test_the_csv_export_has_the_figures_and_the_drilldown_lists_events(
