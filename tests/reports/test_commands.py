@@ -47,7 +47,20 @@ def test_report_text_output_names_the_figures(brand):
     out = io.StringIO()
     call_command("report", "--since", "2026-01-01", "--until", "2026-01-31", stdout=out)
     text = out.getvalue()
-    assert "chat attempts         0" in text and "success rate          0.0 %" in text
+    assert "chat attempts         0" in text
+    assert "success rate          - (no attempt)" in text
+    assert "click-to-verified     - (no verified conversation)" in text
+
+
+def test_report_text_output_gives_rate_and_times_when_there_were_chats(add_event, messenger):
+    chat(add_event, 800)
+    add_event("chat_opened")
+    AuthEvent.objects.update(occurred_at=timezone.now() - timedelta(minutes=5))
+    out = io.StringIO()
+    call_command("report", "--messenger", messenger.slug, stdout=out)
+    text = out.getvalue()
+    assert "success rate          50.0 %" in text
+    assert "p50 800 ms, p95 800 ms, p99 800 ms (1 samples, 0 over 5000 ms)" in text
 
 
 @pytest.mark.parametrize(

@@ -64,16 +64,20 @@ class Command(BaseCommand):
         )
         w(f"  chat attempts         {data['attempts']}")
         w(f"  verified              {data['verified']}")
-        w(f"  success rate          {data['success_rate'] * 100:.1f} %")
+        rate = f"{data['success_rate'] * 100:.1f} %" if data["attempts"] else "- (no attempt)"
+        w(f"  success rate          {rate}")
         w(f"  tokens issued         {data['tokens_issued']}")
         w(f"  unverified fallbacks  {data['unverified_fallbacks']}")
         w(f"  throttled             {data['throttled']}")
         gap = data["gap_ms"]
-        w(
-            f"  click-to-verified     p50 {gap['p50']} ms, p95 {gap['p95']} ms, "
-            f"p99 {gap['p99']} ms ({data['gap_samples']} samples, "
-            f"{data['gap_breaches']} over {data['gap_target_ms']} ms)"
-        )
+        if data["gap_samples"]:
+            w(
+                f"  click-to-verified     p50 {gap['p50']} ms, p95 {gap['p95']} ms, "
+                f"p99 {gap['p99']} ms ({data['gap_samples']} samples, "
+                f"{data['gap_breaches']} over {data['gap_target_ms']} ms)"
+            )
+        else:
+            w("  click-to-verified     - (no verified conversation)")
         w("  rejected by reason" + ("" if data["rejected"] else "  none"))
         for reason, count in data["rejected"].items():
             w(f"    {reason:<22}{count}")
