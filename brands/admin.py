@@ -574,6 +574,7 @@ class MessengerAdminForm(forms.ModelForm):
         fields = [
             "brand",
             "slug",
+            "label",
             "platform",
             "is_active",
             "audience",

@@ -499,6 +499,13 @@ class Messenger(models.Model):
         max_length=50,
         help_text="Globally unique: the token API is called with this slug only.",
     )
+    label = models.CharField(
+        "name shown to customers",
+        max_length=60,
+        blank=True,
+        help_text="In the portal's chat picker when the brand has several chats, e.g. "
+        "'Private banking'. Empty: the platform's name ('web chat' for a generic one).",
+    )
     platform = models.CharField(
         max_length=16,
         choices=platform_choices,

@@ -82,6 +82,7 @@ def messenger_create(
     brand: Brand,
     slug: str,
     platform: str = "generic",
+    label: str = "",
     audience: str = "",
     algorithm: str = "",
     token_ttl: timedelta = timedelta(minutes=5),
@@ -107,6 +108,7 @@ def messenger_create(
     messenger = Messenger(
         brand=brand,
         slug=(slug or "").strip(),
+        label=(label or "").strip(),
         platform=platform,
         audience=(audience or "").strip(),
         algorithm=algorithm or Algorithm.RS256,

@@ -22,6 +22,7 @@ only; the decision to do that from the panel that embeds the widgets is in docs/
 """
 
 import logging
+from collections import Counter
 
 from django import template
 from django.conf import settings
@@ -64,21 +65,24 @@ def messenger_entry(messenger) -> tuple[dict, list[str]]:
 
 
 def choice_labels(messengers) -> list[tuple[str, str]]:
-    """(slug, label) for the chat picker: the brand's name, and the chat's platform when the
-    brand has several (a customer must be able to tell them apart)."""
-    per_brand: dict[int, int] = {}
-    for messenger in messengers:
-        per_brand[messenger.brand_id] = per_brand.get(messenger.brand_id, 0) + 1
-    choices = []
+    """(slug, label) for the chat picker: the brand's name and, when the brand has several
+    chats, the messenger's ``label`` or else its platform's name (a customer must be able to
+    tell them apart). Two that would still read the same also show their slugs."""
+    per_brand = Counter(messenger.brand_id for messenger in messengers)
+    labels = []
     for messenger in messengers:
         label = messenger.brand.name
         if per_brand[messenger.brand_id] > 1:
-            kind = (
+            kind = messenger.label or (
                 "web chat" if messenger.platform == "generic" else messenger.get_platform_display()
             )
             label = f"{label} · {kind}"
-        choices.append((messenger.slug, label))
-    return choices
+        labels.append(label)
+    seen = Counter(labels)
+    return [
+        (messenger.slug, f"{label} ({messenger.slug})" if seen[label] > 1 else label)
+        for messenger, label in zip(messengers, labels, strict=True)
+    ]
 
 
 @register.inclusion_tag("messaging/chat_launcher.html", takes_context=True)

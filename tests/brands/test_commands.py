@@ -112,8 +112,11 @@ def test_create_messenger_with_options(brand):
         "https://chat.example.com",
         "--vendor-settings",
         '{"region": "eu"}',
+        "--label",
+        "Private banking",
     )
     messenger = Messenger.objects.get(slug="app")
+    assert messenger.label == "Private banking"
     assert messenger.audience == "urn:acme:app"
     assert messenger.attributes == ["tier", "vip"]
     assert messenger.allowed_origins == ["https://chat.example.com"]
@@ -132,6 +135,7 @@ def test_create_messenger_with_options(brand):
         ("--vendor-settings", "{not json"),
         ("--vendor-settings", '{"api_key": "x"}'),
         ("--audience", "taken"),
+        ("--label", "x" * 61),
     ],
 )
 def test_create_messenger_bad_input_exits_2(brand, extra):

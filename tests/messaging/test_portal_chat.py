@@ -28,6 +28,29 @@ def test_a_customer_of_two_brands_chooses_the_brand(customer, totp_device, messe
 
 
 @pytest.mark.django_db
+def test_a_brand_with_several_chats_names_each_so_the_customer_can_tell_them_apart(
+    verified_client, brand, messenger
+):
+    # given a second generic chat with a name for customers, and a third with none
+    brand_services.messenger_create(
+        brand=brand, slug="acme-private", platform="generic", label="Private banking"
+    )
+    brand_services.messenger_create(brand=brand, slug="acme-web-2", platform="generic")
+    brand_services.messenger_create(
+        brand=brand,
+        slug="acme-zendesk",
+        platform="zendesk",
+        vendor_settings={"snippet_key": "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9", "subdomain": "a"},
+    )
+    page = verified_client.get("/").content.decode()
+    # then every option reads differently: the name, the platform, else the slug as well
+    assert '<option value="acme-private">Acme Bank · Private banking</option>' in page
+    assert '<option value="acme-zendesk">Acme Bank · Zendesk</option>' in page
+    assert '<option value="acme-web">Acme Bank · web chat (acme-web)</option>' in page
+    assert '<option value="acme-web-2">Acme Bank · web chat (acme-web-2)</option>' in page
+
+
+@pytest.mark.django_db
 def test_csp_allows_exactly_the_widget_origins_of_the_customers_messengers(
     verified_client, brand, signing_key, other_brand
 ):

@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("brand", help="Brand slug")
         parser.add_argument("slug", help="Messenger slug, unique across brands")
         parser.add_argument("--platform", required=True, choices=platform_names())
+        parser.add_argument(
+            "--label",
+            default="",
+            help="Name shown to customers in the chat picker (default: the platform's name)",
+        )
         parser.add_argument("--audience", default="", help="aud claim (default derived)")
         parser.add_argument("--ttl", type=int, default=300, help="Token lifetime in seconds")
         parser.add_argument(
@@ -97,6 +102,7 @@ class Command(BaseCommand):
                     brand=brand,
                     slug=o["slug"],
                     platform=o["platform"],
+                    label=o["label"],
                     audience=o["audience"],
                     algorithm=o["alg"],
                     token_ttl=timedelta(seconds=o["ttl"]),

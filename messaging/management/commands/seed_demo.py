@@ -275,9 +275,10 @@ class Command(BaseCommand):
                 platform="generic",
                 attributes=DEMO_ATTRIBUTES,
             )
+        messenger.label = messenger.label or "secure chat (passkey)"
         messenger.min_acr = "urn:portal:acr:passkey"
         messenger.max_auth_age = timedelta(minutes=15)
-        messenger.save(update_fields=["min_acr", "max_auth_age", "updated_at"])
+        messenger.save(update_fields=["label", "min_acr", "max_auth_age", "updated_at"])
         return messenger
 
     def _genesys_setup(self, brand: Brand) -> tuple[Messenger, str]:
