@@ -614,6 +614,11 @@ class MessengerAdminForm(forms.ModelForm):
         return data
 
 
+# Sections of a messenger's page that only some platforms use (MessengerAdmin.get_fieldsets).
+_OIDC_SECTION = "OpenID Connect client (Genesys)"
+_SECRET_SECTION = "Shared secret (Zendesk, Intercom; write-only)"
+
+
 @admin.register(Messenger)
 class MessengerAdmin(admin.ModelAdmin):
     list_display = (
@@ -656,7 +661,7 @@ class MessengerAdmin(admin.ModelAdmin):
             {"fields": ("vendor_setup",), "classes": ("vendor-setup",)},
         ),
         (
-            "OpenID Connect client (Genesys)",
+            _OIDC_SECTION,
             {
                 "fields": ("redirect_uris", "require_pkce", "client_secret_status"),
                 "description": "Genesys Cloud signs customers in with OpenID Connect: the "
@@ -664,7 +669,7 @@ class MessengerAdmin(admin.ModelAdmin):
                 "once, after creation or rotation (action “Rotate client secret”).",
             },
         ),
-        (None, {"fields": ("brand", "slug", "platform", "is_active")}),
+        (None, {"fields": ("brand", "slug", "label", "platform", "is_active")}),
         (
             "Tokens",
             {
@@ -689,11 +694,25 @@ class MessengerAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Shared secret (Zendesk, Intercom; write-only)",
+            _SECRET_SECTION,
             {"fields": ("shared_secret_display", "new_shared_secret", "new_key_id")},
         ),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        """A saved messenger's page leaves out the sections its platform does not use (the
+        OpenID Connect client of Genesys, the shared secret of Zendesk and Intercom): their
+        fields keep their values. The add form shows them all, the platform not yet chosen."""
+        spec = platform_get(obj.platform) if obj is not None else None
+        if spec is None:
+            return self.fieldsets
+        unused = set()
+        if not obj.is_oidc_client:
+            unused.add(_OIDC_SECTION)
+        if not spec.shared_secret:
+            unused.add(_SECRET_SECTION)
+        return tuple(section for section in self.fieldsets if section[0] not in unused)
 
     def get_readonly_fields(self, request, obj=None):
         # the slug is what the page's widget asks tokens for; brand changes would move the
@@ -751,16 +770,27 @@ class MessengerAdmin(admin.ModelAdmin):
             ),
         )
         sandbox = (obj.vendor_settings or {}).get(SANDBOX_FLAG) is True
+        if declared:
+            settings_part = format_html(
+                '<table class="vendor-settings"><caption>From the {} console, kept here '
+                "(vendor settings)</caption>{}</table>",
+                spec.label,
+                declared,
+            )
+        else:
+            settings_part = format_html(
+                '<p class="vendor-settings">Nothing to copy back from the {} console: this '
+                "platform declares no vendor settings.</p>",
+                spec.label,
+            )
         return format_html(
             '<p class="vendor-guide">Step by step: <code>docs/platforms/{}.md</code></p>'
             '<table class="vendor-setup"><caption>Enter in the {} console</caption>{}</table>'
-            '<table class="vendor-settings"><caption>From the {} console, kept here '
-            "(vendor settings)</caption>{}</table>{}",
+            "{}{}",
             spec.name,
             spec.label,
             console,
-            spec.label,
-            declared or mark_safe("<tr><td>none</td></tr>"),
+            settings_part,
             mark_safe(
                 '<p class="help">"sandbox": true - while the sandbox is served, the Chat button '
                 "opens the sandbox chat window for this messenger instead of the vendor "

@@ -456,3 +456,51 @@ def test_the_messengers_list_names_algorithm_and_lifetime_briefly(staff_client, 
     assert '<td class="field-lifetime">5 min</td>' in row
     assert "column-audience" not in page  # on the messenger's page, and searchable
     assert "RSA PKCS#1 v1.5, SHA-256" not in row[: row.index("</tr>")]
+
+
+def _change_page(staff_client, messenger) -> str:
+    return staff_client.get(f"/admin/brands/messenger/{messenger.pk}/change/").content.decode()
+
+
+def test_a_messenger_page_shows_only_the_sections_its_platform_uses(
+    staff_client, messenger, genesys_client
+):
+    generic = _change_page(staff_client, messenger)
+    assert (
+        "OpenID Connect client (Genesys)" not in generic and 'name="redirect_uris"' not in generic
+    )
+    assert "Shared secret (Zendesk, Intercom" not in generic
+    assert "Nothing to copy back from the Generic JWT console" in generic
+    assert 'name="label"' in generic  # the name customers see in the chat picker
+    genesys = _change_page(staff_client, genesys_client[0])
+    assert "OpenID Connect client (Genesys)" in genesys and 'name="redirect_uris"' in genesys
+    assert "Shared secret (Zendesk, Intercom" not in genesys
+    assert "From the Genesys Cloud console, kept here" in genesys
+    add = staff_client.get(MESSENGER_ADD).content.decode()  # platform not chosen yet
+    assert "OpenID Connect client (Genesys)" in add and "Shared secret (Zendesk, Intercom" in add
+
+
+def test_saving_a_messenger_keeps_what_its_hidden_sections_hold(staff_client, genesys_client):
+    messenger = genesys_client[0]
+    uris = list(messenger.redirect_uris)
+    payload = messenger_add_payload(messenger.brand, messenger.slug, "generic", label="Web")
+    payload["vendor_settings"] = json.dumps(messenger.vendor_settings)
+    # a Genesys client turned into a generic messenger: the form no longer carries its URIs
+    assert (
+        staff_client.post(f"/admin/brands/messenger/{messenger.pk}/change/", payload).status_code
+        == 302
+    )
+    messenger.refresh_from_db()
+    assert (messenger.platform, messenger.label, messenger.redirect_uris) == (
+        "generic",
+        "Web",
+        uris,
+    )
+    # and back: its page shows the OpenID Connect section again, the URIs as they were
+    assert 'name="redirect_uris"' not in _change_page(staff_client, messenger)
+    payload["platform"] = "genesys"
+    response = staff_client.post(f"/admin/brands/messenger/{messenger.pk}/change/", payload)
+    assert response.status_code == 302, response.content.decode()
+    messenger.refresh_from_db()
+    assert messenger.platform == "genesys" and messenger.redirect_uris == uris
+    assert 'name="redirect_uris"' in _change_page(staff_client, messenger)
