@@ -107,7 +107,10 @@ def test_a_totp_only_customer_on_a_passkey_messenger_gets_a_path_to_enroll(
     page.click("#chat-button")
     dialog = page.wait_for_selector("#stepup-dialog[open]")
     assert_accessible(page, exclude=["#chat-container"])
-    assert "needs a passkey" in dialog.inner_text()
+    assert dialog.inner_text().count("needs a passkey") == 1  # said once, not twice
+    assert "Go to your security settings to add one, then open the chat again." in (
+        dialog.inner_text()
+    )
     assert page.get_attribute("#stepup-enroll-link", "href") == "/security/"
     assert page.locator("#stepup-code").count() == 0  # a code would not be enough
     page.click("#stepup-cancel")

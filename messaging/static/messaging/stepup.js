@@ -83,9 +83,8 @@ export function stepUp({ detail = "", info = null } = {}) {
         el(
           "p",
           { id: "stepup-enroll" },
-          "This chat needs a passkey. ",
-          el("a", { href: urls.enroll_url, id: "stepup-enroll-link", text: "Add a passkey to your account" }),
-          ", then open the chat again.",
+          el("a", { href: urls.enroll_url, id: "stepup-enroll-link", text: "Go to your security settings" }),
+          " to add one, then open the chat again.",
         ),
       );
     }
