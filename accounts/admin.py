@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.assurance import Method, method_of
 from accounts.models import AccountTier, Customer, Membership, User
 from accounts.services import user_second_factors
+from config.admin_site import abbreviated
 
 
 def _when(value) -> str:
@@ -25,14 +26,13 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = (
-        "customer_id",
+        "short_customer_id",
         "full_name",
         "email",
         "tier",
         "is_vip",
-        "balance",
-        "currency",
-        "customer_since",
+        "balance_display",
+        "since",
     )
     list_filter = ("tier", "is_vip", "brands")
     list_select_related = ("user", "tier")
@@ -52,6 +52,18 @@ class CustomerAdmin(admin.ModelAdmin):
         ("Certified attributes", {"fields": ("tier", "is_vip", "balance", "currency")}),
         ("History", {"fields": ("customer_since", "created_at", "updated_at")}),
     )
+
+    @admin.display(description="customer id", ordering="customer_id")
+    def short_customer_id(self, obj: Customer) -> str:
+        return abbreviated(obj.customer_id)
+
+    @admin.display(description="since", ordering="customer_since")
+    def since(self, obj: Customer) -> str:
+        return obj.customer_since.isoformat()
+
+    @admin.display(description="balance", ordering="balance")
+    def balance_display(self, obj: Customer) -> str:
+        return f"{obj.balance} {obj.currency}"
 
     @admin.display(description="Name", ordering="user__last_name")
     def full_name(self, obj: Customer) -> str:

@@ -79,7 +79,9 @@ class Customer(models.Model):
     currency = models.CharField(
         max_length=3, default="EUR", validators=[_CURRENCY], help_text="ISO 4217 code."
     )
-    is_vip = models.BooleanField(default=False, help_text="VIP customers get priority routing.")
+    is_vip = models.BooleanField(
+        "VIP", default=False, help_text="VIP customers get priority routing."
+    )
     customer_since = models.DateField(default=timezone.localdate)
     brands = models.ManyToManyField(
         "brands.Brand", through="Membership", related_name="customers", blank=True

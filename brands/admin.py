@@ -22,6 +22,7 @@ from brands.algorithms import RSA_ALGORITHMS, Algorithm
 from brands.errors import BrandsError
 from brands.models import Brand, Messenger, SigningKey
 from brands.platforms import SANDBOX_FLAG, platform_get
+from config.admin_site import abbreviated
 
 
 class MessengerInline(admin.StackedInline):
@@ -343,8 +344,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
 
     @admin.display(description="kid", ordering="kid")
     def short_kid(self, obj: SigningKey) -> str:
-        short = obj.kid if len(obj.kid) <= 14 else f"{obj.kid[:12]}…"
-        return format_html('<code title="{}">{}</code>', obj.kid, short)
+        return abbreviated(obj.kid)
 
     @admin.display(description="brand", ordering="brand__slug")
     def brand_slug(self, obj: SigningKey) -> str:

@@ -10,8 +10,18 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.admin import OTPAdminSite
+
+
+def abbreviated(value, keep: int = 12) -> str:
+    """A long identifier (kid, jti, customer id) for a change-list column: its first ``keep``
+    characters and an ellipsis, the whole value in the tooltip (and on the object's page), so
+    the list's columns fit at 1280 px."""
+    value = "" if value is None else str(value)
+    short = value if len(value) <= keep + 2 else f"{value[:keep]}…"
+    return format_html('<code title="{}">{}</code>', value, short)
 
 
 class PortalAdminSite(OTPAdminSite):

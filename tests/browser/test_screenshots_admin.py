@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from brands import services
+from messaging.services import token_issue
 from tests import factories
+from tests.sandbox.console_world import platform_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,6 +89,32 @@ def test_the_messengers_list_shows_every_column_at_1280_px(staff_page, shots):
     assert "ES256" in rows.filter(has_text="northwind-widget-es").inner_text()
     assert "5 min" in rows.filter(has_text="northwind-web-customer-portal").inner_text()
     staff_page.screenshot(path=str(shots / "admin-messengers-1280.png"), full_page=True)
+
+
+def test_the_customer_token_and_conversation_lists_show_every_column_at_1280_px(
+    staff_page, customer, messenger
+):
+    # given a customer with a long e-mail address, tokens issued to them, and a conversation
+    customer.user.email = "alexandra.montgomery-whitfield@northwind-trading.example"
+    customer.user.save()
+    issued = token_issue(customer=customer, messenger=messenger)
+    token_issue(customer=customer, messenger=messenger)
+    platform_conversation(
+        first="Alexandra", last="Whitfield", brand="acme", messenger="acme-web", minutes_ago=3
+    )
+    # when staff open each list at 1280 px, then it fits, with its last column on screen
+    for path, last in (
+        ("/admin/accounts/customer/", "SINCE"),
+        ("/admin/messaging/tokenissue/", "JTI"),
+        ("/admin/sandbox/conversation/", "CLICK TO VERIFIED"),
+    ):
+        staff_page.goto(path)
+        edges = _fits(staff_page)
+        assert [label.upper() for label in edges][-1] == last, (path, edges)
+    # the long identifiers are cut, and whole in their tooltips
+    staff_page.goto("/admin/messaging/tokenissue/")
+    jti = staff_page.locator(f'#result_list code[title="{issued.jti}"]')
+    assert jti.inner_text() == f"{issued.jti[:12]}…"
 
 
 def test_the_rotation_timeline_fits_and_says_why(staff_page, shots):
