@@ -14,7 +14,11 @@ def _when(value) -> str:
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
+    list_display = ("username", "email", "name", "is_staff", "is_active")
+
+    @admin.display(description="name", ordering="last_name")
+    def name(self, obj: User) -> str:
+        return obj.get_full_name()
 
 
 class MembershipInline(admin.TabularInline):

@@ -91,7 +91,7 @@ def test_the_messengers_list_shows_every_column_at_1280_px(staff_page, shots):
     staff_page.screenshot(path=str(shots / "admin-messengers-1280.png"), full_page=True)
 
 
-def test_the_customer_token_and_conversation_lists_show_every_column_at_1280_px(
+def test_the_customer_user_token_and_conversation_lists_show_every_column_at_1280_px(
     staff_page, customer, messenger
 ):
     # given a customer with a long e-mail address, tokens issued to them, and a conversation
@@ -105,6 +105,7 @@ def test_the_customer_token_and_conversation_lists_show_every_column_at_1280_px(
     # when staff open each list at 1280 px, then it fits, with its last column on screen
     for path, last in (
         ("/admin/accounts/customer/", "SINCE"),
+        ("/admin/accounts/user/", "ACTIVE"),
         ("/admin/messaging/tokenissue/", "JTI"),
         ("/admin/sandbox/conversation/", "CLICK TO VERIFIED"),
     ):
