@@ -25,18 +25,28 @@ from brands.platforms import SANDBOX_FLAG, platform_get
 from config.admin_site import abbreviated
 
 
-class MessengerInline(admin.StackedInline):
+class MessengerInlineForm(forms.ModelForm):
+    """A row of the brand's messengers: a saved messenger's slug is fixed, as on its page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["slug"].disabled = True
+
+
+class MessengerInline(admin.TabularInline):
+    """One line per messenger on the brand's page (a stacked form each made a brand with nine
+    messengers 11,000 px tall). Everything else is on the messenger's own page ("Change")."""
+
     model = Messenger
+    form = MessengerInlineForm
     extra = 0
-    fields = (
-        ("slug", "platform", "is_active"),
-        ("audience", "algorithm", "token_ttl"),
-        "attributes",
-        "allowed_origins",
-        "vendor_settings",
-        ("redirect_uris", "require_pkce"),
-    )
+    fields = ("slug", "label", "platform", "is_active")
     show_change_link = True
+    verbose_name_plural = (
+        "messengers (audience, algorithm, lifetime, attributes, vendor settings and step-up "
+        "policy: on each messenger's page)"
+    )
 
 
 @admin.register(Brand)

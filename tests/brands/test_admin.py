@@ -504,3 +504,19 @@ def test_saving_a_messenger_keeps_what_its_hidden_sections_hold(staff_client, ge
     messenger.refresh_from_db()
     assert messenger.platform == "genesys" and messenger.redirect_uris == uris
     assert 'name="redirect_uris"' in _change_page(staff_client, messenger)
+
+
+def test_the_brand_page_lists_its_messengers_one_line_each_with_fixed_slugs(
+    staff_client, messenger
+):
+    page = staff_client.get(f"/admin/brands/brand/{messenger.brand.pk}/change/").content.decode()
+    slug_input = re.search(r'<input[^>]*name="messengers-0-slug"[^>]*>', page).group(0)
+    assert f'value="{messenger.slug}"' in slug_input and "disabled" in slug_input
+    assert 'name="messengers-0-label"' in page and 'name="messengers-0-platform"' in page
+    # the rest is on the messenger's own page, linked from its line
+    assert 'name="messengers-0-vendor_settings"' not in page
+    assert f"/admin/brands/messenger/{messenger.pk}/change/" in page
+    # a new line's slug can be typed
+    assert "disabled" not in re.search(
+        r'<input[^>]*name="messengers-__prefix__-slug"[^>]*>', page
+    ).group(0)
