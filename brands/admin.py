@@ -644,17 +644,6 @@ class MessengerAdmin(admin.ModelAdmin):
     search_fields = ("slug", "audience", "brand__slug", "brand__name")
     form = MessengerAdminForm
 
-    @admin.display(description="algorithm", ordering="algorithm")
-    def algorithm_code(self, obj: Messenger) -> str:
-        """The algorithm's name alone ("RS256"): its long label pushed the list off the page."""
-        return obj.algorithm
-
-    @admin.display(description="token lifetime", ordering="token_ttl")
-    def lifetime(self, obj: Messenger) -> str:
-        """``token_ttl`` as "5 min" or "90 s" rather than "0:05:00"."""
-        minutes, seconds = divmod(int(obj.token_ttl.total_seconds()), 60)
-        return f"{minutes} min" if minutes and not seconds else f"{minutes * 60 + seconds} s"
-
     readonly_fields = (
         "vendor_setup",
         "shared_secret_display",
@@ -728,6 +717,17 @@ class MessengerAdmin(admin.ModelAdmin):
         # the slug is what the page's widget asks tokens for; brand changes would move the
         # messenger to another issuer
         return (*self.readonly_fields, "slug", "brand") if obj else self.readonly_fields
+
+    @admin.display(description="algorithm", ordering="algorithm")
+    def algorithm_code(self, obj: Messenger) -> str:
+        """The algorithm's name alone ("RS256"): its long label pushed the list off the page."""
+        return obj.algorithm
+
+    @admin.display(description="token lifetime", ordering="token_ttl")
+    def lifetime(self, obj: Messenger) -> str:
+        """``token_ttl`` as "5 min" or "90 s" rather than "0:05:00"."""
+        minutes, seconds = divmod(int(obj.token_ttl.total_seconds()), 60)
+        return f"{minutes} min" if minutes and not seconds else f"{minutes * 60 + seconds} s"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
