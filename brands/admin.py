@@ -22,7 +22,7 @@ from brands.algorithms import RSA_ALGORITHMS, Algorithm
 from brands.errors import BrandsError
 from brands.models import Brand, Messenger, SigningKey
 from brands.platforms import SANDBOX_FLAG, platform_get
-from config.admin_site import abbreviated
+from config.admin_site import abbreviated, with_tooltip
 
 
 class MessengerInlineForm(forms.ModelForm):
@@ -358,7 +358,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
 
     @admin.display(description="brand", ordering="brand__slug")
     def brand_slug(self, obj: SigningKey) -> str:
-        return format_html('<span title="{}">{}</span>', obj.brand.name, obj.brand.slug)
+        return with_tooltip(obj.brand.slug, obj.brand.name)
 
     @admin.display(description="alg", ordering="algorithm")
     def alg(self, obj: SigningKey) -> str:
@@ -366,7 +366,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
 
     @admin.display(description="state", ordering="state")
     def short_state(self, obj: SigningKey) -> str:
-        return format_html('<span title="{}">{}</span>', obj.get_state_display(), obj.state)
+        return with_tooltip(obj.state, obj.get_state_display())
 
     @admin.display(description="created", ordering="created_at")
     def created(self, obj: SigningKey) -> str:

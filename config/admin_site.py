@@ -15,6 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.admin import OTPAdminSite
 
 
+def with_tooltip(shown, whole) -> str:
+    """``shown`` in a change-list column, ``whole`` in its tooltip (a choice's code and its
+    label, a brand's slug and its name)."""
+    return format_html('<span title="{}">{}</span>', whole, shown)
+
+
 def abbreviated(value, keep: int = 12) -> str:
     """A long identifier (kid, jti, customer id) for a change-list column: its first ``keep``
     characters and an ellipsis, the whole value in the tooltip (and on the object's page), so

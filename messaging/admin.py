@@ -1,9 +1,8 @@
 from datetime import UTC
 
 from django.contrib import admin, messages
-from django.utils.html import format_html
 
-from config.admin_site import abbreviated
+from config.admin_site import abbreviated, with_tooltip
 from messaging.models import AttributeLookup, OidcGrant, TokenIssue
 from messaging.oidc import services as oidc
 
@@ -59,7 +58,7 @@ class TokenIssueAdmin(ReadOnlyAdmin):
 
     @admin.display(description="kind", ordering="kind")
     def kind_code(self, obj: TokenIssue) -> str:
-        return format_html('<span title="{}">{}</span>', obj.get_kind_display(), obj.kind)
+        return with_tooltip(obj.kind, obj.get_kind_display())
 
     @admin.display(description="subject", ordering="subject")
     def short_subject(self, obj: TokenIssue) -> str:
