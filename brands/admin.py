@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+import platforms
 from brands import conf, selectors, services
 from brands.algorithms import RSA_ALGORITHMS, Algorithm
 from brands.errors import BrandsError
@@ -760,7 +761,7 @@ class MessengerAdmin(admin.ModelAdmin):
         spec = platform_get(obj.platform)
         if spec is None:
             return f"No claim profile is registered for {obj.platform!r}."
-        rows = spec.setup_rows(obj) if spec.setup_rows else []
+        rows = spec.setup_rows(obj)
         console = format_html_join(
             "", '<tr><th scope="row">{}</th><td><code>{}</code></td></tr>', rows
         )
@@ -793,11 +794,16 @@ class MessengerAdmin(admin.ModelAdmin):
                 "platform declares no vendor settings.</p>",
                 spec.label,
             )
+        guide_path = platforms.guide(spec.platform)
+        guide = (
+            format_html('<p class="vendor-guide">Step by step: <code>{}</code></p>', guide_path)
+            if guide_path
+            else ""
+        )
         return format_html(
-            '<p class="vendor-guide">Step by step: <code>docs/platforms/{}.md</code></p>'
-            '<table class="vendor-setup"><caption>Enter in the {} console</caption>{}</table>'
+            '{}<table class="vendor-setup"><caption>Enter in the {} console</caption>{}</table>'
             "{}{}",
-            spec.name,
+            guide,
             spec.label,
             console,
             settings_part,

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from brands import conf
 from brands.algorithms import Algorithm
 from brands.keymaterial import certificate_x5c, certificate_x5t_s256
-from brands.platforms import platform_choices, platform_get, vendor_settings_clean
+from brands.platforms import PlatformsWhere, platform_choices, platform_get, vendor_settings_clean
 
 # --- brand colours: validated so that every page stays readable (WCAG 2.2 AA) ---
 
@@ -479,7 +479,7 @@ def validate_redirect_uris(value) -> None:
 
 # Platforms whose tokens are obtained through the OpenID Connect code flow (the messenger is
 # an OIDC client with a client secret and redirect URIs).
-OIDC_PLATFORMS = frozenset({"genesys"})
+OIDC_PLATFORMS = PlatformsWhere("oidc")
 
 
 def default_audience(brand_slug: str, slug: str) -> str:

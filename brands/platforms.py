@@ -1,11 +1,12 @@
-"""The platforms a messenger may target, as declared by the messaging app (a registry).
+"""What brands knows of the platforms a messenger may target (filled by the messaging app).
 
 ``brands`` must not import ``messaging`` (docs/architecture.md: dependencies point one way), yet a
-messenger's ``platform`` choices and its ``vendor_settings`` validation come from the claim
-profiles that live in ``messaging``. So the declarations live here, in plain data that brands
-can read, and ``messaging.apps.MessagingConfig.ready`` registers one ``PlatformSpec`` per claim
-profile (``messaging.profiles.base.ClaimProfile.platform_spec``). A platform without a
-registered profile is not offered and not accepted (docs/decisions.md, "platform registry").
+messenger's ``platform`` choices and its ``vendor_settings`` validation come from the platform
+packages' claim profiles (``platforms/<name>/profile.py``), which ``messaging`` loads. So
+``messaging.apps.MessagingConfig.ready`` registers each profile here, and brands reads it
+through the ``PlatformSpec`` protocol. A platform without a registered profile is not offered
+and not accepted. Flags on the profile (``oidc``, ``shared_secret``, ``key_id_required``,
+``attributes_api``) are how brands tells platforms apart: no platform name is written here.
 
 ``VendorField`` is the declaration of one vendor setting (``Messenger.vendor_settings`` key):
 its label and help for the admin, whether it is required, and a ``validate`` callable that
@@ -17,7 +18,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -40,34 +42,71 @@ class VendorField:
     example: str = ""
 
 
-@dataclass(frozen=True)
-class PlatformSpec:
-    """What brands needs to know about one platform (registered by messaging)."""
+class PlatformSpec(Protocol):
+    """What brands reads of one platform. ``messaging.profiles.base.ClaimProfile`` is one:
+    ``MessagingConfig.ready`` registers each platform's profile itself (no mirror of it)."""
 
-    name: str
+    platform: str
     label: str
     algorithms: tuple[str, ...]
-    vendor_fields: tuple[VendorField, ...] = ()
+    vendor_fields: tuple[VendorField, ...]
     # HS256 platforms: the messenger holds a shared secret issued by the vendor
-    shared_secret: bool = False
-    # Zendesk: the vendor's key id goes into the JWT header ``kid`` and must be given
-    key_id_required: bool = False
-    # generic: free-form settings besides the declared ones (still never secrets)
-    open_settings: bool = False
-    # (messenger) -> list of (label, value) rows: what to type into the vendor's console
-    setup_rows: Callable[[object], list[tuple[str, str]]] | None = field(default=None)
+    shared_secret: bool
+    # the vendor's key id goes into the JWT header ``kid`` and must be given
+    key_id_required: bool
+    # free-form settings besides the declared ones (still never secrets)
+    open_vendor_settings: bool
+    # the platform is an OpenID Connect relying party of the brand (client id + secret,
+    # redirect URIs, auth codes instead of tokens in the page)
+    oidc: bool
+    # the platform's servers may call the certified-attributes API with the messenger's
+    # client id and secret (HTTP Basic)
+    attributes_api: bool
+    # the brand's JWKS must carry an x5c certificate on every RSA key (Salesforce uploads)
+    x5c_required: bool
+
+    def setup_rows(self, messenger) -> list[tuple[str, str]]:
+        """What to type into the vendor's console, as (label, value) rows."""
+
+    def key_document(self, keys: list, *, now) -> tuple[str, bytes] | None:
+        """The brand's public keys in the vendor's own format, when it fetches no JWKS."""
 
 
 _REGISTRY: dict[str, PlatformSpec] = {}
 
 
 def platform_register(spec: PlatformSpec) -> PlatformSpec:
-    _REGISTRY[spec.name] = spec
+    _REGISTRY[spec.platform] = spec
     return spec
 
 
 def platform_get(name: str) -> PlatformSpec | None:
     return _REGISTRY.get(name)
+
+
+def platforms_where(flag: str) -> frozenset[str]:
+    """Names of the registered platforms whose ``flag`` (e.g. ``"oidc"``) is true."""
+    return frozenset(name for name, spec in _REGISTRY.items() if getattr(spec, flag, False))
+
+
+class PlatformsWhere:
+    """A live set of platform names with ``flag``, usable as ``platform__in=...`` and with
+    ``in`` before the registry is filled (module import time)."""
+
+    def __init__(self, flag: str):
+        self.flag = flag
+
+    def __contains__(self, name: object) -> bool:
+        return name in platforms_where(self.flag)
+
+    def __iter__(self):
+        return iter(sorted(platforms_where(self.flag)))
+
+    def __len__(self) -> int:
+        return len(platforms_where(self.flag))
+
+    def __repr__(self) -> str:
+        return f"PlatformsWhere({self.flag!r})"
 
 
 def vendor_settings_example(name: str) -> dict:
@@ -82,11 +121,11 @@ def platform_names() -> list[str]:
 
 def platform_choices() -> list[tuple[str, str]]:
     """``Messenger.platform`` choices: only platforms with a registered profile."""
-    return [(spec.name, spec.label) for spec in sorted(_REGISTRY.values(), key=_order)]
+    return [(spec.platform, spec.label) for spec in sorted(_REGISTRY.values(), key=_order)]
 
 
 def _order(spec: PlatformSpec) -> tuple[int, str]:
-    return (0 if spec.name == "generic" else 1, spec.label.lower())
+    return (0 if spec.open_vendor_settings else 1, spec.label.lower())
 
 
 def vendor_settings_clean(platform: str | PlatformSpec, settings: dict) -> dict:
@@ -96,7 +135,7 @@ def vendor_settings_clean(platform: str | PlatformSpec, settings: dict) -> dict:
     a boolean; each declared field is required unless it says otherwise and is validated by
     its own ``validate``. Messages name the setting and its label.
     """
-    spec = platform if isinstance(platform, PlatformSpec) else platform_get(platform)
+    spec = platform_get(platform) if isinstance(platform, str) else platform
     if spec is None:
         raise ValidationError({"platform": f"No claim profile is registered for {platform!r}."})
     if not isinstance(settings, dict):
@@ -105,7 +144,7 @@ def vendor_settings_clean(platform: str | PlatformSpec, settings: dict) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     unknown = sorted(set(settings) - set(fields) - {SANDBOX_FLAG})
-    if spec.open_settings:
+    if spec.open_vendor_settings:
         cleaned.update({name: settings[name] for name in unknown})
     elif unknown:
         allowed = ", ".join([*fields, SANDBOX_FLAG])

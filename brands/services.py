@@ -35,7 +35,7 @@ from brands.models import (
     client_secret_hash,
     default_attributes,
 )
-from brands.platforms import platform_get
+from brands.platforms import PlatformsWhere, platform_get
 
 logger = logging.getLogger(__name__)
 
@@ -847,8 +847,11 @@ def signing_keys_plan(
 
 
 def _needs_x5c(brand: Brand) -> bool:
-    """Brands with an active Salesforce messenger must publish x5c on every RSA key."""
-    return brand.messengers.filter(is_active=True, platform="salesforce").exists()
+    """Brands with an active messenger of a platform that needs certificates (Salesforce
+    uploads) must publish x5c on every RSA key."""
+    return brand.messengers.filter(
+        is_active=True, platform__in=list(PlatformsWhere("x5c_required"))
+    ).exists()
 
 
 def _certificate_steps(brand: Brand, *, now: datetime, skip: set[int]) -> list[RotationStep]:

@@ -3,6 +3,7 @@
 import os
 import tempfile
 
+import platforms
 from config import env as E
 
 BASE_DIR = E.BASE_DIR
@@ -152,7 +153,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Each platform package's browser adapter, served as messaging/adapters/<name>/adapter.js
+STATICFILES_DIRS = [BASE_DIR / "static", *platforms.static_dirs()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -33,7 +33,7 @@ class MessagingConfig(AppConfig):
         from messaging import profiles
 
         for profile in profiles.all_profiles():
-            platform_register(profile.platform_spec())
+            platform_register(profile)
 
         # accounts must not import messaging: hand the portal home its Chat with support panel
         from accounts.panels import home_panel_register

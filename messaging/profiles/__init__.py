@@ -1,21 +1,13 @@
-"""Claim profiles: what each platform expects in a token, one module per platform.
+"""Claim profiles: what each platform expects in a token, one per platform package.
 
 A profile turns a customer record into claims for one messenger. ``get(platform)`` returns the
-registered profile; a new platform is one module that subclasses ``ClaimProfile``, calls
-``register`` and is imported here. Profiles never see tokens, keys or requests: only the
-customer and the messenger. ``MessagingConfig.ready`` hands every profile's declarations to
-``brands.platforms`` (platform choices and vendor-settings validation).
+registered profile. Each platform's profile is ``platforms/<name>/profile.py`` (``PROFILE``),
+discovered by ``platforms.load``; nothing here names a platform. Profiles never see tokens,
+keys or requests: only the customer and the messenger. ``MessagingConfig.ready`` hands every
+profile to ``brands.platforms`` (platform choices and vendor-settings validation).
 """
 
-from messaging.profiles import (  # noqa: F401  (each registers itself)
-    d365,
-    generic,
-    genesys,
-    intercom,
-    liveperson,
-    salesforce,
-    zendesk,
-)
+import platforms
 from messaging.profiles.base import (
     REGISTERED_CLAIMS,
     ClaimProfile,
@@ -24,6 +16,9 @@ from messaging.profiles.base import (
     get,
     register,
 )
+
+for _profile in platforms.load("profile").values():
+    register(_profile)
 
 __all__ = [
     "REGISTERED_CLAIMS",

@@ -9,15 +9,15 @@ declare (``vendor_fields``, validated by ``vendor_validate``), what of them the 
 
 The vendor-field declarations are plain ``brands.platforms.VendorField`` data so that brands
 (which must not import messaging) can validate ``Messenger.vendor_settings`` and list the
-platforms: ``messaging.apps.MessagingConfig.ready`` registers ``platform_spec()`` of every
-profile with ``brands.platforms``.
+platforms: ``messaging.apps.MessagingConfig.ready`` registers every profile with
+``brands.platforms``, which reads it through its ``PlatformSpec`` protocol.
 """
 
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from brands.algorithms import Algorithm
-from brands.platforms import PlatformSpec, VendorField, vendor_settings_clean
+from brands.platforms import VendorField, vendor_settings_clean
 from config.errors import DomainError
 
 # Claims the issuer sets itself; a profile's attributes can never overwrite them. The
@@ -47,7 +47,8 @@ class ClaimProfile:
 
     ``platform``           the ``Messenger.platform`` value it serves
     ``label``              its name for people (admin, commands)
-    ``adapter``            the browser adapter (messaging/static/messaging/adapters/<name>.js)
+    ``adapter``            the browser adapter: always the platform's own
+                           (platforms/<platform>/static/adapter.js)
     ``typ``                the JOSE header ``typ``
     ``algorithms``         algorithms the platform accepts, the first is the default
     ``registered_claims``  which registered claims the issuer puts in, in this order
@@ -58,12 +59,21 @@ class ClaimProfile:
     ``direct_token``       the page may fetch a token for it from the token API (False for
                            Genesys: an id_token-shaped token in the page could be replayed
                            into an implicit flow; Genesys gets auth codes instead)
+    ``oidc``               the platform is an OpenID Connect relying party of the brand (client
+                           id and secret, redirect URIs; the page hands it auth codes)
+    ``attributes_api``     the platform's servers may look up certified attributes by ``sub``
+                           with the messenger's client id and secret (HTTP Basic)
+    ``x5c_required``       the brand's JWKS must carry an x5c certificate on every RSA key
+    ``identify_on_load``   the vendor documents setting the identity on every page load of a
+                           logged-in customer (conversation continuity across reloads)
+    ``session_lifetime``   the vendor asks for a token that lasts as long as the app session
+                           (``exp`` at the portal session's expiry, refreshed before it)
+    ``example_key_id``     a plausible vendor key id (demo data, tests) when ``key_id_required``
     ``source``             where the format comes from (vendor documentation), for reviewers
     """
 
     platform: str = ""
     label: str = ""
-    adapter: str = "generic"
     typ: str = "JWT"
     algorithms: tuple[str, ...] = (Algorithm.RS256,)
     registered_claims: tuple[str, ...] = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti")
@@ -72,7 +82,17 @@ class ClaimProfile:
     key_id_required: bool = False
     open_vendor_settings: bool = False
     direct_token: bool = True
+    oidc: bool = False
+    attributes_api: bool = False
+    x5c_required: bool = False
+    identify_on_load: bool = False
+    session_lifetime: bool = False
+    example_key_id: str = ""
     source: str = ""
+
+    @property
+    def adapter(self) -> str:
+        return self.platform
 
     # --- tokens -------------------------------------------------------------------------------
 
@@ -134,22 +154,9 @@ class ClaimProfile:
 
     # --- vendor settings and the browser side (docs/architecture.md, "Browser interfaces" 1) --
 
-    def platform_spec(self) -> PlatformSpec:
-        """The declarations brands reads (registered by ``MessagingConfig.ready``)."""
-        return PlatformSpec(
-            name=self.platform,
-            label=self.label or self.platform,
-            algorithms=self.algorithms,
-            vendor_fields=self.vendor_fields,
-            shared_secret=self.shared_secret,
-            key_id_required=self.key_id_required,
-            open_settings=self.open_vendor_settings,
-            setup_rows=self.setup_rows,
-        )
-
     def vendor_validate(self, settings: dict) -> dict:
         """The cleaned vendor settings; ``ValidationError`` keyed by setting name otherwise."""
-        return vendor_settings_clean(self.platform_spec(), settings)
+        return vendor_settings_clean(self, settings)
 
     def vendor_config(self, messenger) -> dict:
         """PUBLIC settings the browser adapter needs (camelCase, always with ``scriptUrl``)."""
@@ -158,6 +165,13 @@ class ClaimProfile:
     def origins(self, messenger) -> list[str]:
         """https origins the vendor's script, frames and XHR need (CSP), for this messenger."""
         return []
+
+    def key_document(self, keys: list, *, now: datetime) -> tuple[str, bytes] | None:
+        """The brand's published public keys in the vendor's own format, as (content type,
+        body), for a vendor that fetches no RFC 7517 JWKS; None (the default) when the vendor
+        reads the JWKS. ``keys`` are the brand's published ``SigningKey`` rows usable with this
+        platform's algorithms, newest first."""
+        return None
 
     def setup_rows(self, messenger) -> list[tuple[str, str]]:
         """What an administrator types into the vendor's console, as (label, value) rows."""

@@ -9,11 +9,12 @@
 //   "sandbox"  the sandbox chat window (below; only while the sandbox is served and the
 //              messenger's vendor setting "sandbox" is not false); Genesys messengers get a
 //              fresh auth code instead of a token;
-//   anything else: the ES module adapters/<name>.js, imported on the first Chat click. It
+//   anything else: the ES module adapters/<name>/adapter.js (platforms/<name>/static/), imported
+//              on the first Chat click. It
 //              loads the vendor's documented snippet from vendor.scriptUrl and hands the
 //              identity over exactly as that vendor documents (see each module's header).
 //   "generic" in production: the documented portalchat:open / portalchat:logout DOM hook that
-//              the brand's own widget consumes (adapters/generic.js).
+//              the brand's own widget consumes (platforms/generic/static/adapter.js).
 // Sandbox adapter:  adapter.open({container, messenger, clickedAt, getToken, getAuthCode,
 //                   onStatus}) -> {retry, close}
 // Vendor adapters:  new Adapter({messenger, vendor, container, getToken, getAuthCode, onStatus})
@@ -42,7 +43,10 @@ const VERDICT_TIMEOUT_MS = 15000;
 const MAX_EXPIRY_REFRESHES_PER_MINUTE = 3;
 const LOGOUT_TIMEOUT_MS = 3000;
 const OPEN_MARK = "portalChat.open";
-const VENDOR_ADAPTERS = new Set(["salesforce", "zendesk", "liveperson", "d365", "intercom", "genesys", "generic"]);
+// A platform package's adapter (platforms/<name>/static/adapter.js, served under
+// adapters/<name>/): the server names it from the platform registry; "unsupported" (no profile)
+// and anything that is not a plain package name load nothing.
+const ADAPTER_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 
 // The portal's token API, or (field "authCode") its auth-code API: same request, same errors.
 export function makeTokenSource({
@@ -312,10 +316,12 @@ function boot() {
 
   const vendorAdapter = async (messenger) => {
     if (vendorSessions.has(messenger.slug)) return vendorSessions.get(messenger.slug);
-    if (!VENDOR_ADAPTERS.has(messenger.adapter)) throw new TokenError("unsupported");
+    if (messenger.adapter === "unsupported" || !ADAPTER_NAME.test(messenger.adapter || "")) {
+      throw new TokenError("unsupported");
+    }
     let module;
     try {
-      module = await import(`./adapters/${messenger.adapter}.js`);
+      module = await import(`./adapters/${messenger.adapter}/adapter.js`);
     } catch (err) {
       throw new TokenError("widget_unavailable", String(err));
     }

@@ -1,13 +1,13 @@
-"""Verification profiles: one small module per platform, registered here by name.
+"""Verification profiles: how each vendor verifies, one per platform package.
 
-A new platform is a new module defining ``PROFILE`` and one line in ``_MODULES``.
+Each platform's emulation is ``platforms/<name>/emulation.py`` (``PROFILE``), written from the
+vendor's documentation and discovered by ``platforms.load``; nothing here names a platform.
 """
 
-from importlib import import_module
+import platforms
 
 from .base import Profile
 
-_MODULES = ("generic", "genesys", "salesforce", "zendesk", "liveperson", "d365", "intercom")
 PROFILES: dict[str, Profile] = {}
 
 
@@ -21,7 +21,7 @@ def get_profile(name: str) -> Profile:
     return PROFILES[name]
 
 
-for _module in _MODULES:
-    register(import_module(f"{__name__}.{_module}").PROFILE)
+for _profile in platforms.load("emulation").values():
+    register(_profile)
 
 __all__ = ["PROFILES", "Profile", "get_profile", "register"]

@@ -1,0 +1,124 @@
+// Zendesk messaging Web Widget: authenticated users with a JWT signed by the messenger's
+// shared secret (HS256, header kid = the Zendesk key id).
+//
+// Each call follows Zendesk's documentation:
+// - the Web Widget snippet: <script id="ze-snippet"
+//   src="https://static.zdassets.com/ekr/snippet.js?key=<snippet key>"> (the id is part of the
+//   snippet Zendesk hands out) https://developer.zendesk.com/api-reference/widget-messaging/introduction/
+// - zE("messenger", "loginUser", jwtCallback, loginCallback): "jwtCallback: a callback function
+//   to handle a new JWT generated during a user sign-in, or to manage an updated JWT when an
+//   existing session is accessed"; loginCallback receives null on success or a LoginFailedError
+//   {message, reason, type}. Every jwtCallback call gets a fresh token from the portal.
+//   https://developer.zendesk.com/api-reference/widget-messaging/web/authentication/
+// - zE("messenger", "logoutUser") at logout (same page); zE("messenger", "open") opens the
+//   messaging window (core messenger API).
+// A failed login is retried once (a new loginUser: Zendesk asks jwtCallback again, which
+// fetches a fresh token); the second failure is shown. Zendesk's asks are capped at 4 a minute
+// (docs/platforms.md: an integration that failed every action until it refreshed the JWT).
+
+import {
+  READY_TIMEOUT_MS,
+  TokenError,
+  VendorAdapter,
+  errorCode,
+  loadScript,
+  withTimeout,
+} from "../common.js";
+
+const VERDICT_TIMEOUT_MS = 20000;
+
+function waitForZE() {
+  return new Promise((resolve) => {
+    const check = () => (typeof window.zE === "function" ? resolve(window.zE) : setTimeout(check, 50));
+    check();
+  });
+}
+
+export default class ZendeskAdapter extends VendorAdapter {
+  constructor(options) {
+    super(options);
+    this.loaded = null;
+    this.loggedIn = false;
+  }
+
+  async open() {
+    this.loggedOut = false;
+    this.halted = false;
+    this.onStatus("connecting", "Connecting you to an agent…");
+    if (!this.loaded) {
+      this.loaded = loadScript(this.vendor.scriptUrl, { id: "ze-snippet" }).then(waitForZE);
+    }
+    try {
+      await withTimeout(this.loaded, READY_TIMEOUT_MS, "widget_unavailable");
+    } catch (err) {
+      this.loaded = null;
+      throw err;
+    }
+    if (this.loggedIn) {
+      this.verified();
+      return;
+    }
+    this.login();
+  }
+
+  login() {
+    clearTimeout(this.verdictTimer);
+    this.verdictTimer = setTimeout(() => this.fail("timeout"), VERDICT_TIMEOUT_MS);
+    window.zE(
+      "messenger",
+      "loginUser",
+      (callback) => this.answerJwt(callback),
+      (error) => this.loginResult(error),
+    );
+  }
+
+  // Zendesk asks for a JWT (sign-in, or a session that needs an updated one): always fresh.
+  async answerJwt(callback) {
+    if (this.loggedOut || this.halted) return;
+    if (!this.budget.take()) {
+      this.fail("refresh_loop");
+      return;
+    }
+    try {
+      const token = await this.getToken();
+      if (!this.loggedOut && !this.halted) callback(token);
+    } catch (err) {
+      this.fail(errorCode(err));
+    }
+  }
+
+  loginResult(error) {
+    clearTimeout(this.verdictTimer);
+    if (this.halted || this.loggedOut) return;
+    if (!error) {
+      this.retry_.accepted();
+      this.loggedIn = true;
+      this.verified();
+      return;
+    }
+    this.loggedIn = false;
+    if (this.retry_.rejected()) {
+      this.onStatus("connecting", "Verifying you again…");
+      this.login();
+      return;
+    }
+    this.fail(error.reason || error.type || "rejected", error.reason || error.type || "rejected");
+  }
+
+  verified() {
+    this.onStatus("verified", "You are chatting as a verified customer.");
+    window.zE("messenger", "open");
+  }
+
+  halt() {
+    clearTimeout(this.verdictTimer);
+  }
+
+  async logout() {
+    this.loggedOut = true;
+    this.loggedIn = false;
+    clearTimeout(this.verdictTimer);
+    if (typeof window.zE !== "function") throw new TokenError("widget_unavailable");
+    window.zE("messenger", "logoutUser");
+  }
+}
