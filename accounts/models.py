@@ -119,6 +119,20 @@ class Membership(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
     brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="memberships")
+    crm_contact_id = models.CharField(
+        "CRM contact id",
+        max_length=64,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                "Enter the record's GUID, e.g. aaaaaaaa-0000-1111-2222-bbbbbbbbbbbb.",
+            )
+        ],
+        help_text="The customer's contact (or account) record id in this brand's CRM, e.g. the "
+        "Dataverse contact GUID: platforms that link records by it (Dynamics 365) receive it "
+        "as the token's sub. Empty: the public customer id.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

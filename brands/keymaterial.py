@@ -12,6 +12,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -197,6 +198,14 @@ def public_jwk(key: PrivateKey, algorithm: str) -> dict:
         )
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
     raise InvalidKeyMaterial(f"No public JWK for {algorithm} keys.", code="unsupported_algorithm")
+
+
+def public_key_pem(jwk: dict) -> bytes:
+    """The SubjectPublicKeyInfo PEM (``-----BEGIN PUBLIC KEY-----``) of a public JWK."""
+    public = jwt.PyJWK(jwk).key
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 _THUMBPRINT_MEMBERS = {

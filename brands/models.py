@@ -729,6 +729,15 @@ class Messenger(models.Model):
         return self.brand.jwks_url
 
     @property
+    def public_key_url(self) -> str:
+        """This messenger's keys in its vendor's own format (platforms whose profile has a
+        ``key_format`` other than ``"jwks"``, e.g. Dynamics 365's PEM / kid array)."""
+        return (
+            f"{settings.PUBLIC_BASE_URL}/brands/{self.brand.slug}/messengers/{self.slug}"
+            "/public-key"
+        )
+
+    @property
     def is_oidc_client(self) -> bool:
         return self.platform in OIDC_PLATFORMS
 

@@ -62,6 +62,8 @@ class PlatformSpec(Protocol):
     # the platform's servers may call the certified-attributes API with the messenger's
     # client id and secret (HTTP Basic)
     attributes_api: bool
+    # how the vendor reads the brand's public keys: "jwks", or the profile's own format
+    key_format: str
     # the brand's JWKS must carry an x5c certificate on every RSA key (Salesforce uploads)
     x5c_required: bool
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from brands import conf, keyset
 from brands.errors import UnknownBrand, UnknownMessenger
 from brands.models import OIDC_PLATFORMS, Brand, Messenger, SigningKey, client_secret_hash
+from brands.platforms import platform_get
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,40 @@ def messenger_get(*, slug: str, active_only: bool = True) -> Messenger:
     if messenger is None:
         raise UnknownMessenger(f"There is no messenger {str(slug)[:50]!r}.")
     return messenger
+
+
+@dataclass(frozen=True)
+class KeyDocument:
+    """A messenger's keys in its vendor's own format: body, content type, strong ETag."""
+
+    body: bytes
+    content_type: str
+    etag: str
+
+
+def messenger_key_document(*, brand: str, messenger: str) -> KeyDocument:
+    """The published keys of ``brand`` usable by ``messenger``'s algorithm, newest first, in
+    the format its platform profile writes (``key_document``). ``UnknownMessenger`` when the
+    messenger is not the brand's or its vendor reads the JWKS (code ``no_key_document``)."""
+    found = messenger_get(slug=messenger)
+    if found.brand.slug != brand:
+        raise UnknownMessenger(f"There is no messenger {str(messenger)[:50]!r} in {brand[:50]!r}.")
+    spec = platform_get(found.platform)
+    keys = list(
+        published_keys(brand=found.brand)
+        .filter(algorithm=found.algorithm)
+        .order_by("-created_at", "-id")
+    )
+    document = spec.key_document(keys, now=timezone.now()) if spec is not None else None
+    if document is None:
+        raise UnknownMessenger(
+            f"{found.slug}: its platform reads the brand's JWKS ({found.jwks_url}).",
+            code="no_key_document",
+        )
+    content_type, body = document
+    return KeyDocument(
+        body=body, content_type=content_type, etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    )
 
 
 def published_keys(*, brand: Brand | None = None):

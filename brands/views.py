@@ -97,3 +97,18 @@ def brand_openid_configuration(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = f"public, max-age={_max_age()}"
     return response
+
+
+@public_document
+def messenger_public_key(request: HttpRequest, slug: str, messenger: str) -> HttpResponse:
+    """The brand's published keys for one messenger, in its vendor's own format (the
+    platform profile's ``key_document``); 404 ``no_key_document`` when the vendor reads the
+    JWKS instead. Cached and revalidated like the JWKS."""
+    document = selectors.messenger_key_document(brand=slug, messenger=messenger)
+    if _etag_matches(request.headers.get("If-None-Match", ""), document.etag):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(document.body, content_type=document.content_type)
+    response["ETag"] = document.etag
+    response["Cache-Control"] = f"public, max-age={_max_age()}"
+    return response

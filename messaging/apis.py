@@ -352,6 +352,13 @@ class MessengerSetupApi(APIView):
         issuer = serializers.CharField(source="brand.issuer_url")
         audience = serializers.CharField()
         jwks_uri = serializers.CharField(source="jwks_url")
+        key_format = serializers.SerializerMethodField(
+            help_text="How the vendor reads the keys: `jwks`, or its own format at "
+            "`public_key_url` (Dynamics 365: `pem-or-kid-array`)."
+        )
+        public_key_url = serializers.SerializerMethodField(
+            help_text="The keys in the vendor's own format, when `key_format` is not `jwks`."
+        )
         algorithms = serializers.SerializerMethodField()
         token_type = serializers.SerializerMethodField()
         token_lifetime = serializers.SerializerMethodField()
@@ -372,6 +379,14 @@ class MessengerSetupApi(APIView):
                 return None
             path = reverse("messaging:customer-attributes", args=[obj.brand.slug, "SUB"])
             return settings.PUBLIC_BASE_URL + path.replace("SUB", "{sub}")
+
+        def get_key_format(self, obj) -> str:
+            return profiles.get(obj.platform).key_format
+
+        def get_public_key_url(self, obj) -> str | None:
+            if profiles.get(obj.platform).key_format == "jwks":
+                return None
+            return obj.public_key_url
 
         def get_algorithms(self, obj) -> list[str]:
             return [obj.algorithm or profiles.get(obj.platform).algorithms[0]]

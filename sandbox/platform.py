@@ -18,6 +18,7 @@ from .credentials import credential_get
 from .fetch import FetchError, http_get
 from .verifier import PROFILES, Verifier
 from .verifier.encoding import DecodeError, strict_json_object
+from .verifier.jwks import get_jwks_client
 from .verifier.keys import ALGORITHMS, VerificationKey
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
@@ -52,6 +53,9 @@ class PlatformConfig:
     audience: str
     jwks_uri: str
     algorithms: tuple[str, ...]
+    # What the vendor's admin typed as the "public key URL" when the vendor reads no JWKS
+    # (Dynamics 365); empty when the portal publishes none for this messenger.
+    public_key_url: str = ""
     token_type: str = "JWT"
     token_lifetime: int | None = None
     # OpenID Connect platforms (Genesys): where the provider is discovered, and the
@@ -91,6 +95,9 @@ class PlatformConfig:
             audience=text("audience"),
             jwks_uri=text("jwks_uri"),
             algorithms=tuple(algorithms),
+            public_key_url=(
+                text("public_key_url", required=False) if doc.get("public_key_url") else ""
+            ),
             token_type=token_type,
             token_lifetime=lifetime,
             discovery_uri=text("discovery_uri", required=False) if "discovery_uri" in doc else "",
@@ -117,6 +124,15 @@ class PlatformConfig:
         if PROFILES[profile_name].shared_secret and overrides.get("keys") is None:
             overrides["keys"] = SharedSecretKeys.for_messenger(
                 self.messenger, kid_must_match=PROFILES[profile_name].kid_must_match
+            )
+        key_document = PROFILES[profile_name].key_document
+        if key_document is not None and overrides.get("keys") is None:
+            # The vendor fetches the URL its admin typed: the portal's public key URL, or,
+            # where the portal offers none, the JWKS URL (which that vendor cannot read).
+            overrides["keys"] = get_jwks_client(
+                self.public_key_url or self.jwks_uri,
+                default_alg=self.algorithms[0] if len(self.algorithms) == 1 else None,
+                parse=key_document,
             )
         options = {
             "issuer": self.issuer,

@@ -68,6 +68,9 @@ class ClaimProfile:
                            logged-in customer (conversation continuity across reloads)
     ``session_lifetime``   the vendor asks for a token that lasts as long as the app session
                            (``exp`` at the portal session's expiry, refreshed before it)
+    ``key_format``         how the vendor reads the brand's public keys: ``"jwks"`` (RFC 7517,
+                           the default) or the name of the profile's own ``key_document``
+                           format, served per messenger at ``Messenger.public_key_url``
     ``example_key_id``     a plausible vendor key id (demo data, tests) when ``key_id_required``
     ``source``             where the format comes from (vendor documentation), for reviewers
     """
@@ -87,6 +90,7 @@ class ClaimProfile:
     x5c_required: bool = False
     identify_on_load: bool = False
     session_lifetime: bool = False
+    key_format: str = "jwks"
     example_key_id: str = ""
     source: str = ""
 
@@ -125,7 +129,7 @@ class ClaimProfile:
             _refuse_float(value)
         values = {
             "iss": lambda: messenger.brand.issuer_url,
-            "sub": lambda: customer.customer_id,
+            "sub": lambda: self.subject(customer=customer, messenger=messenger),
             "aud": lambda: messenger.audience,
             "iat": lambda: int(issued_at.timestamp()),
             "nbf": lambda: int(not_before.timestamp()),
@@ -136,6 +140,11 @@ class ClaimProfile:
         if assurance is not None:
             claims = self.assurance_claims(claims=claims, assurance=assurance)
         return claims
+
+    def subject(self, *, customer, messenger) -> str:
+        """The token's ``sub``: the customer's stable public id (a profile whose vendor links
+        records by its own id may map it, e.g. Dynamics 365's contact GUID)."""
+        return customer.customer_id
 
     def assurance_claims(self, *, claims: dict, assurance) -> dict:
         """``claims`` plus how the customer proved the second factor, as the platform carries it.

@@ -1,15 +1,25 @@
 """Microsoft Dynamics 365 Contact Center (Omnichannel live chat): authenticated chat, RS256.
 
-Token: header ``alg`` RS256, ``kid``, ``typ: "JWT"``; claims ``iss``, ``sub`` (public customer
-id), ``iat``, ``exp``, ``nbf``, ``jti``, and ``lwicontexts``: the selected attributes
+Token: header ``alg`` RS256, ``kid``, ``typ: "JWT"``; claims ``iss``, ``sub``, ``iat``,
+``exp``, ``nbf``, ``jti``, and ``lwicontexts``. ``sub`` is the customer's Dataverse contact (or
+account) GUID when staff mapped one on the customer's membership of the brand (Microsoft
+recommends it: Omnichannel then links the contact record to the conversation), else the
+public customer id. ``lwicontexts`` holds the selected attributes
 serialised as ONE JSON STRING of primitive values whose keys must exist as context variables
 of the workstream: ``msdyn_isvip`` (vip), ``tier`` (tier), ``balance`` + ``currency``
 (balance), ``firstname`` + ``lastname`` (names), ``email`` (email), ``customer_since``.
 Decision: every value is a string, as in Microsoft's own sample
 (``{"msdyn_cartvalue":"10000", "msdyn_isvip":"false"}``): context variables are Text or
 Number, and money is never a float (docs/security.md 4).
-Keys: the chat authentication setting holds a "public key URL": the brand's JWKS URL. No
-``aud``: Microsoft's sample has none.
+Keys: the chat authentication setting holds a "public key URL", which Microsoft documents as
+answering ONE PEM public key (``-----BEGIN PUBLIC KEY-----``), or, with several keys, a JSON
+array of ``{"kid", "publicKey" (the PEM, base64), "expiry" (NumericDate)}`` whose ``kid`` the
+token's header names. Not an RFC 7517 JWKS. ``key_document`` writes exactly that, served per
+messenger at ``Messenger.public_key_url``: the PEM while the brand publishes one RS256 key, the
+array while a rotation publishes two or more. ``expiry`` of a retired key is when it leaves
+publication; of a pending or active key, the end of its planned signing period (rotation
+period) plus the longest token lifetime and the retention, never sooner than the retention
+from now. No ``aud``: Microsoft's sample has none.
 
 Vendor settings (the chat widget snippet, Customer Service admin center > Channels > Chat):
 - ``app_id`` (``data-app-id``) and ``org_id`` (``data-org-id``): UUIDs.
@@ -24,15 +34,23 @@ Sources:
 - https://learn.microsoft.com/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
   (primitive values only; keys are workstream context variables)
 - https://learn.microsoft.com/dynamics365/customer-service/administer/create-chat-auth-settings
-  (public key URL, JavaScript client function)
+  ("Setup for custom portals": the public key endpoint, one PEM or the kid/publicKey/expiry
+  array; the header kid with several keys; sub = contact or account GUID; the JavaScript
+  client function answering within 10 seconds)
 - https://learn.microsoft.com/dynamics365/customer-service/administer/add-chat-widget
   (the snippet: data-app-id, data-org-id, data-org-url, LiveChatBootstrapper.js)
 """
 
+import base64
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 
+from django.db.models import Q
+
+from brands import conf as brands_conf
 from brands.algorithms import Algorithm
+from brands.keymaterial import public_key_pem
+from brands.models import SigningKey
 from brands.platforms import VendorField, https_url, origin_of, uuid_string
 from messaging.profiles.base import ClaimProfile, money, setting
 
@@ -47,6 +65,7 @@ class D365Profile(ClaimProfile):
     typ = "JWT"
     algorithms = (Algorithm.RS256,)
     registered_claims = ("iss", "sub", "iat", "exp", "nbf", "jti")
+    key_format = "pem-or-kid-array"
     vendor_fields = (
         VendorField(
             "app_id",
@@ -80,6 +99,29 @@ class D365Profile(ClaimProfile):
         ),
     )
     source = "https://learn.microsoft.com/dynamics365/customer-service/develop/send-auth-token-starting-chat"
+
+    def subject(self, *, customer, messenger) -> str:
+        """The contact GUID mapped on the customer's membership of the brand, if any."""
+        mapped = (
+            customer.memberships.filter(Q(brand_id=messenger.brand_id) & ~Q(crm_contact_id=""))
+            .values_list("crm_contact_id", flat=True)
+            .first()
+        )
+        return mapped or customer.customer_id
+
+    def key_document(self, keys: list, *, now: datetime) -> tuple[str, bytes]:
+        """One PEM for one key; the documented kid/publicKey/expiry array for several."""
+        if len(keys) == 1:
+            return "text/plain; charset=utf-8", public_key_pem(keys[0].public_jwk)
+        entries = [
+            {
+                "kid": key.kid,
+                "publicKey": base64.b64encode(public_key_pem(key.public_jwk)).decode(),
+                "expiry": int(_expiry(key, now=now).timestamp()),
+            }
+            for key in keys
+        ]
+        return "application/json", json.dumps(entries, separators=(",", ":")).encode()
 
     def attribute_claims(self, *, customer, attributes: set[str]) -> dict:
         context: dict[str, str] = {}
@@ -136,7 +178,7 @@ class D365Profile(ClaimProfile):
 
     def setup_rows(self, messenger) -> list[tuple[str, str]]:
         return [
-            ("Chat authentication: public key URL", messenger.jwks_url),
+            ("Authentication settings: Public key URL", messenger.public_key_url),
             ("JavaScript client function", "set by the portal (setAuthTokenProvider)"),
             ("Issuer (iss)", messenger.issuer),
             ("Signing algorithm", messenger.algorithm),
@@ -147,6 +189,21 @@ class D365Profile(ClaimProfile):
             ),
             ("Token lifetime", f"{int(messenger.token_ttl.total_seconds())} seconds"),
         ]
+
+
+def _expiry(key, *, now: datetime) -> datetime:
+    """Until when Dynamics may trust ``key`` (the module docstring says how it is chosen)."""
+    retention = brands_conf.get("RETENTION")
+    if key.state == SigningKey.State.RETIRED and key.retired_at is not None:
+        return key.retired_at + retention
+    start = key.activated_at or key.created_at + brands_conf.get("PREPUBLICATION_PERIOD")
+    planned = (
+        start
+        + brands_conf.get("ROTATION_PERIOD")
+        + brands_conf.get("MAX_TOKEN_LIFETIME")
+        + retention
+    )
+    return max(planned, now + retention)
 
 
 PROFILE = D365Profile()

@@ -47,6 +47,7 @@ class ZendeskProfile(ClaimProfile):
     registered_claims = ("iat", "exp", "jti")
     shared_secret = True
     key_id_required = True
+    example_key_id = "app_64f1c8e2a3b4d4e5f8a9b0c1"
     vendor_fields = (
         VendorField(
             "snippet_key",

@@ -30,6 +30,13 @@ class JWKSUnavailable(Exception):
     pass
 
 
+def parse_jwks(body: bytes, content_type: str, default_alg: str | None) -> KeySet:
+    """An RFC 7517 JWK set served as JSON (the default key document)."""
+    if content_type not in _JSON_TYPES:
+        raise FetchError(f"unexpected content type {content_type[:64]!r}")
+    return KeySet.from_jwks(strict_json_loads(body), default_alg=default_alg)
+
+
 def parse_max_age(values: list[str] | None, *, default: int, lo: int, hi: int) -> int:
     """Seconds to cache from the Cache-Control header values; clamped to [lo, hi]."""
     directives = [d.strip().lower() for v in (values or []) for d in v.split(",") if d.strip()]
@@ -56,8 +63,13 @@ class JWKSClient:
         allow_insecure: bool | None = None,
         fetch: Callable[..., Response] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        parse: Callable[[bytes, str, str | None], KeySet] = parse_jwks,
     ):
+        """``parse(body, content_type, default_alg) -> KeySet`` reads the fetched document:
+        a JWKS by default, a vendor's own format for a vendor that reads no JWKS (its
+        emulation's ``key_document``); it raises FetchError, KeySetError or DecodeError."""
         self.url = url
+        self._parse = parse
         self.default_alg = default_alg
         # None: read the setting at use time (so settings changes apply to live clients).
         self._cooldown = cooldown
@@ -166,9 +178,7 @@ class JWKSClient:
         if response.status != 200:
             raise FetchError(f"HTTP status {response.status}")
         ctype = (response.headers.get_content_type() if response.headers else "") or ""
-        if ctype not in _JSON_TYPES:
-            raise FetchError(f"unexpected content type {ctype[:64]!r}")
-        keyset = KeySet.from_jwks(strict_json_loads(response.body), default_alg=self.default_alg)
+        keyset = self._parse(response.body, ctype, self.default_alg)
         self._keyset = keyset
         self._etag = response.headers.get("ETag")
         self._expires_at = now + ttl
@@ -177,18 +187,24 @@ class JWKSClient:
             log.info("JWKS %s: key %r ignored: %s", self.url, (kid or "")[:64], why)
 
 
-_CLIENTS: OrderedDict[tuple[str, str | None], JWKSClient] = OrderedDict()
+_CLIENTS: OrderedDict[tuple, JWKSClient] = OrderedDict()
 _CLIENTS_LOCK = threading.Lock()
 _MAX_CLIENTS = 64
 
 
-def get_jwks_client(url: str, *, default_alg: str | None = None) -> JWKSClient:
-    """The process-wide client for ``url`` (so the cache outlives one request)."""
-    key = (url, default_alg)
+def get_jwks_client(
+    url: str,
+    *,
+    default_alg: str | None = None,
+    parse: Callable[[bytes, str, str | None], KeySet] = parse_jwks,
+) -> JWKSClient:
+    """The process-wide client for ``url`` read with ``parse`` (so the cache outlives one
+    request)."""
+    key = (url, default_alg, parse)
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:
-            client = _CLIENTS[key] = JWKSClient(url, default_alg=default_alg)
+            client = _CLIENTS[key] = JWKSClient(url, default_alg=default_alg, parse=parse)
             while len(_CLIENTS) > _MAX_CLIENTS:
                 _CLIENTS.popitem(last=False)
         else:

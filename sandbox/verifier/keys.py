@@ -287,14 +287,19 @@ class KeySet:
     keys: dict[str, VerificationKey]
     ignored: list[tuple[str | None, str]] = field(default_factory=list)
     kidless: list[VerificationKey] = field(default_factory=list)
+    # A document of exactly one key and no key ids (Dynamics 365's single PEM): that key
+    # verifies whatever ``kid`` the token names, as the vendor documents.
+    only: VerificationKey | None = None
 
     def get(self, kid: str | None) -> VerificationKey | None:
+        if self.only is not None:
+            return self.only
         if kid is None:
             return self.kidless[0] if len(self.kidless) == 1 and not self.keys else None
         return self.keys.get(kid)
 
     def __len__(self) -> int:
-        return len(self.keys) + len(self.kidless)
+        return len(self.keys) + len(self.kidless) + (self.only is not None)
 
     @classmethod
     def from_jwks(

@@ -7,8 +7,8 @@ uses both). Running it twice leaves the same data; it prints the demo logins and
 only, one unused backup code per account.
 
 Besides one generic messenger per brand, Northwind Bank gets one demo messenger per vendor
-platform (``northwind-salesforce``, ``-zendesk``, ``-liveperson``, ``-d365``, ``-intercom``)
-with plausible vendor settings and ``"sandbox": true``, so that locally the Chat button opens
+platform of the registry (``northwind-<platform>``, platforms/) with the vendor settings its
+profile gives as examples and ``"sandbox": true``, so that locally the Chat button opens
 the sandbox chat window, whose platform profile verifies the token as that vendor would.
 Zendesk and Intercom verify a shared secret: seed_demo generates one per messenger (once), and
 when the sandbox app is installed hands it to the sandbox's credential store with
@@ -38,6 +38,8 @@ from brands import keycache
 from brands import services as brand_services
 from brands.algorithms import Algorithm
 from brands.models import Brand, Messenger, SigningKey
+from brands.platforms import PlatformsWhere, vendor_settings_example
+from messaging import profiles
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -121,40 +123,12 @@ CUSTOMERS = [
 ]
 STAFF = ("admin", "Sam", "Staff")
 DEMO_ATTRIBUTES = ["names", "tier", "vip", "balance", "customer_since"]
-GENESYS_SLUG = "northwind-genesys"
 # Where Genesys's Messenger would run; the page plugin hands it to Genesys with each code.
 DEMO_REDIRECT_URI = "https://www.northwind.example/support"
 
+# The brand that gets one demo messenger per platform of the registry (platforms/), with
+# the vendor settings each profile declares as its examples.
 PLATFORM_BRAND = "northwind"
-# slug suffix -> (platform, vendor settings as that vendor's console would show them, key id)
-PLATFORM_MESSENGERS = {
-    "salesforce": (
-        "salesforce",
-        {
-            "org_id": "00D5g000004NwBkEAK",
-            "deployment_name": "Northwind_Web_Messaging",
-            "site_url": "https://northwind.my.site.com/ESWNorthwindWebMessag1700000000000",
-            "scrt2_url": "https://northwind.my.salesforce-scrt.com",
-        },
-        "",
-    ),
-    "zendesk": (
-        "zendesk",
-        {"snippet_key": "6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b", "subdomain": "northwind"},
-        "app_64f1c8e2a3b4d4e5f8a9b0c1",
-    ),
-    "liveperson": ("liveperson", {"account_id": "81745632"}, ""),
-    "d365": (
-        "d365",
-        {
-            "app_id": "7c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
-            "org_id": "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091",
-            "org_url": "https://m-2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091.eu.omnichannelengagementhub.com",
-        },
-        "",
-    ),
-    "intercom": ("intercom", {"app_id": "nw4k2x9q"}, ""),
-}
 
 
 class Command(BaseCommand):
@@ -197,7 +171,7 @@ class Command(BaseCommand):
             )
         self._brand_setup(brands)
         secure = self._passkey_messenger(brands["northwind"])
-        genesys, client_secret = self._genesys_setup(brands[PLATFORM_BRAND])
+        genesys, client_secret = self._oidc_setup(brands[PLATFORM_BRAND])
         handed = self._platform_setup(brands[PLATFORM_BRAND])
 
         logins = []
@@ -281,26 +255,24 @@ class Command(BaseCommand):
         messenger.save(update_fields=["label", "min_acr", "max_auth_age", "updated_at"])
         return messenger
 
-    def _genesys_setup(self, brand: Brand) -> tuple[Messenger, str]:
-        """A Genesys messenger (an OpenID Connect client) and, when new, its client secret.
+    def _oidc_setup(self, brand: Brand) -> tuple[Messenger, str]:
+        """The demo OpenID Connect messenger (the registry's OIDC platform, Genesys) and, when
+        new, its client secret.
 
         The secret is made once, when the messenger is created, and entered into the sandbox
         platform (as a Genesys administrator would paste it into Genesys Cloud) through the
         sandbox's own command: nothing here imports the sandbox. Later runs change nothing.
         """
-        messenger = Messenger.objects.filter(slug=GENESYS_SLUG).first()
+        platform = min(PlatformsWhere("oidc"))
+        slug = f"{brand.slug}-{platform}"
+        messenger = Messenger.objects.filter(slug=slug).first()
         if messenger is not None:
             return messenger, ""
         messenger = brand_services.messenger_create(
             brand=brand,
-            slug=GENESYS_SLUG,
-            platform="genesys",
-            vendor_settings={
-                "deployment_id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b",
-                "environment": "prod-euw1",
-                "domain": "mypurecloud.ie",
-                "sandbox": True,
-            },
+            slug=slug,
+            platform=platform,
+            vendor_settings={**vendor_settings_example(platform), "sandbox": True},
             attributes=DEMO_ATTRIBUTES,
             redirect_uris=[DEMO_REDIRECT_URI],
             token_ttl=timedelta(minutes=5),
@@ -320,23 +292,27 @@ class Command(BaseCommand):
     def _platform_setup(self, brand: Brand) -> list[str]:
         """One demo messenger per vendor platform on ``brand``; returns what was done."""
         done = []
-        for suffix, (platform, vendor, key_id) in PLATFORM_MESSENGERS.items():
-            slug = f"{brand.slug}-{suffix}"
+        for profile in profiles.all_profiles():
+            if profile.oidc or profile.open_vendor_settings:
+                continue  # the OIDC client is made above; generic messengers are the web chats
+            slug = f"{brand.slug}-{profile.platform}"
             messenger = Messenger.objects.filter(slug=slug).first()
             if messenger is None:
                 messenger = brand_services.messenger_create(
                     brand=brand,
                     slug=slug,
-                    platform=platform,
+                    platform=profile.platform,
                     attributes=[*DEMO_ATTRIBUTES, "email"],
-                    vendor_settings={**vendor, "sandbox": True},
+                    vendor_settings={**vendor_settings_example(profile.platform), "sandbox": True},
                 )
-            if platform not in ("zendesk", "intercom"):
+            if not profile.shared_secret:
                 continue
             if not messenger.has_shared_secret:
                 # what the vendor's console would issue: 256 random bits
                 brand_services.messenger_secret_set(
-                    messenger=messenger, secret=secrets.token_urlsafe(32), key_id=key_id
+                    messenger=messenger,
+                    secret=secrets.token_urlsafe(32),
+                    key_id=profile.example_key_id,
                 )
             done.append(self._hand_to_sandbox(messenger))
         return done
@@ -347,7 +323,7 @@ class Command(BaseCommand):
             return f"{messenger.slug}: sandbox not installed, secret not handed over"
         secret = keycache.messenger_secret(messenger=messenger).key.decode()
         args = [messenger.slug, "--secret-stdin"]
-        if messenger.platform == "zendesk":
+        if profiles.get(messenger.platform).key_id_required:
             args += ["--key-id", messenger.shared_secret_key_id]
         call_command("sandbox_credential", *args, stdin=io.StringIO(secret), stdout=io.StringIO())
         return f"{messenger.slug}: shared secret entered into the sandbox"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from sandbox.verifier.keys import KeySet
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class Profile:
     # Tokens without a jti (Intercom documents none): a one-time check keys on the token's
     # SHA-256 instead of refusing the token.
     jti_optional: bool = False
+    # A vendor that reads no JWKS: ``key_document(body, content_type, default_alg) -> KeySet``
+    # reads the document at the messenger's public key URL (what its admin typed into the
+    # vendor's console). None: the brand's JWKS.
+    key_document: Callable[[bytes, str, str | None], KeySet] | None = None
 
     def certified(self, claims: dict) -> dict:
         """The customer id and certified attributes in the generic names."""
