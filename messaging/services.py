@@ -17,7 +17,7 @@ from brands import keycache
 from brands.models import Messenger
 from messaging import conf, events, profiles, stepup
 from messaging.models import TokenIssue
-from messaging.profiles.base import DirectTokenRefused
+from messaging.profiles.base import ClaimsEncoder, DirectTokenRefused
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,11 @@ def token_issue(
         assurance=assurance,
     )
     token = jwt.encode(
-        claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": profile.typ}
+        claims,
+        key.key,
+        algorithm=key.algorithm,
+        headers={"kid": key.kid, "typ": profile.typ},
+        json_encoder=ClaimsEncoder,
     )
     # The audit row and its event go in together, in one statement, before the token leaves
     # this function: a token exists outside the process only once both rows are committed.

@@ -13,6 +13,7 @@ platforms: ``messaging.apps.MessagingConfig.ready`` registers every profile with
 ``brands.platforms``, which reads it through its ``PlatformSpec`` protocol.
 """
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -141,6 +142,12 @@ class ClaimProfile:
             claims = self.assurance_claims(claims=claims, assurance=assurance)
         return claims
 
+    def page_identity(self, *, customer, messenger) -> dict | None:
+        """What a vendor's page script needs to know of the logged-in customer before any
+        token (LivePerson's identity function: ``{iss, acr, sub}``); None for most vendors.
+        Public values only: never a token or a secret."""
+        return None
+
     def subject(self, *, customer, messenger) -> str:
         """The token's ``sub``: the customer's stable public id (a profile whose vendor links
         records by its own id may map it, e.g. Dynamics 365's contact GUID)."""
@@ -192,6 +199,21 @@ class ClaimProfile:
             ("Signing algorithm", messenger.algorithm),
             ("Token lifetime", f"{int(messenger.token_ttl.total_seconds())} seconds"),
         ]
+
+
+class ClaimsEncoder(json.JSONEncoder):
+    """JSON for claims: a ``Decimal`` (money a vendor types as a number, LivePerson's SDE
+    ``balance``) is written as a JSON number with exactly its decimal digits. Python writes a
+    float as the shortest text that reads back the same, so a float is used only when it reads
+    back as exactly the decimal; anything else is refused, never rounded."""
+
+    def default(self, o):
+        if isinstance(o, Decimal):
+            as_float = float(o)
+            if Decimal(repr(as_float)) != o:
+                raise ValueError(f"{o} has no exact JSON number representation")
+            return as_float
+        return super().default(o)
 
 
 def _refuse_float(value) -> None:

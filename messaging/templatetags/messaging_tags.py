@@ -45,8 +45,13 @@ def _uses_sandbox(messenger) -> bool:
     return (messenger.vendor_settings or {}).get("sandbox") is not False
 
 
-def messenger_entry(messenger) -> tuple[dict, list[str]]:
-    """The chat-config entry of one messenger and the origins its widget needs."""
+def messenger_entry(messenger, customer=None) -> tuple[dict, list[str]]:
+    """The chat-config entry of one messenger and the origins its widget needs.
+
+    A vendor widget's entry also says whether the vendor wants the identity set at every page
+    load of a logged-in customer (``identifyOnLoad``, the profile's ``identify_on_load``) and
+    what its page script must know of the customer before any token (``identity``, the
+    profile's ``page_identity``: public values only)."""
     entry = {
         "slug": messenger.slug,
         "brand": messenger.brand.slug,
@@ -61,6 +66,11 @@ def messenger_entry(messenger) -> tuple[dict, list[str]]:
     if _uses_sandbox(messenger):
         return {**entry, "adapter": "sandbox", "vendor": {}}, []
     entry.update(adapter=profile.adapter, vendor=profile.vendor_config(messenger))
+    identity = profile.page_identity(customer=customer, messenger=messenger) if customer else None
+    if identity:
+        entry["identity"] = identity
+    if profile.identify_on_load or identity:
+        entry["identifyOnLoad"] = True
     return entry, list(profile.origins(messenger))
 
 
@@ -99,7 +109,7 @@ def chat_launcher_context(request, customer) -> dict:
     messengers = selectors.messengers_for_customer(customer) if customer else []
     entries = []
     for messenger in messengers:
-        entry, origins = messenger_entry(messenger)
+        entry, origins = messenger_entry(messenger, customer)
         entries.append(entry)
         for origin in [*origins, *(messenger.allowed_origins or [])]:
             for directive in CSP_DIRECTIVES:

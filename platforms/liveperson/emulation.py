@@ -3,8 +3,8 @@
 ``iss`` exact, ``aud`` must contain ours, ``sub``, ``iat``, ``exp`` required; ``lp_sdes``,
 when present, must be a list of SDE objects: ``{"type": "ctmrinfo", "info": {...}}`` or
 ``{"type": "personal", "personal": {...}}`` (other documented types pass through), with
-``customerId``/``ctype``/``currency`` strings when present, ``balance`` a number (LivePerson
-types it double) or a decimal string (what this portal sends), ``contacts`` a list of objects.
+``customerId``/``ctype``/``cstatus``/``currency`` strings when present, ``balance`` a NUMBER
+(LivePerson types it double: a string is ``invalid_claim``), ``contacts`` a list of objects.
 Sources: https://developers.liveperson.com/messaging-window-api-tutorials-authentication.html ,
 https://developers.liveperson.com/engagement-attributes-types-of-engagement-attributes.html
 """
@@ -33,9 +33,9 @@ def lp_sdes_shape(claims: dict) -> None:
             for name in ("customerId", "ctype", "cstatus", "currency"):
                 if name in info and not isinstance(info[name], str):
                     raise _bad(f"ctmrinfo.{name} must be a string")
-            balance = info.get("balance", "0")
-            if isinstance(balance, bool) or not isinstance(balance, str | int | float):
-                raise _bad("ctmrinfo.balance must be a number or a decimal string")
+            balance = info.get("balance", 0)
+            if isinstance(balance, bool) or not isinstance(balance, int | float):
+                raise _bad("ctmrinfo.balance must be a number (LivePerson types it double)")
         elif entry["type"] == "personal":
             personal = entry.get("personal")
             if not isinstance(personal, dict):
@@ -60,7 +60,7 @@ def certified_view(claims: dict) -> dict:
             elif isinstance(ctype, str):
                 view["accountTier"] = ctype
             if "balance" in info:
-                view["accountBalance"] = str(info["balance"])
+                view["accountBalance"] = f"{info['balance']:.2f}"
                 view["currency"] = info.get("currency")
         elif entry.get("type") == "personal":
             personal = entry.get("personal", {})

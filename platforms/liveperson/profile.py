@@ -8,10 +8,18 @@ attributes as ``lp_sdes`` (Structured Data Entities), each entry only when selec
   code when the tier is selected; ``balance`` (with ``currency``) when the balance is.
 - ``{"type": "personal", "personal": {"firstname", "lastname", "contacts": [{"email"}]}}``:
   names and/or email.
-Decision (balance type): LivePerson types ``balance`` as a double in its engagement-attribute
-API but retrieves authenticated attributes as alphanumeric (Messaging Interactions API v1); the
-issuer never writes money as a float (docs/security.md 4), so ``balance`` is a decimal string with
-two places (``"2450.75"``) and ``currency`` says which. [INF] LivePerson stores it as text.
+Types follow LivePerson's SDE reference: ``balance`` is a number (type double), written as a
+JSON number with exactly the record's two decimal places (``2450.75``; never a rounded float:
+``messaging.profiles.base.ClaimsEncoder``); ``customerId``, ``ctype`` and ``currency`` are
+strings. ``cstatus`` (the customer's account status, e.g. "cancelled") is not sent: the
+customer record has no such status, and the proof of login travels in the standard ``acr``,
+``amr`` and ``auth_time`` claims instead of free text in a typed field.
+
+Identity on every authenticated page: LivePerson targets authenticated engagements only
+when the page pushes an identity function, ``lpTag.identities.push(fn)`` with
+``fn(callback)`` answering ``callback({iss, acr: "loa1", sub})``: ``iss`` the issuer the
+account's authentication connector knows (the brand's), ``sub`` the token's subject
+(``page_identity``). No token is minted for it.
 
 Vendor settings:
 - ``account_id``: the LivePerson account (site) id, digits.
@@ -29,14 +37,18 @@ Sources:
 - https://developers.liveperson.com/messaging-interactions-api-engagement-attributes.html
   (balance: v1 alphanumeric, v2 double)
 - https://developers.liveperson.com/web-tag-overview.html (``lptag.liveperson.net/tag/tag.js``)
+- https://developers.liveperson.com/consumer-authentication-detailed-api-authentication-implementation-guide.html
+  (``lpTag.identities.push(identityFn)``, ``callback({iss, acr: "loa1", sub})``)
 Assumption [INF]: the web tag and messaging window use lptag.liveperson.net,
 lpcdn.lpsnmedia.net, accdn.lpsnmedia.net and the account's *.liveperson.net domains; CSP lists
 the fixed ones (LivePerson documents wildcards, which origins here do not allow).
 """
 
+from decimal import Decimal
+
 from brands.algorithms import Algorithm
 from brands.platforms import VendorField, text_matching
-from messaging.profiles.base import ClaimProfile, assurance_text, money, setting
+from messaging.profiles.base import ClaimProfile, setting
 
 ACCOUNT_ID = text_matching(
     r"[0-9]{4,12}", "must be the LivePerson account id (digits).", max_length=12
@@ -82,7 +94,7 @@ class LivePersonProfile(ClaimProfile):
         elif "tier" in attributes:
             info["ctype"] = customer.tier.code
         if "balance" in attributes:
-            info["balance"] = money(customer.balance)
+            info["balance"] = customer.balance.quantize(Decimal("0.01"))
             info["currency"] = customer.currency
         sdes: list[dict] = [{"type": "ctmrinfo", "info": info}]
         personal: dict = {}
@@ -95,15 +107,12 @@ class LivePersonProfile(ClaimProfile):
             sdes.append({"type": "personal", "personal": personal})
         return {"lp_sdes": sdes}
 
-    def assurance_claims(self, *, claims: dict, assurance) -> dict:
-        """Standard claims, and the proof in the ``ctmrinfo`` SDE's customer status
-        (``cstatus``), which the agent's Consumer Info widget shows."""
-        claims = super().assurance_claims(claims=claims, assurance=assurance)
-        sdes = [dict(sde) for sde in claims.get("lp_sdes", [])]
-        for sde in sdes:
-            if sde.get("type") == "ctmrinfo":
-                sde["info"] = {**sde.get("info", {}), "cstatus": assurance_text(assurance)}
-        return {**claims, "lp_sdes": sdes}
+    def page_identity(self, *, customer, messenger) -> dict:
+        return {
+            "iss": messenger.brand.issuer_url,
+            "acr": "loa1",
+            "sub": self.subject(customer=customer, messenger=messenger),
+        }
 
     def vendor_config(self, messenger) -> dict:
         account = setting(messenger, "account_id")

@@ -53,6 +53,7 @@ DEPLOYMENT_NAME = text_matching(
 
 
 class SalesforceProfile(ClaimProfile):
+    identify_on_load = True  # the identity is set at every page load (static/adapter.js)
     x5c_required = True
     platform = "salesforce"
     label = "Salesforce"

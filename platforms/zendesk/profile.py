@@ -40,6 +40,7 @@ SUBDOMAIN = text_matching(
 
 
 class ZendeskProfile(ClaimProfile):
+    identify_on_load = True  # the identity is set at every page load (static/adapter.js)
     platform = "zendesk"
     label = "Zendesk"
     typ = "JWT"

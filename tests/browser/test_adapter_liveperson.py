@@ -1,9 +1,15 @@
 """The LivePerson adapter in Chromium against a stand-in of the web tag's authenticated
 messaging (the JS-method flavour of consumer authentication).
 
-Production settings (the sandbox is not served): the Chat button defines the configured JS
-method and loads the tag; the Messaging window calls the method whenever it needs a token and
-gets a fresh RS256 token with the certified attributes as ``lp_sdes``.
+Production settings (the sandbox is not served): every page load of the logged-in customer
+sets up LivePerson's Web Tag (``lpTag`` with its queues, tag.js?site=<account>), pushes the
+identity function LivePerson requires on authenticated pages and defines the configured JS
+method, without minting a token; the Messaging window calls the method whenever it needs a
+token and gets a fresh RS256 token with the certified attributes as ``lp_sdes``.
+Contract (LivePerson's documentation):
+https://developers.liveperson.com/consumer-authentication-detailed-api-authentication-implementation-guide.html
+(``lpTag.identities.push(fn)``, ``fn(callback)`` -> ``callback({iss, acr: "loa1", sub})``),
+https://developers.liveperson.com/web-tag-overview.html (the tag, once per page).
 """
 
 import time
@@ -45,21 +51,43 @@ def _start(page):
     page.click("#lp-engagement", timeout=20000)  # the customer starts the LivePerson chat
 
 
+def test_every_page_load_registers_the_identity_function_without_minting_a_token(
+    customer_page, production, liveperson, customer
+):
+    page, recorder = _page(customer_page)
+    page.goto("/")
+    (identity,) = recorder.wait_for(page, "identity", 1)
+    assert identity == {
+        "iss": liveperson.brand.issuer_url,
+        "acr": "loa1",
+        "sub": customer.customer_id,
+    }
+    (tag,) = recorder.named("tag")
+    assert tag["site"] == ACCOUNT and tag["tagCount"] == 1
+    assert set(tag["queues"]) == {"vars", "dbs", "ctn", "sdes", "hooks", "identities", "ev"}
+    assert page.evaluate("typeof window.lpGetAuthenticationToken") == "function"
+    assert recorder.named("token") == []  # no token before LivePerson asks for one
+    assert "/sandbox/" not in page.content()
+
+    # a reload is a new authenticated page: the identity is there again
+    page.reload()
+    recorder.wait_for(page, "identity", 2)
+    assert recorder.named("token") == []
+
+
 def test_the_js_method_answers_with_a_fresh_token_carrying_lp_sdes(
     customer_page, production, liveperson, customer, portal
 ):
     page, recorder = _page(customer_page)
     response = page.goto("/")
     page.wait_for_load_state("networkidle")
-    assert recorder.calls == []
-    assert page.evaluate("typeof window.lpGetAuthenticationToken") == "undefined"
-    assert "/sandbox/" not in page.content()
+    assert recorder.named("token") == []
 
     _start(page)
     (token,) = recorder.wait_for(page, "token", 1)
     page.wait_for_selector("#chat-status[data-state=open]")
 
-    assert recorder.named("tag") == [{"site": ACCOUNT}]
+    assert [tag["site"] for tag in recorder.named("tag")] == [ACCOUNT]  # loaded once
     claims = verify_rs256(
         portal, token, issuer=liveperson.brand.issuer_url, audience=liveperson.audience
     )
@@ -122,3 +150,18 @@ def test_logging_out_removes_the_method_so_nothing_answers_for_the_next_person(
     page.wait_for_url("**/login/**")
     assert recorder.named("noMethod") == ["lpGetAuthenticationToken"]
     assert len(recorder.named("token")) == 1
+
+
+def test_logging_out_withdraws_the_identity_function(customer_page, production, liveperson):
+    page, recorder = _page(customer_page)
+    page.goto("/")
+    recorder.wait_for(page, "identity", 1)
+    page.evaluate(
+        """() => {
+            const form = [...document.forms].find((f) => f.action.endsWith('/logout/'));
+            form.addEventListener('submit', () => setTimeout(() => window.__standin.identify(), 0));
+        }"""
+    )
+    page.click("text=Log out")
+    page.wait_for_url("**/login/**")
+    assert len(recorder.named("identity")) == 1  # nothing names the customer any more

@@ -1,8 +1,11 @@
 """The Salesforce adapter in Chromium against a stand-in of enhanced web chat's command API.
 
-Production settings (the sandbox is not served): the Chat button loads the deployment's
-bootstrap script from the messenger's site URL and hands a fresh portal token over with
-``userVerificationAPI.setIdentityToken`` after ``onEmbeddedMessagingReady``.
+Production settings (the sandbox is not served): every page load of the logged-in customer
+loads the deployment's bootstrap script from the messenger's site URL and hands a fresh portal
+token over with ``userVerificationAPI.setIdentityToken`` after ``onEmbeddedMessagingReady``
+(Salesforce: "you must call this method after a page refresh", in every tab), so an ongoing
+conversation survives a reload; the Chat button opens the window (``launchChat``).
+Contract: https://developer.salesforce.com/docs/service/messaging-web/guide/user-verification.html
 """
 
 import time
@@ -16,7 +19,6 @@ from tests.browser.vendors import (
     SALESFORCE_SITE,
     csp_directives,
     isolate,
-    load_home_untouched,
     open_chat,
     salesforce_messenger,
     serve_standin,
@@ -41,13 +43,17 @@ def _page(customer_page, config=None):
     return standin_page(customer_page, SCRIPT, "salesforce", config)
 
 
-def test_the_identity_token_reaches_salesforce_the_documented_way_and_verifies(
+def test_the_identity_token_reaches_salesforce_at_page_load_the_documented_way_and_verifies(
     customer_page, production, salesforce, customer, portal
 ):
     page, recorder = _page(customer_page)
     tokens = token_responses(page)
-    # nothing minted, nothing of the sandbox, at page load
-    response = load_home_untouched(page, recorder, tokens)
+    response = page.goto("/")
+    # at page load: the identity is set, the conversation window stays closed
+    recorder.wait_for(page, "setIdentityToken", 1)
+    assert recorder.named("launchChat") == []
+    assert len(tokens) == 1
+    assert "/sandbox/" not in page.content()
 
     open_chat(page, "verified")
 
@@ -92,8 +98,8 @@ def test_an_expired_identity_an_hour_later_is_renewed_with_a_new_token(
 def test_a_refused_token_is_retried_once_then_shown(customer_page, production, salesforce):
     page, recorder = _page(customer_page, {"reject": 5})
     tokens = token_responses(page)
-    page.goto("/")
-    open_chat(page, "error")
+    page.goto("/")  # the page load hands the identity over
+    page.wait_for_selector("#chat-status[data-state=error]", timeout=20000)
     page.wait_for_timeout(500)  # nothing more may happen on its own
     assert len(recorder.named("setIdentityToken")) == 2  # the first and exactly one retry
     assert len(tokens) == 2

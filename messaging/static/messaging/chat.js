@@ -28,6 +28,11 @@
 // (never a token); a page load with that mark restores the widget, which then asks for a fresh
 // token itself. A fresh page without the mark mints nothing. Logging out of the portal logs out
 // of the vendor widget first (adapter.logout(), at most LOGOUT_TIMEOUT_MS) and clears the mark.
+// Identity at page load: a vendor that documents setting the identity on every page load of a
+// logged-in customer (Salesforce: "after every reload"; Zendesk: loginUser at login; LivePerson:
+// an identity function on every authenticated page) has identifyOnLoad in its entry, and its
+// adapter's identify() runs at page load, so an ongoing conversation survives a reload. Other
+// vendors mint nothing at page load.
 // Limits: a portal session that simply expires (no Log out click) cannot log out of the vendor
 // widget; pages without the chat panel do not load chat.js, so their Log out posts directly
 // (the vendor widget is not loaded on those pages either).
@@ -314,7 +319,18 @@ function boot() {
     onStatus(state, text, code);
   };
 
-  const vendorAdapter = async (messenger) => {
+  // One adapter per messenger and page, however many callers ask at once (the page load's
+  // identify and an early click must not load the widget twice).
+  const adapterLoads = new Map();
+  const vendorAdapter = (messenger) => {
+    if (!adapterLoads.has(messenger.slug)) {
+      const loading = loadVendorAdapter(messenger);
+      adapterLoads.set(messenger.slug, loading);
+      loading.catch(() => adapterLoads.delete(messenger.slug));
+    }
+    return adapterLoads.get(messenger.slug);
+  };
+  const loadVendorAdapter = async (messenger) => {
     if (vendorSessions.has(messenger.slug)) return vendorSessions.get(messenger.slug);
     if (messenger.adapter === "unsupported" || !ADAPTER_NAME.test(messenger.adapter || "")) {
       throw new TokenError("unsupported");
@@ -444,6 +460,15 @@ function boot() {
     if (!askedFor) start({ slug: mark, resumed: true });
   } else if (mark) {
     writeMark(null);
+  }
+  // Vendors that want the identity at every page load (identifyOnLoad) get it now, without
+  // opening their window; a failure here shows when the customer clicks Chat.
+  for (const messenger of config.messengers) {
+    if (!messenger.identifyOnLoad || messenger.adapter === "sandbox") continue;
+    if (messenger.slug === askedFor?.slug || messenger.slug === marked?.slug) continue;
+    vendorAdapter(messenger)
+      .then((adapter) => adapter.identify())
+      .catch(() => null);
   }
 }
 

@@ -17,6 +17,9 @@
 //   conversations"); it resolves or rejects a Promise (userVerificationAPI.html).
 // - utilAPI.launchChat() opens the conversation window once the identity is set (the customer
 //   already clicked our Chat button).
+// - "set the identity token in every tab and after every reload": identify() runs at every page
+//   load of the logged-in customer (entry.identifyOnLoad): the snippet, init and
+//   setIdentityToken, without launchChat, so a conversation going on survives the reload.
 // Salesforce documents no "token rejected" event: setIdentityToken returning false or throwing
 // is treated as a rejection (one fresh token, one retry, then a visible error); an expired event
 // that keeps coming back (more than 3 a minute) ends in a visible error, not a loop.
@@ -55,8 +58,22 @@ export default class SalesforceAdapter extends VendorAdapter {
       this.ready = null;
       throw err;
     }
-    if (!this.identitySet) await this.sendFreshToken();
+    await this.ensureIdentity();
     if (this.identitySet) await this.launch();
+  }
+
+  // A page load of the logged-in customer: the identity is set, the window stays closed.
+  async identify() {
+    this.loggedOut = false;
+    this.halted = false;
+    if (!this.ready) this.ready = this.boot();
+    try {
+      await withTimeout(this.ready, READY_TIMEOUT_MS);
+    } catch (err) {
+      this.ready = null;
+      throw err;
+    }
+    await this.ensureIdentity();
   }
 
   // Loads the snippet and calls init; resolves at the first onEmbeddedMessagingReady.
@@ -89,6 +106,17 @@ export default class SalesforceAdapter extends VendorAdapter {
         })
         .catch(reject);
     });
+  }
+
+  // The identity once: a page-load hand-over still under way is waited for, not repeated.
+  ensureIdentity() {
+    if (this.identitySet) return Promise.resolve(true);
+    if (!this.sending) {
+      this.sending = this.sendFreshToken().finally(() => {
+        this.sending = null;
+      });
+    }
+    return this.sending;
   }
 
   // Fetches a fresh token and hands it over; a rejection gets exactly one fresh retry.

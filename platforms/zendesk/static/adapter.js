@@ -12,6 +12,13 @@
 //   https://developer.zendesk.com/api-reference/widget-messaging/web/authentication/
 // - zE("messenger", "logoutUser") at logout (same page); zE("messenger", "open") opens the
 //   messaging window (core messenger API).
+// - "When the end user logs in to the website or app, a request is made for the signed JWT",
+//   and loginUser's jwtCallback also manages "an updated JWT when an existing session is
+//   accessed" (authenticating-users-your-app; the authentication reference above): a page
+//   load of a logged-in customer is such an access. identify() runs at every page load of the
+//   logged-in customer (entry.identifyOnLoad) without opening the window, so the conversation
+//   follows the customer across reloads; the Chat button then only opens it.
+//   https://developer.zendesk.com/documentation/conversations/messaging-platform/users/authenticating-users-your-app/
 // A failed login is retried once (a new loginUser: Zendesk asks jwtCallback again, which
 // fetches a fresh token); the second failure is shown. Zendesk's asks are capped at 4 a minute
 // (docs/platforms.md: an integration that failed every action until it refreshed the JWT).
@@ -44,6 +51,7 @@ export default class ZendeskAdapter extends VendorAdapter {
   async open() {
     this.loggedOut = false;
     this.halted = false;
+    this.quiet = false;
     this.onStatus("connecting", "Connecting you to an agent…");
     if (!this.loaded) {
       this.loaded = loadScript(this.vendor.scriptUrl, { id: "ze-snippet" }).then(waitForZE);
@@ -58,10 +66,29 @@ export default class ZendeskAdapter extends VendorAdapter {
       this.verified();
       return;
     }
+    if (this.pending) return; // the page load's login is under way: its result opens the window
     this.login();
   }
 
+  // A page load of the logged-in customer: loginUser, the window stays closed.
+  async identify() {
+    this.loggedOut = false;
+    this.halted = false;
+    this.quiet = true;
+    if (!this.loaded) {
+      this.loaded = loadScript(this.vendor.scriptUrl, { id: "ze-snippet" }).then(waitForZE);
+    }
+    try {
+      await withTimeout(this.loaded, READY_TIMEOUT_MS, "widget_unavailable");
+    } catch (err) {
+      this.loaded = null;
+      throw err;
+    }
+    if (!this.loggedIn && !this.pending) this.login();
+  }
+
   login() {
+    this.pending = true;
     clearTimeout(this.verdictTimer);
     this.verdictTimer = setTimeout(() => this.fail("timeout"), VERDICT_TIMEOUT_MS);
     window.zE(
@@ -88,12 +115,13 @@ export default class ZendeskAdapter extends VendorAdapter {
   }
 
   loginResult(error) {
+    this.pending = false;
     clearTimeout(this.verdictTimer);
     if (this.halted || this.loggedOut) return;
     if (!error) {
       this.retry_.accepted();
       this.loggedIn = true;
-      this.verified();
+      if (!this.quiet) this.verified();
       return;
     }
     this.loggedIn = false;

@@ -3,12 +3,24 @@
 // page's configured JS method for the consumer's token (window[authMethod](callback)), as the
 // authentication connector documents. window.__standinConfig.reject = N: the first N tokens are
 // refused and the method is asked again at once; window.__standin.expire() asks again later.
+// As the authentication guide describes, the tag reads lpTag.identities when it loads: each
+// identity function is called and what it answers is recorded ("identity"); an authenticated
+// engagement is offered only when one answered {iss, acr, sub}.
 (function () {
   const config = window.__standinConfig || {};
   const method = config.authMethod || "lpGetAuthenticationToken";
   const log = (window.__standin = { calls: [], rejectLeft: config.reject || 0 });
   const record = standinRecorder(log);
-  record("tag", { site: window.lpTag && window.lpTag.site });
+  const lpTag = window.lpTag || {};
+  record("tag", { site: lpTag.site, tagCount: lpTag._tagCount, queues: ["vars", "dbs", "ctn", "sdes", "hooks", "identities", "ev"].filter((q) => Array.isArray(lpTag[q])) });
+  for (const identityFn of lpTag.identities || []) {
+    identityFn((identity) => record("identity", identity));
+  }
+  log.identify = () => {
+    for (const identityFn of (window.lpTag && window.lpTag.identities) || []) {
+      identityFn((identity) => record("identity", identity));
+    }
+  };
   const ask = () => {
     const fn = window[method];
     if (typeof fn !== "function") {

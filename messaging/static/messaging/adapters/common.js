@@ -176,6 +176,11 @@ export class VendorAdapter {
 
   halt() {}
 
+  // A page load of a logged-in customer, for vendors that document setting the identity on
+  // every page (entry.identifyOnLoad): load the widget and hand the identity over without
+  // opening the conversation window. Vendors that do not override it do nothing here.
+  async identify() {}
+
   // Stops handing tokens over until the customer clicks Chat or Retry again.
   fail(code, rejectedBy = null) {
     this.halt();
