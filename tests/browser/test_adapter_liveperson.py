@@ -159,7 +159,8 @@ def test_logging_out_withdraws_the_identity_function(customer_page, production, 
     page.evaluate(
         """() => {
             const form = [...document.forms].find((f) => f.action.endsWith('/logout/'));
-            form.addEventListener('submit', () => setTimeout(() => window.__standin.identify(), 0));
+            const later = () => setTimeout(() => window.__standin.identify(), 0);
+            form.addEventListener('submit', later);
         }"""
     )
     page.click("text=Log out")
