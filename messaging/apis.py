@@ -162,6 +162,7 @@ class TokenIssueApi(APIView):
             user_agent=request.headers.get("User-Agent", ""),
             assurance=second_factor_assurance(request._request.session, request.user),
             prefetched=prefetched,
+            session_expires_at=request._request.session.get_expiry_date(),
         )
         # What OutputSerializer documents, built and encoded directly (compact JSON, as DRF's
         # JSONRenderer, which content negotiation has already chosen): the serializer's field

@@ -13,6 +13,7 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from accounts.models import Customer
+from brands import conf as brands_conf
 from brands import keycache
 from brands.models import Messenger
 from messaging import conf, events, profiles, stepup
@@ -50,8 +51,14 @@ def token_issue(
     user_agent: str = "",
     assurance=None,
     prefetched: dict | None = None,
+    session_expires_at: datetime | None = None,
 ) -> IssuedToken:
     """Sign a fresh token for ``customer`` on ``messenger`` and audit it, together or not at all.
+
+    The token lasts the messenger's ``token_ttl``; for a platform that asks for tokens lasting
+    the app session (``profile.session_lifetime``, Intercom) it lasts until
+    ``session_expires_at``, the portal session's end, but never less than ``token_ttl`` nor more
+    than ``BRANDS_MAX_TOKEN_LIFETIME`` (what key retention is computed from).
 
     The key comes from the per-process key cache (no database read or decryption on the hot
     path). Shared-secret platforms (Zendesk, Intercom) sign HS256 with the messenger's own
@@ -79,6 +86,9 @@ def token_issue(
         )
     now = timezone.now().replace(microsecond=0)
     expires_at = now + messenger.token_ttl
+    if profile.session_lifetime and session_expires_at is not None:
+        longest = now + brands_conf.get("MAX_TOKEN_LIFETIME")
+        expires_at = max(expires_at, min(session_expires_at.replace(microsecond=0), longest))
     jti = secrets.token_urlsafe(24)  # 192 random bits
     claims = profile.claims(
         customer=customer,

@@ -42,6 +42,7 @@ API_BASE = {
 
 
 class IntercomProfile(ClaimProfile):
+    session_lifetime = True  # Intercom: token expiry that matches the app's session length
     platform = "intercom"
     label = "Intercom"
     typ = "JWT"

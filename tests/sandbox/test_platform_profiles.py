@@ -235,7 +235,7 @@ def _sdes(**info) -> list:
 
 
 def test_liveperson_accepts_aud_and_sdes(make_verifier, rsa_key):
-    token = helpers.mint(rsa_key, helpers.claims(lp_sdes=_sdes(balance="12.50")))
+    token = helpers.mint(rsa_key, helpers.claims(lp_sdes=_sdes(balance=12.5)))
     assert make_verifier(profile="liveperson").verify(token).valid
 
 
@@ -248,8 +248,18 @@ def test_liveperson_accepts_aud_and_sdes(make_verifier, rsa_key):
         ({"lp_sdes": [{"type": "ctmrinfo", "info": "vip"}]}, "invalid_claim"),
         ({"lp_sdes": _sdes(customerId=7)}, "invalid_claim"),
         ({"lp_sdes": _sdes(balance=True)}, "invalid_claim"),
+        # LivePerson types balance as a number (double): a decimal string is refused
+        ({"lp_sdes": _sdes(balance="12.50")}, "invalid_claim"),
     ],
-    ids=["no aud", "other aud", "sdes not a list", "info not an object", "numeric id", "bool"],
+    ids=[
+        "no aud",
+        "other aud",
+        "sdes not a list",
+        "info not an object",
+        "numeric id",
+        "bool",
+        "string balance",
+    ],
 )
 def test_liveperson_refuses_documented_failures(make_verifier, rsa_key, overrides, reason):
     token = helpers.mint(rsa_key, helpers.claims(**overrides))

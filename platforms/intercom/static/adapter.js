@@ -12,9 +12,14 @@
 //   https://www.intercom.com/help/en/articles/10589769-authenticating-users-in-the-messenger-with-json-web-tokens-jwts
 // - Intercom("show"), Intercom("onShow"/"onHide", cb), Intercom("shutdown") at logout
 //   https://developers.intercom.com/installing-intercom/web/methods
-// Refresh on demand: a fresh token at every Chat click, and while the Messenger is shown a fresh
-// one shortly before the current one expires (never while it is hidden: reopening it asks
-// again). Intercom documents no client-side rejection callback: with Messenger security
+// - "Token Expiration: Set token expiration times that match your app's session length"
+//   (identity-verification, best practices): the portal signs Intercom tokens until its own
+//   session ends (at most BRANDS_MAX_TOKEN_LIFETIME, messaging/services.py), and while the page
+//   is open the glue hands Intercom a fresh one shortly before the current one expires, whether
+//   the Messenger is shown or hidden (a hidden Messenger with an expired token would lose the
+//   customer's identity until it is reopened).
+// Refresh on demand: a fresh token at every Chat click, and one shortly before the current one
+// expires while the page is open. Intercom documents no client-side rejection callback: with Messenger security
 // enforced it refuses requests without a valid JWT, so a refused token cannot turn into an
 // anonymous chat; the glue only shows errors it can observe (the portal's refusals).
 
@@ -94,17 +99,17 @@ export default class IntercomAdapter extends VendorAdapter {
   }
 
   // Schedules Intercom("update") with a fresh token shortly before `token` (or the current
-  // one) expires, only while the Messenger is shown.
+  // one) expires, shown or hidden.
   renewLater(token) {
     clearTimeout(this.renewTimer);
     if (token) this.expiry = expiresAt(token);
-    if (!this.expiry || !this.shown) return;
+    if (!this.expiry) return;
     const wait = Math.max(this.expiry - Date.now() - RENEW_BEFORE_EXPIRY_MS, 1000);
     this.renewTimer = setTimeout(() => this.renew(), wait);
   }
 
   async renew() {
-    if (this.halted || this.loggedOut || !this.shown) return;
+    if (this.halted || this.loggedOut) return;
     const token = await this.freshToken();
     if (!token || this.halted || this.loggedOut) return;
     window.Intercom("update", { intercom_user_jwt: token });
@@ -119,7 +124,6 @@ export default class IntercomAdapter extends VendorAdapter {
 
   onHide() {
     this.shown = false;
-    clearTimeout(this.renewTimer);
   }
 
   halt() {
