@@ -90,7 +90,7 @@ def credential_verify(config: PlatformConfig, *, token: object, auth_code: objec
     through the OpenID Connect sign-in, any other platform's token against the published keys.
     One-time: a token or code is consumed, so a replay proves nothing."""
     try:
-        if config.platform == "genesys":
+        if config.verifier_profile().code_flow:
             return genesys.sign_in(config, auth_code)
         return config.verifier(one_time=True).verify(token)
     except PlatformUnavailable as exc:

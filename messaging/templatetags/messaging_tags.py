@@ -58,6 +58,8 @@ def messenger_entry(messenger, customer=None) -> tuple[dict, list[str]]:
         "brandName": messenger.brand.name,
         "platform": messenger.platform,
     }
+    if messenger.is_oidc_client:
+        entry["oidc"] = True  # the page hands over auth codes, never tokens
     try:
         profile = profiles.get(messenger.platform)
     except UnknownProfile:

@@ -18,6 +18,7 @@ PROFILE = Profile(
     typ="JWT",
     required_claims=("iss", "aud", "sub", "exp", "iat", "auth_time"),
     audience_mode="single",
+    code_flow=True,
     # Genesys's own session lasts at most 15 minutes or our token's lifetime.
     max_lifetime=3600,
 )

@@ -72,7 +72,7 @@ def _chat(rng: random.Random, at, messenger, customer_id, address):
     if rng.random() < 0.01:
         add(K.THROTTLED, 50, reason="token-customer")
         return rows
-    oidc = messenger.platform == "genesys"
+    oidc = messenger.is_oidc_client
     add(K.AUTH_CODE_ISSUED if oidc else K.TOKEN_ISSUED, 80, jti="" if oidc else _jti(rng))
     if oidc:
         add(K.CODE_EXCHANGED, 400, jti=_jti(rng))

@@ -382,7 +382,7 @@ function boot() {
         restored: resumed,
         clickedAt,
         getToken: async () => (await fetchToken(chosen)).token,
-        getAuthCode: messenger.platform === "genesys" ? () => fetchAuthCode(chosen) : null,
+        getAuthCode: messenger.oidc ? () => fetchAuthCode(chosen) : null,
         onStatus: reportingStatus(chosen),
       });
       return;

@@ -8,7 +8,7 @@
 //   https://apps.<domain>/genesys-bootstrap/genesys.min.js
 //   https://developer.genesys.cloud/commdigital/digital/webmessaging/messengersdk/
 // - Genesys("registerPlugin", "AuthProvider", (AuthProvider) => {...}) with the mandatory
-//   command getAuthCode, resolved with {authCode, redirectUri, nonce?, codeVerifier?}, and
+//   command getAuthCode, resolved with {authCode, redirectUri, nonce?, codeVerifier?, iss?}, and
 //   reAuthenticate; AuthProvider.subscribe(...) for Auth events; AuthProvider.ready()
 //   https://developer.genesys.cloud/commdigital/digital/webmessaging/messengersdk/authenticatedMessenger
 // - "The Auth plugin can call this command repeatedly as needed to fetch the latest authCode
@@ -127,6 +127,9 @@ export default class GenesysAdapter extends VendorAdapter {
     const answer = { authCode: body.authCode, redirectUri: body.redirectUri };
     if (body.nonce) answer.nonce = body.nonce;
     if (body.codeVerifier) answer.codeVerifier = body.codeVerifier;
+    // RFC 9207: the provider's discovery announces authorization_response_iss_parameter_supported,
+    // so the answer names the issuer (Genesys's getAuthCode takes an optional iss).
+    if (body.iss) answer.iss = body.iss;
     e.resolve(answer);
     this.awaitVerdict();
   }

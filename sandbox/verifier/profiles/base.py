@@ -47,6 +47,9 @@ class Profile:
     # reads the document at the messenger's public key URL (what its admin typed into the
     # vendor's console). None: the brand's JWKS.
     key_document: Callable[[bytes, str, str | None], KeySet] | None = None
+    # The vendor signs the customer in with an OpenID Connect code exchange of its own
+    # (Genesys: sandbox.genesys) rather than taking a token from the page.
+    code_flow: bool = False
 
     def certified(self, claims: dict) -> dict:
         """The customer id and certified attributes in the generic names."""
