@@ -108,7 +108,8 @@ def test_each_guide_runs_commands_with_the_project_virtualenv(name):
 
 def test_no_platform_name_is_written_outside_its_package():
     """Code outside platforms/ tells platforms apart by flags on the profile, not names."""
-    pattern = re.compile(r"""["'](?:%s)["']""" % "|".join(n for n in NAMES if n != "generic"))
+    names = "|".join(n for n in NAMES if n != "generic")
+    pattern = re.compile(rf"""["'](?:{names})["']""")
     offenders = []
     for folder in ("accounts", "brands", "config", "messaging", "reports", "sandbox"):
         for path in (ROOT / folder).rglob("*"):
