@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("accounts", "brands", "config", "messaging", "reports", "sandbox", "tests")
+SOURCES = ("accounts", "brands", "config", "messaging", "platforms", "reports", "sandbox", "tests")
 CITED = re.compile(r"(?<![\w/.-])((?:docs/)?[\w./-]*[A-Za-z]\.md)\b")
 
 
@@ -19,6 +19,13 @@ def _citations():
 
 
 def _exists(name: str) -> bool:
+    if name.startswith("/"):
+        return True  # the tail of a path written with a placeholder (platforms/{name}/guide.md)
+    if "/" not in name:  # a file named by itself (each platform's guide.md)
+        return (
+            any(path.name == name for path in (ROOT / "platforms").rglob("*.md"))
+            or (ROOT / name).exists()
+        )
     return (ROOT / name).exists() or (ROOT / "tests" / "vectors" / name).exists()
 
 

@@ -112,7 +112,7 @@ class GenesysProfile(ClaimProfile):
 
     def setup_rows(self, messenger) -> list[tuple[str, str]]:
         """The OpenID Connect Messenger Configuration and the attributes data action
-        (docs/platforms/genesys.md)."""
+        (platforms/genesys/guide.md)."""
         attributes = reverse("messaging:customer-attributes", args=[messenger.brand.slug, "SUB"])
         return [
             ("Discovery URI", messenger.brand.discovery_url),

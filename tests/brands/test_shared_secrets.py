@@ -235,7 +235,7 @@ def test_the_vendor_setup_panel_lists_what_to_enter_in_the_console(brand, staff_
         brand.issuer_url,
         brand.jwks_url,
         "x5c certificate valid until",
-        "docs/platforms/salesforce.md",
+        "platforms/salesforce/guide.md",
         "00D5g000004abcdEAA",
     ):
         assert expected in text
@@ -248,7 +248,7 @@ PANELS = {
     "salesforce": ["Keyset issuer", "JWKS endpoint URL", "x5c", "RS256", "300 seconds"],
     "zendesk": ["Signing key id (JWT header kid)", "Shared secret", "HS256", "external_id"],
     "liveperson": ["JS method, method name lpGetAuthenticationToken", "Audience (aud)", "JWKS"],
-    "d365": ["public key URL", "setAuthTokenProvider", "msdyn_isvip", "Issuer (iss)"],
+    "d365": ["Public key URL", "/public-key", "setAuthTokenProvider", "msdyn_isvip"],
     "intercom": ["Messenger security secret", "HS256", "user_id"],
 }
 
@@ -266,7 +266,7 @@ def test_each_platform_panel_shows_its_console_values_and_settings(
     )
     page = staff_client.get(reverse("admin:brands_messenger_change", args=[messenger.pk]))
     text = page.content.decode()
-    assert f"docs/platforms/{platform}.md" in text
+    assert f"platforms/{platform}/guide.md" in text
     for value in expected:
         assert value in text, value
     for declared in vendor_settings_example(platform).values():

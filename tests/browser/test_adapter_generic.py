@@ -1,6 +1,6 @@
 """The generic platform in production (sandbox off): the brand's own widget gets fresh tokens
 through the portal's documented DOM hook (``portalchat:open`` / ``portalchat:logout``,
-messaging/static/messaging/adapters/generic.js), and the page never mentions the sandbox."""
+platforms/generic/static/adapter.js), and the page never mentions the sandbox."""
 
 import json
 

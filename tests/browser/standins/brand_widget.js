@@ -1,5 +1,5 @@
 // Stand-in for a brand's own chat widget on the generic platform: it consumes the portal's
-// documented DOM hook ("portalchat:open", "portalchat:logout"; adapters/generic.js).
+// documented DOM hook ("portalchat:open", "portalchat:logout"; platforms/generic/static/adapter.js).
 // window.__standinConfig.reject = N: the first N tokens are refused with "bad_signature".
 window.addEventListener("portalchat:open", async (event) => {
   const config = window.__standinConfig || {};
