@@ -25,6 +25,7 @@ def _exists(name: str) -> bool:
         return (
             any(path.name == name for path in (ROOT / "platforms").rglob("*.md"))
             or (ROOT / name).exists()
+            or (ROOT / "tests" / "vectors" / name).exists()
         )
     return (ROOT / name).exists() or (ROOT / "tests" / "vectors" / name).exists()
 
