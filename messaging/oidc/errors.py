@@ -4,11 +4,14 @@
 class OAuthError(Exception):
     """``error`` is the RFC 6749 code; ``description`` is safe to show to the client."""
 
-    def __init__(self, error: str, description: str, *, status: int = 400):
+    def __init__(
+        self, error: str, description: str, *, status: int = 400, retry_after: int | None = None
+    ):
         super().__init__(f"{error}: {description}")
         self.error = error
         self.description = description
         self.status = status
+        self.retry_after = retry_after  # seconds, for a 429
 
 
 def invalid_request(description: str) -> OAuthError:
