@@ -346,6 +346,7 @@ class BrandIdToken(OpenIDCode):
             nonce=code.row.nonce if code is not None else "",
             kind=self.kind,
             client_address=request.oidc_address,
+            access_token=token.get("access_token"),
         )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
+from authlib.oidc.core.util import create_half_hash
 from django.utils import timezone
 
 from accounts.assurance import ACR_OTP, ACR_PASSKEY, Assurance
@@ -216,12 +217,19 @@ def identity_claims(customer: Customer, scope: str) -> dict:
 
 
 def id_token_sign(
-    *, grant: OidcGrant, scope: str, nonce: str, kind: str, client_address: str | None
+    *,
+    grant: OidcGrant,
+    scope: str,
+    nonce: str,
+    kind: str,
+    client_address: str | None,
+    access_token: str | None = None,
 ) -> str:
     """Sign the id_token of ``grant`` for ``scope`` with the brand's active key, and audit it.
 
     ``auth_time``, ``amr`` and ``acr`` are those of the proof behind the grant, never the
     time of a refresh (OIDC Core 2, 12.2). Identity claims follow ``scope`` (OIDC Core 5.4).
+    ``at_hash`` binds the access token issued with it (OIDC Core 3.1.3.6).
     """
     messenger, customer = grant.messenger, grant.customer
     now = timezone.now()
@@ -242,6 +250,9 @@ def id_token_sign(
         **({"nonce": nonce} if nonce else {}),
         **identity_claims(customer, scope),
     }
+    at_hash = create_half_hash(access_token, key.algorithm) if access_token else None
+    if at_hash is not None:
+        claims["at_hash"] = at_hash.decode()
     id_token = jwt.encode(
         claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": "JWT"}
     )

@@ -11,8 +11,8 @@ section 5.2 / RFC 6750 section 3 (``{"error", "error_description"}``), not the p
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from authlib.oauth2 import OAuth2Error
@@ -225,7 +225,7 @@ def _redirect_with(redirect_uri: str, params: dict[str, str]) -> HttpResponse:
     return _no_store(response)
 
 
-_REAUTH = "reauth_after"  # our own parameter: prompt=login was honoured at this time (signed)
+_REAUTH = "reauth"  # our own parameter: the way back from a prompt=login (signed)
 _SIGNER_SALT = "messaging.oidc.reauth"
 
 
@@ -235,16 +235,31 @@ def _here(request: HttpRequest, params, **changes) -> str:
     return request.path + "?" + urlencode(query)
 
 
-def _reauth_after(params) -> datetime | None:
-    """When a ``prompt=login`` this request came back from was honoured (a signed marker)."""
+def _session_tag(request: HttpRequest) -> str:
+    key = request.session.session_key or ""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _reauth_marker(request: HttpRequest) -> str:
+    """What the way back from ``prompt=login`` carries: which session asked (signed).
+
+    The portal rotates the session key at every login and every proof of the second factor
+    (``accounts.services.second_factor_login``), so a session whose key differs from the
+    one that asked has authenticated since, whatever the clock's resolution says.
+    """
+    return signing.dumps(_session_tag(request), salt=_SIGNER_SALT)
+
+
+def _reauthenticated(request: HttpRequest, params) -> bool:
+    """Did this session authenticate since the ``prompt=login`` it came back from?"""
     value = params.get(_REAUTH)
     if not value:
-        return None
+        return False
     try:
-        stamp = signing.loads(value, salt=_SIGNER_SALT, max_age=600)
+        asked_by = signing.loads(value, salt=_SIGNER_SALT, max_age=600)
     except signing.BadSignature:
-        return None
-    return datetime.fromtimestamp(int(stamp), tz=UTC)
+        return False
+    return asked_by != _session_tag(request)
 
 
 def _max_age(params) -> int | None:
@@ -332,7 +347,7 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
         step = "accounts:verify" if user.is_authenticated else "accounts:login"
         here = _here(request, params)
         if "login" in prompts:  # the login about to happen is the one prompt=login asks for
-            marker = signing.dumps(int(timezone.now().timestamp()), salt=_SIGNER_SALT)
+            marker = _reauth_marker(request)
             remaining = " ".join(p for p in prompts if p != "login") or None
             here = _here(request, params, prompt=remaining, **{_REAUTH: marker})
         return HttpResponseRedirect(reverse(step) + "?" + urlencode({"next": here}))
@@ -343,17 +358,16 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
 
     # What the relying party asks of the authentication (OIDC Core 3.1.2.1, 3.1.2.3).
-    reauth_after = _reauth_after(params)
     fresh_enough = max_age is None or (now - auth_time).total_seconds() <= max_age
-    login_done = reauth_after is not None and auth_time >= reauth_after
+    login_done = _reauthenticated(request, params)
     acr_wanted = _acr_wanted(params)
     acr_met = acr_wanted is None or (
         assurance is not None and assurance.level >= acr_level(acr_wanted)
     )
-    if "login" in prompts and not login_done:
+    if ("login" in prompts or params.get(_REAUTH)) and not login_done:
         # Prove the second factor again, then come back without prompt=login but with a
-        # signed note of when it was asked, so the new proof must be later than that.
-        marker = signing.dumps(int(now.timestamp()), salt=_SIGNER_SALT)
+        # signed note of which session asked, so only a new proof lets it through.
+        marker = _reauth_marker(request)
         remaining = " ".join(p for p in prompts if p != "login") or None
         return _reauthenticate(
             request, _here(request, params, prompt=remaining, **{_REAUTH: marker})
