@@ -18,9 +18,5 @@ def invalid_request(description: str) -> OAuthError:
     return OAuthError("invalid_request", description)
 
 
-def invalid_grant(description: str) -> OAuthError:
-    return OAuthError("invalid_grant", description)
-
-
 def invalid_client(description: str = "Client authentication failed.") -> OAuthError:
     return OAuthError("invalid_client", description, status=401)

@@ -26,7 +26,6 @@ from brands.algorithms import Algorithm
 from brands.models import Messenger
 from messaging import conf, events, profiles, stepup
 from messaging.models import AttributeLookup, AuthorizationCode, OidcGrant, TokenIssue
-from messaging.oidc.errors import OAuthError
 from messaging.selectors import NotAMember
 from messaging.services import _ip_or_none, token_issue_audit
 
@@ -46,6 +45,7 @@ CLAIMS_SUPPORTED = (
     "amr",
     "acr",
     "jti",
+    "at_hash",
     "given_name",
     "family_name",
     "name",
@@ -70,14 +70,6 @@ def s256(verifier: str) -> str:
     """The PKCE S256 challenge of ``verifier`` (RFC 7636 4.2)."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def scope_parse(scope: str) -> str:
-    """The supported scopes of ``scope`` in a stable order; ``invalid_scope`` without openid."""
-    requested = set((scope or "").split())
-    if "openid" not in requested:
-        raise OAuthError("invalid_scope", "The openid scope is required.")
-    return " ".join(s for s in SCOPES_SUPPORTED if s in requested)
 
 
 # --- codes ------------------------------------------------------------------------------------
