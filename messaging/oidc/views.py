@@ -358,26 +358,27 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
 
     # What the relying party asks of the authentication (OIDC Core 3.1.2.1, 3.1.2.3).
-    fresh_enough = max_age is None or (now - auth_time).total_seconds() <= max_age
+    # prompt=login, and a proof older than max_age, both mean "authenticate again": the way
+    # back carries a signed note of which session asked, so only a new proof lets it
+    # through (max_age=0 included, which the clock alone could never satisfy).
     login_done = _reauthenticated(request, params)
+    too_old = max_age is not None and (now - auth_time).total_seconds() > max_age
     acr_wanted = _acr_wanted(params)
     acr_met = acr_wanted is None or (
         assurance is not None and assurance.level >= acr_level(acr_wanted)
     )
-    if ("login" in prompts or params.get(_REAUTH)) and not login_done:
-        # Prove the second factor again, then come back without prompt=login but with a
-        # signed note of which session asked, so only a new proof lets it through.
+    must_login = "login" in prompts or bool(params.get(_REAUTH)) or too_old
+    if must_login and not login_done:
+        if "none" in prompts:
+            return back("login_required", "The customer must authenticate again (max_age).")
         marker = _reauth_marker(request)
         remaining = " ".join(p for p in prompts if p != "login") or None
         return _reauthenticate(
             request, _here(request, params, prompt=remaining, **{_REAUTH: marker})
         )
-    if not fresh_enough or not acr_met:
+    if not acr_met:
         if "none" in prompts:
-            return back(
-                "login_required",
-                "The customer must authenticate again (max_age or acr_values).",
-            )
+            return back("login_required", "The customer must authenticate with acr_values.")
         return _reauthenticate(request, _here(request, params))
     try:
         stepup.step_up_check(messenger=messenger, customer=customer, assurance=assurance)

@@ -217,3 +217,12 @@ def test_12_2_refresh_is_refused_once_the_membership_was_removed(rp, browser, cu
         session.refresh_token(rp.metadata["token_endpoint"], token["refresh_token"])
     assert refused.value.error == "invalid_grant"
     assert userinfo(rp, token["access_token"]).status_code == 401
+
+
+def test_3_1_2_1_max_age_zero_is_met_by_authenticating_again_once(rp, browser):
+    # max_age=0 is a prompt=login by the clock: one new proof must be enough (no loop)
+    session, answer, remembered = sign_in(rp, browser, max_age="0")
+    final = _reauthenticate(browser, answer)
+    assert final["Location"].startswith(rp.redirect_uri)
+    token = rp.redeem(session, final["Location"], remembered)
+    assert rp.verify_id_token(token["id_token"], nonce=remembered["nonce"])
