@@ -11,13 +11,11 @@ section 5.2 / RFC 6750 section 3 (``{"error", "error_description"}``), not the p
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from authlib.oauth2 import OAuth2Error
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -26,16 +24,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.assurance import ACR_LEVELS, acr_level
+from accounts.assurance import ACR_LEVELS
 from accounts.selectors import customer_for_user
 from accounts.services import second_factor_assurance, second_factor_time
 from brands.errors import UnknownBrand
 from brands.models import Brand
 from brands.selectors import brand_get
 from config.security import client_address
-from messaging import stepup
-from messaging.oidc import clients, services
-from messaging.oidc.clients import basic_credentials  # noqa: F401  (re-exported for apis)
+from messaging.oidc import clients, prompts, services
 from messaging.oidc.errors import OAuthError, invalid_request
 from messaging.oidc.server import BrandBearerValidator, BrandServer
 
@@ -225,62 +221,6 @@ def _redirect_with(redirect_uri: str, params: dict[str, str]) -> HttpResponse:
     return _no_store(response)
 
 
-_REAUTH = "reauth"  # our own parameter: the way back from a prompt=login (signed)
-_SIGNER_SALT = "messaging.oidc.reauth"
-
-
-def _here(request: HttpRequest, params, **changes) -> str:
-    query = [(k, v) for k, v in params.items() if k not in changes]
-    query += [(k, v) for k, v in changes.items() if v is not None]
-    return request.path + "?" + urlencode(query)
-
-
-def _session_tag(request: HttpRequest) -> str:
-    key = request.session.session_key or ""
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def _reauth_marker(request: HttpRequest) -> str:
-    """What the way back from ``prompt=login`` carries: which session asked (signed).
-
-    The portal rotates the session key at every login and every proof of the second factor
-    (``accounts.services.second_factor_login``), so a session whose key differs from the
-    one that asked has authenticated since, whatever the clock's resolution says.
-    """
-    return signing.dumps(_session_tag(request), salt=_SIGNER_SALT)
-
-
-def _reauthenticated(request: HttpRequest, params) -> bool:
-    """Did this session authenticate since the ``prompt=login`` it came back from?"""
-    value = params.get(_REAUTH)
-    if not value:
-        return False
-    try:
-        asked_by = signing.loads(value, salt=_SIGNER_SALT, max_age=600)
-    except signing.BadSignature:
-        return False
-    return asked_by != _session_tag(request)
-
-
-def _max_age(params) -> int | None:
-    """``max_age`` (OIDC Core 3.1.2.1): seconds, or None; ``ValueError`` when malformed."""
-    raw = params.get("max_age")
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        raise ValueError(raw)
-    return int(raw)
-
-
-def _acr_wanted(params) -> str | None:
-    """The first ``acr_values`` entry the portal knows, in the relying party's order of
-    preference (OIDC Core 3.1.2.1); unknown values are ignored (the claim is voluntary)."""
-    for value in (params.get("acr_values") or "").split():
-        if value in ACR_LEVELS:
-            return value
-    return None
-
-
 @csrf_exempt  # a relying party may POST here (OIDC Core 3.1.2.1); the code goes to its URI
 @never_cache
 def authorize(request: HttpRequest, slug: str) -> HttpResponse:
@@ -333,10 +273,9 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
     if len(params.get("nonce", "")) > 255:
         return back("invalid_request", "nonce is too long.")
     try:
-        max_age = _max_age(params)
+        prompts.max_age_of(params)
     except ValueError:
         return back("invalid_request", "max_age must be a number of seconds.")
-    prompts = (params.get("prompt") or "").split()
     request.oidc_context = None
     try:
         grant = server.get_consent_grant(request, end_user=customer)
@@ -344,48 +283,30 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
         return back(exc.error, exc.description or exc.error)
 
     if not verified:
+        # prompt=login is met by the login about to happen
+        here = prompts.return_url(
+            request, params, reauthenticate="login" in (params.get("prompt") or "").split()
+        )
         step = "accounts:verify" if user.is_authenticated else "accounts:login"
-        here = _here(request, params)
-        if "login" in prompts:  # the login about to happen is the one prompt=login asks for
-            marker = _reauth_marker(request)
-            remaining = " ".join(p for p in prompts if p != "login") or None
-            here = _here(request, params, prompt=remaining, **{_REAUTH: marker})
         return HttpResponseRedirect(reverse(step) + "?" + urlencode({"next": here}))
     if customer is None or not customer.memberships.filter(brand=brand).exists():
         return back("access_denied", "This account is not a customer of the brand.")
     assurance = second_factor_assurance(request.session, user)
     auth_time = assurance.auth_time if assurance else second_factor_time(request.session, user)
-    now = timezone.now()
-
-    # What the relying party asks of the authentication (OIDC Core 3.1.2.1, 3.1.2.3).
-    # prompt=login, and a proof older than max_age, both mean "authenticate again": the way
-    # back carries a signed note of which session asked, so only a new proof lets it
-    # through (max_age=0 included, which the clock alone could never satisfy).
-    login_done = _reauthenticated(request, params)
-    too_old = max_age is not None and (now - auth_time).total_seconds() > max_age
-    acr_wanted = _acr_wanted(params)
-    acr_met = acr_wanted is None or (
-        assurance is not None and assurance.level >= acr_level(acr_wanted)
+    verdict = prompts.authentication_verdict(
+        request=request,
+        params=params,
+        messenger=messenger,
+        customer=customer,
+        assurance=assurance,
+        auth_time=auth_time,
+        now=timezone.now(),
     )
-    must_login = "login" in prompts or bool(params.get(_REAUTH)) or too_old
-    if must_login and not login_done:
-        if "none" in prompts:
-            return back("login_required", "The customer must authenticate again (max_age).")
-        marker = _reauth_marker(request)
-        remaining = " ".join(p for p in prompts if p != "login") or None
-        return _reauthenticate(
-            request, _here(request, params, prompt=remaining, **{_REAUTH: marker})
-        )
-    if not acr_met:
-        if "none" in prompts:
-            return back("login_required", "The customer must authenticate with acr_values.")
-        return _reauthenticate(request, _here(request, params))
-    try:
-        stepup.step_up_check(messenger=messenger, customer=customer, assurance=assurance)
-    except stepup.StepUpRequired:
-        if "none" in prompts:
-            return back("interaction_required", "The messenger needs a fresher or stronger proof.")
-        return _reauthenticate(request, _here(request, params))
+    if verdict.action == "error":
+        return back(verdict.error, verdict.description)
+    if verdict.action == "reauthenticate":
+        query = urlencode({"next": verdict.next_url})
+        return HttpResponseRedirect(reverse("accounts:stepup") + "?" + query)
 
     request.oidc_context = {
         "auth_time": auth_time,
@@ -397,8 +318,3 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
     with transaction.atomic():
         response = server.create_authorization_response(request, grant_user=customer, grant=grant)
     return _no_store(response)
-
-
-def _reauthenticate(request: HttpRequest, here: str) -> HttpResponse:
-    """Send the customer to prove the second factor again, then back to ``here``."""
-    return HttpResponseRedirect(reverse("accounts:stepup") + "?" + urlencode({"next": here}))
