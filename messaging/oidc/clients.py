@@ -120,7 +120,9 @@ def client_authenticate(
                 reason=f"oidc-{endpoint}-failures",
                 client_address=address,
             )
-    logger.info(
+    # Over budget, a flood is logged at DEBUG: the one throttled event per window says it.
+    logger.log(
+        logging.DEBUG if wait else logging.INFO,
         "client authentication failed brand=%s endpoint=%s address=%s throttled=%s",
         brand.slug,
         endpoint,

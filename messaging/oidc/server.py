@@ -435,7 +435,9 @@ class BrandServer(AuthorizationServer):
         return OidcClient(self.authenticated)
 
     def validate_requested_scope(self, scope):
-        super().validate_requested_scope(scope)
+        """``openid`` is required; scopes we do not know are ignored, not refused (OIDC Core
+        3.1.2.1: "Scope values used that are not understood ... SHOULD be ignored"), and
+        ``OidcClient.get_allowed_scope`` leaves them out of the grant."""
         if "openid" not in (scope or "").split():
             raise InvalidScopeError("The openid scope is required.")
 

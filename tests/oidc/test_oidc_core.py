@@ -226,3 +226,14 @@ def test_3_1_2_1_max_age_zero_is_met_by_authenticating_again_once(rp, browser):
     assert final["Location"].startswith(rp.redirect_uri)
     token = rp.redeem(session, final["Location"], remembered)
     assert rp.verify_id_token(token["id_token"], nonce=remembered["nonce"])
+
+
+def test_3_1_2_1_scope_values_not_understood_are_ignored(rp, browser, customer):
+    _session, token, _remembered = code_flow(rp, browser, scope="openid phone address")
+    assert token["scope"] == "openid"
+    assert userinfo(rp, token["access_token"]).json() == {"sub": customer.customer_id}
+
+
+def test_3_1_2_1_a_request_without_the_openid_scope_is_invalid_scope(rp, browser):
+    _session, answer, _remembered = sign_in(rp, browser, scope="profile email")
+    assert query_of(answer["Location"])["error"] == "invalid_scope"
