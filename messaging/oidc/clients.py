@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
@@ -87,8 +88,9 @@ def presented_credentials(headers, form: dict) -> tuple[str, str, str]:
 
 def _failure_buckets(client_id: str, address: str) -> list[Bucket]:
     limit, window = throttling.parse_rate(conf.get("OIDC_FAILURE_RATE"))
+    client = hashlib.sha256(client_id.encode()).hexdigest()[:32]  # any text: a short, safe key
     return [
-        Bucket(key=f"throttle:oidc-fail:{client_id[:300]}:{address}", limit=limit, window=window),
+        Bucket(key=f"throttle:oidc-fail:{client}:{address}", limit=limit, window=window),
         Bucket(key=f"throttle:oidc-fail-address:{address}", limit=limit * 3, window=window),
     ]
 
