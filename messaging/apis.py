@@ -232,6 +232,7 @@ class AuthCodeIssueApi(APIView):
                 assurance=second_factor_assurance(request._request.session, request.user),
                 client_address=client_address(request),
                 session_key=request._request.session.session_key,
+                session_expires_at=request._request.session.get_expiry_date(),
             )
         except oidc.OidcError as exc:
             raise DomainError(str(exc), code="not_an_oidc_client") from exc

@@ -93,6 +93,11 @@ class AuthorizationCode(models.Model):
     session_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the portal session key it came from."
     )
+    session_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When that portal session expires (as known then): its grant ends no later.",
+    )
     client_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()

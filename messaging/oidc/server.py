@@ -198,6 +198,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             source=AuthorizationCode.Source.AUTHORIZE,
             client_address=context["address"],
             session_key=context["session_key"],
+            session_expires_at=context["session_expires_at"],
         )
         params = [("code", issued.code)]
         if self.request.payload.state:
@@ -245,6 +246,11 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     def save_token(self, token: dict) -> None:
         row = self.request.authorization_code.row
         now = timezone.now()
+        # No refresh beyond the absolute lifetime, nor beyond the portal session the code came
+        # from: a customer whose session ended is asked again (Genesys's reAuthenticate).
+        expires_at = now + conf.get("OIDC_REFRESH_TTL")
+        if row.session_expires_at is not None:
+            expires_at = min(expires_at, row.session_expires_at)
         grant = OidcGrant.objects.create(
             code=row,
             messenger=row.messenger,
@@ -255,7 +261,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             acr=row.acr,
             session_hash=row.session_hash,
             created_at=now,
-            expires_at=now + conf.get("OIDC_REFRESH_TTL"),
+            expires_at=expires_at,
         )
         _tokens_store(grant=grant, token=token, refresh_scope=row.scope)
         self.request.oidc_grant = grant

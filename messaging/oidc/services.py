@@ -103,6 +103,7 @@ def auth_code_issue(
     source: str = AuthorizationCode.Source.API,
     client_address: str | None = None,
     session_key: str | None = None,
+    session_expires_at: datetime | None = None,
 ) -> IssuedCode:
     """Mint a single-use code for ``customer`` on the OIDC messenger ``messenger``.
 
@@ -111,8 +112,9 @@ def auth_code_issue(
     code verifier that it returns for the platform to send back. From the ``authorize``
     endpoint the caller passes what the relying party asked for (already validated).
     ``assurance`` (``accounts.assurance.Assurance``) gives the id_token's ``amr`` and
-    ``acr`` (and its ``auth_time`` wins over ``auth_time``). Raises ``OidcError`` when the
-    messenger is not an OIDC client.
+    ``acr`` (and its ``auth_time`` wins over ``auth_time``). ``session_expires_at`` (when
+    the portal session ends) bounds the lifetime of the grant the code leads to. Raises
+    ``OidcError`` when the messenger is not an OIDC client.
     """
     if not messenger.is_oidc_client:
         raise OidcError("This messenger does not use OpenID Connect; ask for a token instead.")
@@ -141,6 +143,7 @@ def auth_code_issue(
         acr=assurance.acr if assurance else "",
         source=source,
         session_hash=_hash(session_key) if session_key else "",
+        session_expires_at=session_expires_at,
         client_address=_ip_or_none(client_address),
         created_at=now,
         expires_at=expires_at,

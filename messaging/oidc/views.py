@@ -313,6 +313,7 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
         "assurance": assurance,
         "address": client_address(request),
         "session_key": request.session.session_key,
+        "session_expires_at": request.session.get_expiry_date(),
     }
     grant.request.oidc_context = request.oidc_context
     with transaction.atomic():

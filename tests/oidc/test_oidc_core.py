@@ -237,3 +237,15 @@ def test_3_1_2_1_scope_values_not_understood_are_ignored(rp, browser, customer):
 def test_3_1_2_1_a_request_without_the_openid_scope_is_invalid_scope(rp, browser):
     _session, answer, _remembered = sign_in(rp, browser, scope="profile email")
     assert query_of(answer["Location"])["error"] == "invalid_scope"
+
+
+def test_12_2_refresh_ends_with_the_portal_session_the_code_came_from(rp, browser, settings):
+    # given a portal session that expires in an hour
+    settings.SESSION_COOKIE_AGE = 3600
+    session, token, _remembered = code_flow(rp, browser)
+    # when Genesys refreshes after that session has ended (without a logout)
+    later = time_machine.travel(timezone.now() + timedelta(minutes=61))
+    with later, pytest.raises(OAuthError) as refused:
+        session.refresh_token(rp.metadata["token_endpoint"], token["refresh_token"])
+    # then the refresh is refused, so Genesys asks the page again (reAuthenticate)
+    assert refused.value.error == "invalid_grant"
