@@ -259,6 +259,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": E.LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Authlib logs every issued access and refresh token at DEBUG ("Issue token {...}"):
+        # never below INFO, whatever LOG_LEVEL says, so tokens cannot reach the logs.
+        "authlib": {"level": "INFO"},
         # Django's own handlers would print these a second time, in plain text
         "django": {"handlers": ["console"], "level": E.LOG_LEVEL, "propagate": False},
     },

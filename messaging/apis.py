@@ -22,14 +22,17 @@ from accounts.permissions import IsVerifiedUser
 from accounts.selectors import customer_for_user
 from accounts.services import second_factor_assurance, second_factor_time
 from brands import keyset
-from brands.selectors import messenger_get, oidc_client_authenticate
+from brands.errors import UnknownBrand
+from brands.selectors import brand_get, messenger_get
 from config import throttling
 from config.errors import DomainError
 from config.security import client_address
 from messaging import beacon_api, profiles, readcache, selectors, services
 from messaging import conf as messaging_conf
+from messaging.oidc import clients as oidc_clients
 from messaging.oidc import services as oidc
-from messaging.oidc.views import basic_credentials
+from messaging.oidc.clients import basic_credentials
+from messaging.oidc.errors import OAuthError
 
 
 class _ConfiguredRateThrottle(beacon_api.MessagingRateThrottle):
@@ -193,7 +196,9 @@ class AuthCodeIssueApi(APIView):
     """A fresh one-time OpenID Connect code for Genesys's AuthProvider plugin (``getAuthCode``).
 
     Same checks and throttles as the token API (session, CSRF, verified second factor, brand
-    membership). The answer is exactly what ``getAuthCode`` resolves with.
+    membership). The answer is exactly what ``getAuthCode`` resolves with, ``iss`` included
+    (RFC 9207; the discovery document announces
+    ``authorization_response_iss_parameter_supported``).
     """
 
     permission_classes = [IsVerifiedUser]
@@ -207,6 +212,9 @@ class AuthCodeIssueApi(APIView):
         redirectUri = serializers.CharField(source="redirect_uri")
         nonce = serializers.CharField()
         codeVerifier = serializers.CharField(source="code_verifier", required=False)
+        iss = serializers.CharField(
+            source="issuer", help_text="The brand's issuer (RFC 9207), for getAuthCode's iss."
+        )
 
         def to_representation(self, instance):
             data = super().to_representation(instance)
@@ -225,6 +233,7 @@ class AuthCodeIssueApi(APIView):
                 assurance=second_factor_assurance(request._request.session, request.user),
                 client_address=client_address(request),
                 session_key=request._request.session.session_key,
+                session_expires_at=request._request.session.get_expiry_date(),
             )
         except oidc.OidcError as exc:
             raise DomainError(str(exc), code="not_an_oidc_client") from exc
@@ -248,20 +257,35 @@ class InvalidClient(exceptions.AuthenticationFailed):
 
 
 class ClientBasicAuthentication(BaseAuthentication):
-    """HTTP Basic with an OIDC client's id and secret (what a Genesys data action sends)."""
+    """HTTP Basic with an OIDC client's id and secret (what a Genesys data action sends).
+
+    Failures are throttled per (client id, address) and counted as a fraud signal
+    (``messaging.oidc.clients.client_authenticate``); a right secret is never refused by
+    that budget. 401 ``invalid_client``, or 429 ``throttled`` with ``Retry-After``.
+    """
 
     def authenticate(self, request):
         header = request.headers.get("Authorization", "")
         if header[:6].lower() != "basic ":
             return None
         credentials = basic_credentials(header)
-        messenger = (
-            oidc_client_authenticate(client_id=credentials[0], secret=credentials[1])
-            if credentials
-            else None
-        )
-        if messenger is None:
-            raise InvalidClient()
+        slug = (request.parser_context or {}).get("kwargs", {}).get("brand", "")
+        try:
+            brand = brand_get(slug=slug)
+        except UnknownBrand:
+            raise InvalidClient() from None
+        try:
+            messenger = oidc_clients.client_authenticate(
+                brand=brand,
+                client_id=credentials[0] if credentials else "",
+                secret=credentials[1] if credentials else "",
+                address=client_address(request),
+                endpoint="attributes",
+            )
+        except OAuthError as exc:
+            if exc.status == 429:
+                raise exceptions.Throttled(wait=exc.retry_after, detail=exc.description) from None
+            raise InvalidClient() from None
         return OidcClient(messenger), None
 
     def authenticate_header(self, request):

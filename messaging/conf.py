@@ -12,7 +12,11 @@ MESSAGING_OIDC_REFRESH_TTL         absolute lifetime of a grant's refresh tokens
                                    exchange (default 12 h; Genesys's own "Max Refresh Token
                                    Lifetime" may be shorter)
 MESSAGING_OIDC_RATE_PER_CLIENT     token-endpoint and attributes-API calls per OIDC client
-                                   (default "600/min"), DRF rate syntax
+                                   (default "600/min"), DRF rate syntax; counted after the
+                                   client authenticated, so only the client spends it
+MESSAGING_OIDC_FAILURE_RATE        failed client authentications per (client id, address)
+                                   before wrong secrets get 429 (default "10/min"; three times
+                                   that per address); a right secret is never refused by it
 MESSAGING_BEACON_RATE_PER_SESSION  widget beacons per portal session (default "30/min")
 MESSAGING_BEACON_RATE_PER_CUSTOMER widget beacons per customer (default "60/min")
 """
@@ -29,6 +33,7 @@ DEFAULTS = {
     "OIDC_ACCESS_TOKEN_TTL": timedelta(minutes=15),
     "OIDC_REFRESH_TTL": timedelta(hours=12),
     "OIDC_RATE_PER_CLIENT": "600/min",
+    "OIDC_FAILURE_RATE": "10/min",
     "BEACON_RATE_PER_SESSION": "30/min",
     "BEACON_RATE_PER_CUSTOMER": "60/min",
 }

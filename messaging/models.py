@@ -93,6 +93,11 @@ class AuthorizationCode(models.Model):
     session_hash = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the portal session key it came from."
     )
+    session_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When that portal session expires (as known then): its grant ends no later.",
+    )
     client_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField()
@@ -151,6 +156,12 @@ class OidcToken(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     grant = models.ForeignKey(OidcGrant, on_delete=models.CASCADE, related_name="tokens")
+    scope = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What this token grants (space-separated): a refresh may narrow an access "
+        "token's scope below the grant's (RFC 6749 section 6); userinfo answers only this.",
+    )
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True, help_text="Refresh tokens: rotated.")
@@ -203,6 +214,7 @@ class AuthEvent(models.Model):
         UNVERIFIED_FALLBACK = "unverified_fallback", "Unverified fallback"
         ATTRIBUTES_LOOKED_UP = "attributes_looked_up", "Attributes looked up"
         THROTTLED = "throttled", "Throttled"
+        CLIENT_AUTH_FAILED = "client_auth_failed", "OIDC client authentication failed"
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     occurred_at = models.DateTimeField(help_text="Server time of the event (UTC).")
@@ -240,7 +252,8 @@ class AuthEvent(models.Model):
     reason = models.CharField(
         max_length=40,
         blank=True,
-        help_text="Rejections: the verifier's reason; lookups: not_a_member; throttles: scope.",
+        help_text="Rejections: the verifier's reason; lookups: not_a_member; throttles: scope; "
+        "client authentication failures: the endpoint (token, attributes).",
     )
     jti = models.CharField(max_length=64, blank=True, help_text="Issued tokens: their jti.")
     gap_ms = models.PositiveIntegerField(

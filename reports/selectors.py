@@ -198,6 +198,18 @@ FRAUD_SIGNALS: tuple[tuple[str, str, str, str], ...] = (
         Kind.ATTRIBUTES_LOOKED_UP,
         "not_a_member",
     ),
+    (
+        "attributes_auth_failed",
+        "Wrong client credentials at the attributes API",
+        Kind.CLIENT_AUTH_FAILED,
+        "attributes",
+    ),
+    (
+        "token_auth_failed",
+        "Wrong client credentials at the OIDC token endpoint",
+        Kind.CLIENT_AUTH_FAILED,
+        "token",
+    ),
 )
 # Bursts: at least ``burst_threshold()`` rejections from one address / for one customer
 # within one clock hour.

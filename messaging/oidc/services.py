@@ -1,42 +1,31 @@
-"""The provider's rules: codes, grants, tokens, userinfo and certified attributes.
+"""The provider's rules that are ours: codes, grants, id_tokens, userinfo claims, attributes.
 
-Codes, access tokens and refresh tokens are random (at least 256 bits), handed out once and
-stored as SHA-256 hashes. Every write locks what it changes (the code row, or the refresh
-token row) inside one transaction, so two concurrent redemptions of one code or one refresh
-token cannot both succeed: the second sees ``used_at`` and revokes the family.
-
-Errors are ``OAuthError`` with RFC 6749 codes. A failure that must leave a trace (revoking a
-family after a reuse) commits that change first and raises afterwards.
+``messaging.oidc.server`` runs the protocol on Authlib and calls these. Codes, access tokens
+and refresh tokens are random (at least 256 bits), handed out once and stored as SHA-256
+hashes. A code or refresh token is locked while it is redeemed, so two concurrent
+redemptions cannot both succeed: the second sees ``used_at`` and revokes the family.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
-from django.db import transaction
+from authlib.oidc.core.util import create_half_hash
 from django.utils import timezone
 
+from accounts.assurance import ACR_OTP, ACR_PASSKEY, Assurance
 from accounts.models import Customer
 from brands import keycache
 from brands.algorithms import Algorithm
 from brands.models import Messenger
 from messaging import conf, events, profiles, stepup
-from messaging.models import (
-    AttributeLookup,
-    AuthorizationCode,
-    OidcGrant,
-    OidcToken,
-    TokenIssue,
-)
-from messaging.oidc.errors import OAuthError, invalid_grant, invalid_request
+from messaging.models import AttributeLookup, AuthorizationCode, OidcGrant, TokenIssue
 from messaging.selectors import NotAMember
 from messaging.services import _ip_or_none, token_issue_audit
 
@@ -56,6 +45,7 @@ CLAIMS_SUPPORTED = (
     "amr",
     "acr",
     "jti",
+    "at_hash",
     "given_name",
     "family_name",
     "name",
@@ -64,7 +54,6 @@ CLAIMS_SUPPORTED = (
 )
 # What a code without a recorded assurance stands for: a password, then a one-time code.
 AMR = ["pwd", "otp"]
-_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 4.1
 _NONCE_MAX = 255
 MAX_CODE_TTL = timedelta(seconds=60)  # docs/security.md 20: whatever the setting says
 
@@ -83,14 +72,6 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def scope_parse(scope: str) -> str:
-    """The supported scopes of ``scope`` in a stable order; ``invalid_scope`` without openid."""
-    requested = set((scope or "").split())
-    if "openid" not in requested:
-        raise OAuthError("invalid_scope", "The openid scope is required.")
-    return " ".join(s for s in SCOPES_SUPPORTED if s in requested)
-
-
 # --- codes ------------------------------------------------------------------------------------
 
 
@@ -103,6 +84,7 @@ class IssuedCode:
     nonce: str
     code_verifier: str | None
     expires_at: datetime
+    issuer: str  # RFC 9207: the ``iss`` the plugin may hand on with the code
 
     def __repr__(self) -> str:
         return f"IssuedCode(redirect_uri={self.redirect_uri!r}, expires_at={self.expires_at})"
@@ -121,6 +103,7 @@ def auth_code_issue(
     source: str = AuthorizationCode.Source.API,
     client_address: str | None = None,
     session_key: str | None = None,
+    session_expires_at: datetime | None = None,
 ) -> IssuedCode:
     """Mint a single-use code for ``customer`` on the OIDC messenger ``messenger``.
 
@@ -129,8 +112,9 @@ def auth_code_issue(
     code verifier that it returns for the platform to send back. From the ``authorize``
     endpoint the caller passes what the relying party asked for (already validated).
     ``assurance`` (``accounts.assurance.Assurance``) gives the id_token's ``amr`` and
-    ``acr`` (and its ``auth_time`` wins over ``auth_time``). Raises ``OidcError`` when the
-    messenger is not an OIDC client.
+    ``acr`` (and its ``auth_time`` wins over ``auth_time``). ``session_expires_at`` (when
+    the portal session ends) bounds the lifetime of the grant the code leads to. Raises
+    ``OidcError`` when the messenger is not an OIDC client.
     """
     if not messenger.is_oidc_client:
         raise OidcError("This messenger does not use OpenID Connect; ask for a token instead.")
@@ -159,6 +143,7 @@ def auth_code_issue(
         acr=assurance.acr if assurance else "",
         source=source,
         session_hash=_hash(session_key) if session_key else "",
+        session_expires_at=session_expires_at,
         client_address=_ip_or_none(client_address),
         created_at=now,
         expires_at=expires_at,
@@ -182,39 +167,15 @@ def auth_code_issue(
         nonce=nonce or "",
         code_verifier=verifier,
         expires_at=expires_at,
+        issuer=messenger.brand.issuer_url,
     )
 
 
-# --- token endpoint ---------------------------------------------------------------------------
+# --- grants and id_tokens (used by ``messaging.oidc.server``) ---------------------------------
 
 
-@dataclass(frozen=True)
-class TokenResponse:
-    """The token endpoint's success body (RFC 6749 5.1 + OIDC Core 3.1.3.3)."""
-
-    access_token: str
-    expires_in: int
-    id_token: str
-    scope: str
-    refresh_token: str | None = None
-
-    def as_dict(self) -> dict:
-        body = {
-            "access_token": self.access_token,
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "id_token": self.id_token,
-            "scope": self.scope,
-        }
-        if self.refresh_token:
-            body["refresh_token"] = self.refresh_token
-        return body
-
-    def __repr__(self) -> str:
-        return f"TokenResponse(scope={self.scope!r})"
-
-
-def _still_entitled(customer: Customer, messenger: Messenger) -> bool:
+def still_entitled(customer: Customer, messenger: Messenger) -> bool:
+    """May ``customer`` still use ``messenger``: active account, messenger, brand, membership."""
     return (
         customer.user.is_active
         and messenger.is_active
@@ -223,20 +184,20 @@ def _still_entitled(customer: Customer, messenger: Messenger) -> bool:
     )
 
 
-def _revoke(grant: OidcGrant, reason: str) -> None:
+def grant_revoke(*, grant: OidcGrant, reason: str) -> None:
+    """Revoke one live grant: its access and refresh tokens stop at once."""
     if grant.revoked_at is None:
         OidcGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_reason=reason
+            revoked_at=timezone.now(), revoked_reason=reason[:40]
         )
         logger.warning("oidc grant revoked grant=%s reason=%s", grant.pk, reason)
 
 
-def _new_token(grant: OidcGrant, kind: str, now: datetime, expires_at: datetime) -> str:
-    value = secrets.token_urlsafe(32)
-    OidcToken.objects.create(
-        kind=kind, token_hash=_hash(value), grant=grant, created_at=now, expires_at=expires_at
-    )
-    return value
+def grant_assurance(grant: OidcGrant) -> Assurance:
+    """The proof behind ``grant`` (from its code), for the messenger's step-up policy."""
+    amr = list(grant.amr or AMR)
+    method = "passkey" if grant.acr == ACR_PASSKEY else "totp"
+    return Assurance(method=method, amr=amr, acr=grant.acr or ACR_OTP, auth_time=grant.auth_time)
 
 
 # OIDC Core 5.4: which scope releases which of the Genesys profile's identity claims.
@@ -250,16 +211,23 @@ def identity_claims(customer: Customer, scope: str) -> dict:
     return profiles.get("genesys").attribute_claims(customer=customer, attributes=attributes)
 
 
-def _issue_tokens(
+def id_token_sign(
     *,
     grant: OidcGrant,
+    scope: str,
     nonce: str,
     kind: str,
-    now: datetime,
-    with_refresh: bool,
     client_address: str | None,
-) -> TokenResponse:
+    access_token: str | None = None,
+) -> str:
+    """Sign the id_token of ``grant`` for ``scope`` with the brand's active key, and audit it.
+
+    ``auth_time``, ``amr`` and ``acr`` are those of the proof behind the grant, never the
+    time of a refresh (OIDC Core 2, 12.2). Identity claims follow ``scope`` (OIDC Core 5.4).
+    ``at_hash`` binds the access token issued with it (OIDC Core 3.1.3.6).
+    """
     messenger, customer = grant.messenger, grant.customer
+    now = timezone.now()
     algorithm = messenger.algorithm or Algorithm.RS256
     key = keycache.signing_key(brand=messenger.brand, algorithm=algorithm)
     expires_at = now + messenger.token_ttl
@@ -275,15 +243,13 @@ def _issue_tokens(
         **({"acr": grant.acr} if grant.acr else {}),
         "jti": jti,
         **({"nonce": nonce} if nonce else {}),
-        **identity_claims(customer, grant.scope),
+        **identity_claims(customer, scope),
     }
+    at_hash = create_half_hash(access_token, key.algorithm) if access_token else None
+    if at_hash is not None:
+        claims["at_hash"] = at_hash.decode()
     id_token = jwt.encode(
         claims, key.key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": "JWT"}
-    )
-    access_ttl = conf.get("OIDC_ACCESS_TOKEN_TTL")
-    access_token = _new_token(grant, OidcToken.Kind.ACCESS, now, now + access_ttl)
-    refresh_token = (
-        _new_token(grant, OidcToken.Kind.REFRESH, now, grant.expires_at) if with_refresh else None
     )
     token_issue_audit(
         kind=kind,
@@ -312,153 +278,7 @@ def _issue_tokens(
         key.kid,
         grant.pk,
     )
-    return TokenResponse(
-        access_token=access_token,
-        expires_in=int(access_ttl.total_seconds()),
-        id_token=id_token,
-        scope=grant.scope,
-        refresh_token=refresh_token,
-    )
-
-
-def code_exchange(
-    *,
-    messenger: Messenger,
-    code: str,
-    redirect_uri: str,
-    code_verifier: str | None,
-    client_address: str | None = None,
-) -> TokenResponse:
-    """Redeem ``code`` for the authenticated client ``messenger`` (grant_type=authorization_code).
-
-    Raises ``OAuthError`` ``invalid_grant`` for an unknown, expired, reused or foreign code, a
-    redirect URI or PKCE verifier that does not match, or a customer no longer entitled; a
-    reused code also revokes every token its first redemption issued.
-    """
-    if not code or len(code) > 256:
-        raise invalid_request("The code parameter is required.")
-    if not redirect_uri:
-        raise invalid_request("The redirect_uri parameter is required.")
-    now = timezone.now()
-    failure: OAuthError | None = None
-    with transaction.atomic():
-        row = (
-            AuthorizationCode.objects.select_for_update()
-            .select_related("customer__user", "messenger__brand")
-            .filter(code_hash=_hash(code))
-            .first()
-        )
-        if row is None or row.messenger_id != messenger.pk:
-            raise invalid_grant("The code is unknown, expired or was issued to another client.")
-        if row.used_at is not None:
-            grant = OidcGrant.objects.filter(code=row).first()
-            if grant is not None:
-                _revoke(grant, "code_reused")
-            failure = invalid_grant("The code was already used; its tokens are revoked.")
-        elif row.expires_at <= now:
-            failure = invalid_grant(
-                "The code is unknown, expired or was issued to another client."
-            )
-        elif not hmac.compare_digest(row.redirect_uri, redirect_uri):
-            failure = invalid_grant("redirect_uri does not match the one the code was issued for.")
-        elif row.code_challenge and not (
-            code_verifier
-            and _VERIFIER.fullmatch(code_verifier)
-            and hmac.compare_digest(s256(code_verifier), row.code_challenge)
-        ):
-            failure = invalid_grant("The PKCE code_verifier does not match the code challenge.")
-        elif not row.code_challenge and code_verifier:
-            failure = invalid_grant("A code_verifier was sent for a code issued without PKCE.")
-        elif not _still_entitled(row.customer, row.messenger):
-            failure = invalid_grant("The customer can no longer use this client.")
-        if failure is not None:
-            if row.used_at is None and row.expires_at > now:
-                # A wrong verifier or redirect burns the code: it cannot be retried by guessing.
-                AuthorizationCode.objects.filter(pk=row.pk).update(used_at=now)
-        else:
-            AuthorizationCode.objects.filter(pk=row.pk).update(used_at=now)
-            grant = OidcGrant.objects.create(
-                code=row,
-                messenger=row.messenger,
-                customer=row.customer,
-                scope=row.scope,
-                auth_time=row.auth_time,
-                amr=row.amr,
-                acr=row.acr,
-                session_hash=row.session_hash,
-                created_at=now,
-                expires_at=now + conf.get("OIDC_REFRESH_TTL"),
-            )
-            response = _issue_tokens(
-                grant=grant,
-                nonce=row.nonce,
-                kind=TokenIssue.Kind.ID_TOKEN,
-                now=now,
-                with_refresh="offline_access" in row.scope.split(),
-                client_address=client_address,
-            )
-    if failure is not None:
-        logger.info("code exchange refused messenger=%s: %s", messenger.slug, failure.description)
-        raise failure
-    return response
-
-
-def refresh_exchange(
-    *,
-    messenger: Messenger,
-    refresh_token: str,
-    scope: str | None = None,
-    client_address: str | None = None,
-) -> TokenResponse:
-    """Rotate ``refresh_token`` (grant_type=refresh_token): a new access, refresh and id_token.
-
-    A refresh token works once. Presenting a spent one again means it was copied: the
-    whole family is revoked (RFC 9700 4.14.2) and ``invalid_grant`` is raised. A narrower
-    ``scope`` may be asked for; a wider one is ``invalid_scope``.
-    """
-    if not refresh_token or len(refresh_token) > 256:
-        raise invalid_request("The refresh_token parameter is required.")
-    now = timezone.now()
-    failure: OAuthError | None = None
-    with transaction.atomic():
-        row = (
-            OidcToken.objects.select_for_update()
-            .select_related("grant__customer__user", "grant__messenger__brand")
-            .filter(token_hash=_hash(refresh_token), kind=OidcToken.Kind.REFRESH)
-            .first()
-        )
-        if row is None or row.grant.messenger_id != messenger.pk:
-            raise invalid_grant("The refresh token is unknown or was issued to another client.")
-        grant = row.grant
-        granted = set(grant.scope.split())
-        if row.used_at is not None:
-            _revoke(grant, "refresh_reused")
-            failure = invalid_grant("The refresh token was already used; the grant is revoked.")
-        elif grant.revoked_at is not None:
-            failure = invalid_grant("The grant was revoked.")
-        elif row.expires_at <= now:
-            failure = invalid_grant("The refresh token has expired.")
-        elif not _still_entitled(grant.customer, grant.messenger):
-            _revoke(grant, "not_entitled")
-            failure = invalid_grant("The customer can no longer use this client.")
-        elif scope is not None and not set(scope.split()) <= granted:
-            failure = OAuthError("invalid_scope", "The scope exceeds what was granted.")
-        if failure is None:
-            OidcToken.objects.filter(pk=row.pk).update(used_at=now)
-            if scope is not None:
-                grant.scope = scope_parse(scope)
-            response = _issue_tokens(
-                grant=grant,
-                nonce="",
-                kind=TokenIssue.Kind.ID_TOKEN_REFRESH,
-                now=now,
-                with_refresh=True,
-                client_address=client_address,
-            )
-    if failure is not None:
-        logger.info("refresh refused messenger=%s: %s", messenger.slug, failure.description)
-        raise failure
-    return response
+    return id_token
 
 
 def grants_revoke(*, grants, reason: str) -> int:
@@ -487,25 +307,10 @@ def grants_revoke_for_session(*, session_key: str | None) -> int:
 # --- userinfo and attributes ------------------------------------------------------------------
 
 
-def userinfo(*, access_token: str) -> dict:
-    """The claims an access token may read (OIDC Core 5.3). ``invalid_token`` (401) otherwise."""
-    row = (
-        OidcToken.objects.select_related("grant__customer__user", "grant__messenger__brand")
-        .filter(token_hash=_hash(access_token or ""), kind=OidcToken.Kind.ACCESS)
-        .first()
-        if access_token and len(access_token) <= 256
-        else None
-    )
-    now = timezone.now()
-    if (
-        row is None
-        or row.expires_at <= now
-        or row.grant.revoked_at is not None
-        or not _still_entitled(row.grant.customer, row.grant.messenger)
-    ):
-        raise OAuthError("invalid_token", "The access token is invalid or expired.", status=401)
-    customer = row.grant.customer
-    return {"sub": customer.customer_id, **identity_claims(customer, row.grant.scope)}
+def userinfo_claims(*, customer: Customer, scope: str) -> dict:
+    """What userinfo answers the bearer of an access token issued for ``scope`` (OIDC Core
+    5.3.2, 5.4): ``sub`` and only the claims that token's own scope releases."""
+    return {"sub": customer.customer_id, **identity_claims(customer, scope)}
 
 
 def attributes_lookup(

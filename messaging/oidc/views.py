@@ -1,23 +1,26 @@
 """HTTP endpoints of each brand's OpenID Connect provider: authorize, token, userinfo.
 
-Plain Django views rather than DRF: the token endpoint speaks form-encoded OAuth with RFC
-6749 section 5.2 error bodies, not the portal API's ``{"error", "detail"}``. Nothing here
-answers a 500: unexpected failures become ``server_error`` JSON (503).
+Thin Django views around the brand's Authlib server (``messaging.oidc.server``): they parse
+and bound the request, authenticate the client (``messaging.oidc.clients``, with its failure
+throttle), and hand the protocol to Authlib inside one transaction. Errors follow RFC 6749
+section 5.2 / RFC 6750 section 3 (``{"error", "error_description"}``), not the portal API's
+``{"error", "detail"}``. Nothing here answers a 500: unexpected failures become
+``server_error`` JSON (503).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import logging
-import re
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from authlib.oauth2 import OAuth2Error
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -25,19 +28,15 @@ from accounts.assurance import ACR_LEVELS
 from accounts.selectors import customer_for_user
 from accounts.services import second_factor_assurance, second_factor_time
 from brands.errors import UnknownBrand
-from brands.models import OIDC_PLATFORMS, Brand, Messenger
-from brands.selectors import brand_get, oidc_client_authenticate
-from config import throttling
+from brands.models import Brand
+from brands.selectors import brand_get
 from config.security import client_address
-from config.throttling import Bucket
-from messaging import conf, events, stepup
-from messaging.models import AuthorizationCode
-from messaging.oidc import services
-from messaging.oidc.errors import OAuthError, invalid_client, invalid_request
+from messaging.oidc import clients, prompts, services
+from messaging.oidc.errors import OAuthError, invalid_request
+from messaging.oidc.server import BrandBearerValidator, BrandServer
 
 logger = logging.getLogger(__name__)
 
-_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43,128}")
 _MAX_PARAM = 2048
 
 
@@ -80,6 +79,8 @@ def oauth_error_response(exc: OAuthError, *, realm: str = "") -> JsonResponse:
     response = JsonResponse(
         {"error": exc.error, "error_description": exc.description}, status=exc.status
     )
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
     if exc.status == 401 and exc.error == "invalid_client":
         response["WWW-Authenticate"] = f'Basic realm="{realm or "oidc"}"'
     elif exc.status == 401:
@@ -133,62 +134,6 @@ def _form(request: HttpRequest) -> dict[str, str]:
     return form
 
 
-def basic_credentials(header: str) -> tuple[str, str] | None:
-    """``(client_id, secret)`` of an ``Authorization: Basic`` header, or None when malformed.
-
-    RFC 6749 2.3.1 form-encodes both before base64, but many clients (Python's requests,
-    probably some vendors) do not, and our client ids are URLs full of ':'. Our secrets are
-    base64url and never contain ':', so the split is at the LAST colon, and decoding a value
-    without '%' or '+' changes nothing.
-    """
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    raw_id, sep, raw_secret = decoded.rpartition(":")
-    if not sep or not raw_id:
-        return None
-    return unquote_plus(raw_id), unquote_plus(raw_secret)
-
-
-def _authenticate_client(request: HttpRequest, form: dict[str, str], brand: Brand) -> Messenger:
-    """``client_secret_basic`` or ``client_secret_post`` (exactly one); ``invalid_client``."""
-    header = request.headers.get("Authorization", "")
-    if header[:6].lower() == "basic ":
-        if "client_secret" in form:
-            raise invalid_request("Use one client authentication method, not two.")
-        credentials = basic_credentials(header)
-        if credentials is None:
-            raise invalid_client("Malformed Basic credentials.")
-        client_id, secret = credentials
-        if form.get("client_id") not in (None, client_id):
-            raise invalid_client("client_id does not match the authenticated client.")
-    elif "client_secret" in form:
-        client_id, secret = form.get("client_id", ""), form["client_secret"]
-    else:
-        raise invalid_client("Client authentication is required.")
-    address = client_address(request)
-    limit, window = throttling.parse_rate(conf.get("OIDC_RATE_PER_CLIENT"))
-    try:
-        throttling.reserve(
-            [Bucket(key=f"throttle:oidc-client:{client_id[:300]}", limit=limit, window=window)]
-        )
-    except throttling.Throttled as exc:
-        events.event_record(
-            kind="throttled", brand=brand, reason="oidc-client", client_address=address
-        )
-        raise OAuthError(
-            "slow_down",
-            f"Too many requests for this client. {throttling.wait_text(exc.retry_after)}",
-            status=429,
-        ) from None
-    messenger = oidc_client_authenticate(client_id=client_id, secret=secret)
-    if messenger is None or messenger.brand_id != brand.pk:
-        logger.info("client authentication failed brand=%s address=%s", brand.slug, address)
-        raise invalid_client()
-    return messenger
-
-
 # --- token ------------------------------------------------------------------------------------
 
 
@@ -201,29 +146,21 @@ def token(request: HttpRequest, brand: Brand) -> HttpResponse:
         response["Allow"] = "POST"
         return response
     form = _form(request)
-    messenger = _authenticate_client(request, form, brand)
-    grant_type = form.get("grant_type", "")
     address = client_address(request)
-    if grant_type == "authorization_code":
-        result = services.code_exchange(
-            messenger=messenger,
-            code=form.get("code", ""),
-            redirect_uri=form.get("redirect_uri", ""),
-            code_verifier=form.get("code_verifier"),
-            client_address=address,
-        )
-    elif grant_type == "refresh_token":
-        result = services.refresh_exchange(
-            messenger=messenger,
-            refresh_token=form.get("refresh_token", ""),
-            scope=form.get("scope"),
-            client_address=address,
-        )
-    elif not grant_type:
+    _method, client_id, secret = clients.presented_credentials(request.headers, form)
+    messenger = clients.client_authenticate(
+        brand=brand, client_id=client_id, secret=secret, address=address, endpoint="token"
+    )
+    clients.client_rate_reserve(messenger=messenger, brand=brand, address=address)
+    if not form.get("grant_type"):
         raise invalid_request("The grant_type parameter is required.")
-    else:
-        raise OAuthError("unsupported_grant_type", "Supported: authorization_code, refresh_token.")
-    return _no_store(JsonResponse(result.as_dict()))
+    server = BrandServer(brand, authenticated=messenger)
+    request.oidc_address = address
+    with transaction.atomic():
+        # Authlib answers protocol errors itself (no exception leaves it), so what a failure
+        # must leave behind (a family revoked after a reuse) is committed with the answer.
+        response = server.create_token_response(request)
+    return _no_store(response)
 
 
 # --- userinfo ---------------------------------------------------------------------------------
@@ -231,7 +168,11 @@ def token(request: HttpRequest, brand: Brand) -> HttpResponse:
 
 @protocol_endpoint
 def userinfo(request: HttpRequest, brand: Brand) -> HttpResponse:
-    """GET or POST with ``Authorization: Bearer <access token>`` (OIDC Core 5.3, RFC 6750)."""
+    """GET or POST with ``Authorization: Bearer <access token>`` (OIDC Core 5.3, RFC 6750).
+
+    Only this brand's access tokens are known here (another brand's is ``invalid_token``,
+    401), and the answer holds only what the token's own scope releases.
+    """
     if request.method not in ("GET", "POST"):
         response = oauth_error_response(invalid_request("Use GET or POST."))
         response.status_code = 405
@@ -240,7 +181,7 @@ def userinfo(request: HttpRequest, brand: Brand) -> HttpResponse:
     header = request.headers.get("Authorization", "")
     access_token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     if not access_token and request.method == "POST" and request.body:
-        access_token = _form(request).get("access_token", "")
+        access_token = _form(request).get("access_token", "")  # RFC 6750 2.2
     if not access_token:
         response = _no_store(
             JsonResponse(
@@ -250,9 +191,17 @@ def userinfo(request: HttpRequest, brand: Brand) -> HttpResponse:
         )
         response["WWW-Authenticate"] = f'Bearer realm="{brand.issuer_url}"'
         return response
-    claims = services.userinfo(access_token=access_token)
-    if claims.get("sub") is None:  # pragma: no cover - services always set sub
-        raise OAuthError("invalid_token", "The access token is invalid.", status=401)
+    validator = BrandBearerValidator(brand)
+    record = validator.authenticate_token(access_token)
+    try:
+        validator.validate_token(record, None, request)
+    except OAuth2Error as exc:
+        response = _no_store(JsonResponse(dict(exc.get_body()), status=exc.status_code))
+        for name, value in exc.get_headers():
+            if name == "WWW-Authenticate":
+                response[name] = value
+        return response
+    claims = services.userinfo_claims(customer=record.get_user(), scope=record.get_scope())
     return _no_store(JsonResponse(claims))
 
 
@@ -275,13 +224,17 @@ def _redirect_with(redirect_uri: str, params: dict[str, str]) -> HttpResponse:
 @csrf_exempt  # a relying party may POST here (OIDC Core 3.1.2.1); the code goes to its URI
 @never_cache
 def authorize(request: HttpRequest, slug: str) -> HttpResponse:
-    """The browser authorization endpoint (OIDC Core 3.1.2): code flow, PKCE S256, nonce.
+    """The browser authorization endpoint (OIDC Core 3.1.2): code flow, PKCE S256, nonce,
+    ``prompt=none|login``, ``max_age`` and ``acr_values``.
 
     An unknown client or an unregistered redirect URI is shown as an error page; every
-    later error goes back to the redirect URI with ``error`` and ``state``. A customer who is
-    not logged in (or has not passed the second factor) goes through login and MFA first and
-    comes back here. There is no consent screen: the relying party is the brand's own
-    contact center, which the customer chose to contact.
+    later error goes back to the redirect URI with ``error``, ``state`` and ``iss``. A
+    customer who is not logged in (or has not passed the second factor) goes through login
+    and MFA first and comes back here; one whose proof is older than ``max_age``, weaker
+    than the ``acr_values`` asked for or the messenger's policy, or who was asked to log in
+    again (``prompt=login``), proves the second factor again first. With ``prompt=none``
+    each of those is an error instead (``login_required``, ``interaction_required``). There
+    is no consent screen: the relying party is the brand's own contact center.
     """
     if request.method not in ("GET", "POST"):
         return _error_page(request, "Use GET or POST.", status=405)
@@ -294,18 +247,13 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
         return _error_page(request, "Unknown issuer.", status=404)
     client_id = params.get("client_id", "")[:300]
     redirect_uri = params.get("redirect_uri", "")[:_MAX_PARAM]
-    messenger = (
-        Messenger.objects.select_related("brand")
-        .filter(audience=client_id, brand=brand, platform__in=OIDC_PLATFORMS, is_active=True)
-        .first()
-        if client_id
-        else None
-    )
-    if messenger is None:
+    server = BrandServer(brand)
+    client = server.query_client(client_id) if client_id else None
+    if client is None:
         return _error_page(request, "Unknown client.")
-    if redirect_uri not in messenger.redirect_uris:
+    if not client.check_redirect_uri(redirect_uri):
         return _error_page(request, "This redirect URI is not registered for the client.")
-
+    messenger = client.messenger
     state = params.get("state", "")[:_MAX_PARAM]
 
     def back(error: str, description: str) -> HttpResponse:
@@ -315,60 +263,59 @@ def authorize(request: HttpRequest, slug: str) -> HttpResponse:
                 "error": error,
                 "error_description": description,
                 "state": state,
-                "iss": brand.issuer_url,
+                "iss": brand.issuer_url,  # RFC 9207 2: error responses too
             },
         )
 
-    if params.get("response_type") != "code":
-        return back("unsupported_response_type", "Only response_type=code is supported.")
-    try:
-        scope = services.scope_parse(params.get("scope", ""))
-    except OAuthError as exc:
-        return back(exc.error, exc.description)
-    nonce = params.get("nonce", "")
-    if len(nonce) > 255:
-        return back("invalid_request", "nonce is too long.")
-    challenge = params.get("code_challenge", "")
-    method = params.get("code_challenge_method", "")
-    if challenge and (method != "S256" or not _CHALLENGE.fullmatch(challenge)):
-        return back("invalid_request", "code_challenge must be S256 (43 to 128 characters).")
-    if method and not challenge:
-        return back("invalid_request", "code_challenge_method without code_challenge.")
-    if messenger.require_pkce and not challenge:
-        return back("invalid_request", "This client requires PKCE (code_challenge, S256).")
-
     user = request.user
     verified = user.is_authenticated and user.is_verified()
+    customer = customer_for_user(user) if verified else None
+    if len(params.get("nonce", "")) > 255:
+        return back("invalid_request", "nonce is too long.")
+    try:
+        prompts.max_age_of(params)
+    except ValueError:
+        return back("invalid_request", "max_age must be a number of seconds.")
+    request.oidc_context = None
+    try:
+        grant = server.get_consent_grant(request, end_user=customer)
+    except OAuth2Error as exc:
+        return back(exc.error, exc.description or exc.error)
+
     if not verified:
-        if params.get("prompt") == "none":
-            return back("login_required", "The customer is not logged in.")
+        # prompt=login is met by the login about to happen
+        here = prompts.return_url(
+            request, params, reauthenticate="login" in (params.get("prompt") or "").split()
+        )
         step = "accounts:verify" if user.is_authenticated else "accounts:login"
-        here = request.path + "?" + urlencode(list(params.items()))
         return HttpResponseRedirect(reverse(step) + "?" + urlencode({"next": here}))
-    customer = customer_for_user(user)
     if customer is None or not customer.memberships.filter(brand=brand).exists():
         return back("access_denied", "This account is not a customer of the brand.")
     assurance = second_factor_assurance(request.session, user)
-    try:
-        stepup.step_up_check(messenger=messenger, customer=customer, assurance=assurance)
-    except stepup.StepUpRequired:
-        if params.get("prompt") == "none":
-            return back("interaction_required", "The messenger needs a fresher or stronger proof.")
-        here = request.path + "?" + urlencode(list(params.items()))
-        return HttpResponseRedirect(reverse("accounts:stepup") + "?" + urlencode({"next": here}))
-    issued = services.auth_code_issue(
-        customer=customer,
+    auth_time = assurance.auth_time if assurance else second_factor_time(request.session, user)
+    verdict = prompts.authentication_verdict(
+        request=request,
+        params=params,
         messenger=messenger,
-        auth_time=second_factor_time(request.session, user),
+        customer=customer,
         assurance=assurance,
-        redirect_uri=redirect_uri,
-        nonce=nonce,
-        code_challenge=challenge,
-        scope=scope,
-        source=AuthorizationCode.Source.AUTHORIZE,
-        client_address=client_address(request),
-        session_key=request.session.session_key,
+        auth_time=auth_time,
+        now=timezone.now(),
     )
-    return _redirect_with(
-        redirect_uri, {"code": issued.code, "state": state, "iss": brand.issuer_url}
-    )
+    if verdict.action == "error":
+        return back(verdict.error, verdict.description)
+    if verdict.action == "reauthenticate":
+        query = urlencode({"next": verdict.next_url})
+        return HttpResponseRedirect(reverse("accounts:stepup") + "?" + query)
+
+    request.oidc_context = {
+        "auth_time": auth_time,
+        "assurance": assurance,
+        "address": client_address(request),
+        "session_key": request.session.session_key,
+        "session_expires_at": request.session.get_expiry_date(),
+    }
+    grant.request.oidc_context = request.oidc_context
+    with transaction.atomic():
+        response = server.create_authorization_response(request, grant_user=customer, grant=grant)
+    return _no_store(response)

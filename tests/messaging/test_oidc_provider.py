@@ -72,7 +72,8 @@ def test_auth_code_api_answers_what_get_auth_code_resolves_with(verified_client,
     response = auth_code(verified_client, messenger.slug)
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"authCode", "redirectUri", "nonce"}
+    assert set(body) == {"authCode", "redirectUri", "nonce", "iss"}
+    assert body["iss"] == "http://testserver/brands/acme"  # RFC 9207 2
     assert body["redirectUri"] == GENESYS_REDIRECT
     assert len(body["authCode"]) >= 43 and len(body["nonce"]) >= 16
     assert "no-store" in response["Cache-Control"]
@@ -96,7 +97,8 @@ def test_a_pkce_client_also_gets_the_code_verifier(verified_client, genesys_clie
     assert 43 <= len(body["codeVerifier"]) <= 128
     assert AuthorizationCode.objects.get().code_challenge == s256(body["codeVerifier"])
     response = exchange(Client(), messenger, secret, body["authCode"])
-    assert response.json()["error"] == "invalid_grant"  # the verifier is required
+    # the verifier is required: a missing parameter is invalid_request (RFC 6749 5.2)
+    assert response.json()["error"] == "invalid_request"
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,8 @@ def test_an_empty_period_shows_zeros_not_an_error():
         "wrong_audience": 0,
         "revoked_or_retired_key": 0,
         "non_member_lookup": 0,
+        "attributes_auth_failed": 0,
+        "token_auth_failed": 0,
         "rejected_burst_address": 0,
         "rejected_burst_customer": 0,
     }

@@ -8,6 +8,7 @@ from messaging.events import session_hash
 from messaging.models import AuthEvent, TokenIssue
 from messaging.oidc import services as oidc
 from messaging.selectors import NotAMember
+from tests.messaging.oidc_helpers import basic, exchange, token_request
 
 pytestmark = pytest.mark.django_db
 
@@ -52,20 +53,16 @@ def test_an_attribute_lookup_for_a_non_member_is_recorded(genesys_client):
 
 
 def test_an_auth_code_and_its_exchange_are_recorded(genesys_client, customer):
-    messenger, _secret = genesys_client
+    messenger, secret = genesys_client
     issued = oidc.auth_code_issue(
         customer=customer,
         messenger=messenger,
         auth_time=timezone.now(),
         session_key="s" * 32,
     )
-    response = oidc.code_exchange(
-        messenger=messenger,
-        code=issued.code,
-        redirect_uri=issued.redirect_uri,
-        code_verifier=issued.code_verifier,
-    )
-    oidc.refresh_exchange(messenger=messenger, refresh_token=response.refresh_token)
+    tokens = exchange(Client(), messenger, secret, issued.code).json()
+    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    token_request(Client(), "acme", form, auth=(messenger.client_id, secret))
     kinds = list(AuthEvent.objects.order_by("pk").values_list("kind", flat=True))
     assert kinds == ["auth_code_issued", "code_exchanged", "refresh_used"]
     assert AuthEvent.objects.get(kind="auth_code_issued").session_hash == session_hash("s" * 32)
@@ -74,8 +71,6 @@ def test_an_auth_code_and_its_exchange_are_recorded(genesys_client, customer):
 
 
 def test_a_throttled_oidc_client_is_recorded_for_its_brand(settings, genesys_client, brand):
-    from tests.messaging.test_oidc_provider import token_request
-
     settings.MESSAGING_OIDC_RATE_PER_CLIENT = "1/min"
     messenger, secret = genesys_client
     form = {"grant_type": "refresh_token", "refresh_token": "x"}
@@ -83,3 +78,20 @@ def test_a_throttled_oidc_client_is_recorded_for_its_brand(settings, genesys_cli
         token_request(Client(), "acme", form, auth=(messenger.client_id, secret))
     event = AuthEvent.objects.get(kind="throttled")
     assert (event.reason, event.brand_id) == ("oidc-client", brand.pk)
+
+
+def test_failed_client_authentications_are_recorded_per_endpoint(genesys_client, brand):
+    # given a Genesys client whose secret someone guesses at both server-to-server endpoints
+    messenger, _secret = genesys_client
+    form = {"grant_type": "refresh_token", "refresh_token": "x"}
+    token_request(Client(), "acme", form, auth=(messenger.client_id, "wrong"))
+    Client().get(
+        "/api/v1/brands/acme/customers/cus_x/attributes",
+        HTTP_AUTHORIZATION=basic(messenger.client_id, "wrong"),
+    )
+    # then each failure is one event of the brand, named by the endpoint
+    events = AuthEvent.objects.filter(kind="client_auth_failed").order_by("pk")
+    assert [(e.reason, e.brand_id) for e in events] == [
+        ("token", brand.pk),
+        ("attributes", brand.pk),
+    ]
