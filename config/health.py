@@ -30,7 +30,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -43,10 +43,22 @@ def healthz(request):
 
 
 def _database() -> str:
+    """``SELECT 1``; on failure once more on a new connection. This thread's persistent
+    connection may predate a database restart (a failover): broken, though the database
+    answers again. Without the retry, each thread's first probe after a failover said
+    "not ready" while the database was back."""
+    try:
+        _select_one()
+    except DatabaseError:
+        connection.close()
+        _select_one()
+    return "ok"
+
+
+def _select_one() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    return "ok"
 
 
 def _cache() -> str:
