@@ -93,7 +93,7 @@ def _documented_access_log() -> tuple[str, str]:
     import re
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs/deployment.md").read_text()
     block = text[text.index("## 2. gunicorn") :]
     fmt = re.search(r"--access-logformat '([^']+)'", block).group(1)
     logger_class = re.search(r"--logger-class (\S+)", block).group(1)
