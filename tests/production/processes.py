@@ -218,9 +218,11 @@ class Redis:
         assert answer.startswith(b":"), answer
         return int(answer[1:].split(b"\r\n")[0])
 
-    def restart(self) -> None:
-        """Stop and start again on the same port: everything in memory is gone."""
+    def restart(self, *, down_for: float = 1.0) -> None:
+        """Stop, stay down ``down_for`` seconds (a restart takes that long in production: long
+        enough for requests to meet it), start again on the same port: all data is gone."""
         self.stop()
+        time.sleep(down_for)
         self.start()
 
     def stop(self) -> None:
