@@ -29,6 +29,9 @@ from accounts.views import BACKUP_CODES_SESSION_KEY, _next_url
 from config.errors import DomainError
 from config.security import client_address
 
+# Where sessions created before the codes were sealed hold them, in clear.
+LEGACY_CLEAR_CODES_SESSION_KEY = "accounts_passkey_backup_codes"
+
 
 def _error(exc: DomainError) -> JsonResponse:
     response = JsonResponse({"error": exc.code, "detail": exc.detail}, status=exc.http_status)
@@ -143,7 +146,13 @@ def register_complete(request):
 @never_cache
 @verified_required
 def backup_codes_once(request):
-    """The former address of the passkey path's codes page: the one codes page now."""
+    """The former address of the passkey path's codes page: the one codes page now. Codes a
+    session still holds in clear from before (the former key) are sealed on the way."""
+    clear = request.session.pop(LEGACY_CLEAR_CODES_SESSION_KEY, None)
+    if clear and isinstance(clear, list):
+        request.session[BACKUP_CODES_SESSION_KEY] = otp_secrets.unsaved_codes_seal(
+            clear, user_id=request.user.pk
+        )
     return redirect("accounts:backup-codes")
 
 

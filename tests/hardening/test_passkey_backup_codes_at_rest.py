@@ -70,3 +70,21 @@ def test_a_passkey_first_enrollment_never_stores_the_backup_codes_in_clear(custo
 def _codes_block(html: str) -> str:
     start = html.find('id="backup-codes"')
     return html[start : html.find("</ol>", start)] if start >= 0 else ""
+
+
+@pytest.mark.django_db
+def test_codes_a_session_held_in_clear_before_are_sealed_at_the_former_address(
+    verified_client, customer
+):
+    # given a session from before the fix, holding its new codes in clear
+    session = verified_client.session
+    session["accounts_passkey_backup_codes"] = ["aaaa2222", "bbbb3333"]
+    session.save()
+    # when the customer follows the former address of the codes page
+    response = verified_client.get("/login/enroll/codes/")
+    # then the codes are shown on the codes page and no longer stored in clear
+    assert response["Location"] == "/login/backup-codes/"
+    page = verified_client.get("/login/backup-codes/").content.decode()
+    assert CODES.findall(_codes_block(page)) == ["aaaa2222", "bbbb3333"]
+    raw = _raw_session_text(verified_client.session.session_key)
+    assert "aaaa2222" not in raw
