@@ -12,9 +12,34 @@ def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
+# What makes an account more powerful: only a superuser grants or removes these.
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, minus the way up: with ``accounts.change_user`` alone a staff
+    member could tick ``is_superuser`` on itself (Django's default form) and then open the
+    signing keys. Privilege fields are read-only except to a superuser, and a superuser's
+    account (its password included) is changed by a superuser only."""
+
     list_display = ("username", "email", "name", "is_staff", "is_active")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return fields + tuple(f for f in PRIVILEGE_FIELDS if f not in fields)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description="name", ordering="last_name")
     def name(self, obj: User) -> str:

@@ -21,15 +21,16 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import passkeys, services
+from accounts import otp_secrets, passkeys, services
 from accounts.assurance import Method, method_of
 from accounts.decorators import verified_required
 from accounts.forms import CodeForm
-from accounts.views import _next_url
+from accounts.views import BACKUP_CODES_SESSION_KEY, _next_url
 from config.errors import DomainError
 from config.security import client_address
 
-BACKUP_CODES_SESSION_KEY = "accounts_passkey_backup_codes"
+# Where sessions created before the codes were sealed hold them, in clear.
+LEGACY_CLEAR_CODES_SESSION_KEY = "accounts_passkey_backup_codes"
 
 
 def _error(exc: DomainError) -> JsonResponse:
@@ -128,12 +129,16 @@ def register_complete(request):
         return _error(exc)
     if first:
         # The passkey is the account's first second factor: it verifies this session, and
-        # backup codes are created for the day the passkey is lost (shown once).
+        # backup codes are created for the day the passkey is lost. They wait in the session,
+        # sealed under the key-encryption key as on the authenticator-app path, until the
+        # customer says they saved them: the session table and Redis never hold them in clear.
         services.second_factor_login(request, device)
-        request.session[BACKUP_CODES_SESSION_KEY] = passkeys.passkey_first_factor_backup_codes(
-            user=user
-        )
-        return JsonResponse({"id": device.pk, "redirect": reverse("accounts:passkey-codes")})
+        codes = passkeys.passkey_first_factor_backup_codes(user=user)
+        if codes:
+            request.session[BACKUP_CODES_SESSION_KEY] = otp_secrets.unsaved_codes_seal(
+                codes, user_id=user.pk
+            )
+        return JsonResponse({"id": device.pk, "redirect": reverse("accounts:backup-codes")})
     messages.success(request, f"Passkey “{device.name}” added.")
     return JsonResponse({"id": device.pk, "redirect": reverse("accounts:security")})
 
@@ -141,10 +146,14 @@ def register_complete(request):
 @never_cache
 @verified_required
 def backup_codes_once(request):
-    codes = request.session.pop(BACKUP_CODES_SESSION_KEY, None)
-    if not codes:
-        return redirect("accounts:home")
-    return render(request, "accounts/backup_codes.html", {"codes": codes})
+    """The former address of the passkey path's codes page: the one codes page now. Codes a
+    session still holds in clear from before (the former key) are sealed on the way."""
+    clear = request.session.pop(LEGACY_CLEAR_CODES_SESSION_KEY, None)
+    if clear and isinstance(clear, list):
+        request.session[BACKUP_CODES_SESSION_KEY] = otp_secrets.unsaved_codes_seal(
+            clear, user_id=request.user.pk
+        )
+    return redirect("accounts:backup-codes")
 
 
 # --- security page ------------------------------------------------------------------------------

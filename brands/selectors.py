@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -118,7 +119,15 @@ def _per_key_set_version(store: dict, key, build):
     entry = store.get((version, key)) if cacheable else None
     if entry is not None and time.monotonic() - entry[1] < keyset.MAX_STALENESS_SECONDS:
         return entry[0]
-    value = build(version)
+    try:
+        value = build(version)
+    except DatabaseError:
+        # The database is unreachable (an outage, a failover) when an entry of this very
+        # version is due for its periodic re-read: the copy is still the current version's,
+        # so it is served (stale-if-error) rather than a 503 to every verifier.
+        if entry is not None:
+            return entry[0]
+        raise
     if cacheable:
         with _lock:
             for stale in [k for k in store if k[0] != version]:

@@ -3,6 +3,7 @@
 import functools
 import logging
 
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from brands import conf, selectors
@@ -42,7 +43,14 @@ def public_document(view):
             response["Allow"] = ", ".join(ALLOWED_METHODS)
             return response
         try:
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except DatabaseError:
+                # This thread's persistent connection may predate a database restart (a
+                # failover cuts every connection): the document is read-only, so it is read
+                # once more on a new connection before the answer is 503.
+                connection.close()
+                response = view(request, *args, **kwargs)
         except DomainError as exc:
             return _error(exc.code, exc.detail, exc.http_status)
         except Exception:

@@ -109,6 +109,9 @@ LOG_FORMAT: str = env.str("LOG_FORMAT", default="") or ("text" if DEBUG else "js
 SANDBOX_ENABLED: bool = env.bool("SANDBOX_ENABLED") if env.str("SANDBOX_ENABLED", "") else DEBUG
 # Bearer token of the Prometheus endpoint ``/metrics`` (reports); unset: the endpoint is off.
 REPORTS_METRICS_TOKEN: str = env.str("REPORTS_METRICS_TOKEN", default="").strip()
+# Bearer token that unlocks ``/readyz``'s per-check detail for a remote caller (load balancer,
+# monitoring); unset: only a direct loopback request (no proxy header) sees the detail.
+READYZ_TOKEN: str = env.str("READYZ_TOKEN", default="").strip()
 
 if _DEVELOPMENT_VALUES and env.str("RUN_MAIN", default="") != "true":
     # One line per process (runserver's reloading child stays quiet): development only.

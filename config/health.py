@@ -14,16 +14,23 @@ the error shape plus which check failed::
                 "signing_keys": "skipped: the database is unavailable"}}
 
 Both are open (no session), never cached, and exempt from the HTTPS redirect (probes come
-straight to the process).
+straight to the process). The per-check detail above (a brand whose key is broken, exception
+class names) is for operators only: a direct loopback request (``REMOTE_ADDR`` loopback and
+no ``X-Forwarded-For``/``Forwarded`` header, i.e. not relayed by the proxy) or one bearing
+``READYZ_TOKEN``. Anyone else gets the bare status: ``{"status": "ready"}`` (200) or
+``{"error": "not_ready", "detail": "Not ready."}`` (503); the log has the detail either way.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -36,10 +43,22 @@ def healthz(request):
 
 
 def _database() -> str:
+    """``SELECT 1``; on failure once more on a new connection. This thread's persistent
+    connection may predate a database restart (a failover): broken, though the database
+    answers again. Without the retry, each thread's first probe after a failover said
+    "not ready" while the database was back."""
+    try:
+        _select_one()
+    except DatabaseError:
+        connection.close()
+        _select_one()
+    return "ok"
+
+
+def _select_one() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    return "ok"
 
 
 def _cache() -> str:
@@ -88,6 +107,21 @@ def _run(check) -> tuple[bool, str]:
         return False, f"failed: {detail}"
 
 
+def detail_allowed(request) -> bool:
+    """A bearer of ``READYZ_TOKEN``, or a direct loopback caller (no proxy in between)."""
+    expected = getattr(settings, "READYZ_TOKEN", "")
+    header = request.headers.get("Authorization", "")
+    given = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if expected and given and hmac.compare_digest(given.encode(), expected.encode()):
+        return True
+    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META:
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
 @never_cache
 def readyz(request):
     checks: dict[str, str] = {}
@@ -101,8 +135,13 @@ def readyz(request):
     for name, ok in (("database", database_ok), ("cache", cache_ok), ("signing_keys", keys_ok)):
         if not ok:
             failed.append(name)
+    detailed = detail_allowed(request)
     if not failed:
-        return JsonResponse({"status": "ready", "checks": checks})
+        return JsonResponse(
+            {"status": "ready", "checks": checks} if detailed else {"status": "ready"}
+        )
+    if not detailed:
+        return JsonResponse({"error": "not_ready", "detail": "Not ready."}, status=503)
     body = {
         "error": "not_ready",
         "detail": f"Failed: {', '.join(failed)}.",

@@ -40,6 +40,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # API paths: body cap (413) and JSON errors for unexpected failures (config.api_guard)
     "config.api_guard.ApiGuardMiddleware",
+    # a NUL in the path, query, headers, cookies or body: a clear 400 (config.text_guard)
+    "config.text_guard.InvalidTextMiddleware",
     # pages: 503 instead of 500 while PostgreSQL or Redis is unreachable (config.outage)
     "config.outage.OutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -206,6 +208,7 @@ CONTENT_SECURITY_POLICY = {
 }
 TRUSTED_PROXY_COUNT = E.TRUSTED_PROXY_COUNT
 REPORTS_METRICS_TOKEN = E.REPORTS_METRICS_TOKEN
+READYZ_TOKEN = E.READYZ_TOKEN
 SANDBOX_ENABLED = E.SANDBOX_ENABLED
 
 # --- django-otp ---

@@ -47,9 +47,10 @@ class _ConfiguredRateThrottle(beacon_api.MessagingRateThrottle):
 class TokenThrottle(BaseThrottle):
     """The token and auth-code APIs' two throttles, per client address
     (``MESSAGING_TOKEN_RATE_PER_ADDRESS``) and per customer (``..._PER_CUSTOMER``), taken in
-    one atomic reservation (one Redis round trip): both or neither. A refusal is recorded
-    as a ``throttled`` event with the scope that refused (``token-address`` or
-    ``token-customer``), the address first when both did.
+    one atomic reservation (one Redis round trip): both or neither. A refusal (429) writes
+    nothing to the database: no audit row, no event, so a client hammering the endpoint
+    cannot turn each refused request into an INSERT; the access log shows the 429s
+    (docs/decisions/throttled-requests-unrecorded.md).
 
     A view may name shared-cache keys it will read next (``throttle_reads()``, the token
     API's versions): they are read in the same round trip and left on the request as
@@ -62,7 +63,7 @@ class TokenThrottle(BaseThrottle):
 
     def allow_request(self, request, view) -> bool:
         self._wait = None
-        buckets, names = [], []
+        buckets = []
         for scope, setting, ident in self.scopes:
             rate = messaging_conf.get(setting)
             if rate is None:
@@ -73,7 +74,6 @@ class TokenThrottle(BaseThrottle):
                     key=f"throttle:{scope}:{ident(request)}", limit=limit, window=window
                 )
             )
-            names.append(scope)
         reads = view.throttle_reads() if hasattr(view, "throttle_reads") else []
         if buckets or reads:
             waits, request.prefetched = throttling.reserve_and_read(buckets, reads)
@@ -83,7 +83,7 @@ class TokenThrottle(BaseThrottle):
         if not refused:
             return True
         self._wait = max(waits)
-        return beacon_api.throttled_record(request, names[refused[0]])
+        return False
 
     def wait(self) -> int | None:
         return self._wait

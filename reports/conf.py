@@ -8,6 +8,8 @@ REPORTS_ROLLUP_AFTER_DAYS       periods longer than this many days read whole cl
                                 daily rollups (default 31: today, 7 and 30 days stay exact)
 REPORTS_ROLLUP_SETTLE_SECONDS   how long after its end a UTC day counts as closed (default 600 s)
 REPORTS_METRICS_TOKEN           bearer token of /metrics (set by config/env.py; empty = 404)
+REPORTS_MAX_PERIOD_DAYS         the longest period the report pages accept (default 400, the
+                                events' retention); ``manage.py report`` has no cap
 """
 
 from datetime import timedelta
@@ -20,6 +22,7 @@ DEFAULTS = {
     "ROLLUP_AFTER_DAYS": 31,
     "ROLLUP_SETTLE_SECONDS": timedelta(minutes=10),
     "METRICS_TOKEN": "",
+    "MAX_PERIOD_DAYS": 400,
 }
 
 get = AppSettings("REPORTS", DEFAULTS, durations=["ROLLUP_SETTLE_SECONDS"]).get

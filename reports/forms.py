@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from brands.models import Brand, Messenger
+from reports import conf
 from reports.selectors import Scope
 
 PERIODS = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days", "custom": "Custom"}
@@ -51,6 +52,22 @@ def period_bounds(period: str, *, now: datetime | None = None) -> tuple[datetime
 def period_check(since: datetime, until: datetime) -> None:
     if since >= until:
         raise BadPeriod("The period is inverted or empty: 'since' must be before 'until'.")
+
+
+def period_cap(since: datetime, until: datetime) -> None:
+    """A page's period is at most ``REPORTS_MAX_PERIOD_DAYS`` long.
+
+    A report over years rebuilt a rollup per day inside one web request (68 s for ten years,
+    which gunicorn's worker timeout does not stop in a gthread worker); the events are kept
+    400 days anyway. The ``report`` command, run by an operator, has no cap.
+    """
+    limit = int(conf.get("MAX_PERIOD_DAYS"))
+    if until - since > timedelta(days=limit):
+        days = (until - since) / timedelta(days=1)
+        raise BadPeriod(
+            f"The period covers {days:.0f} days; a report page covers at most {limit} days "
+            "(events are kept 400 days). Choose a shorter period, or run manage.py report."
+        )
 
 
 class ReportForm(forms.Form):
@@ -100,6 +117,7 @@ class ReportForm(forms.Form):
             else:
                 since, until = period_bounds(period)
             period_check(since, until)
+            period_cap(since, until)
         except BadPeriod as exc:
             raise forms.ValidationError(str(exc), code="bad_period") from exc
         data["since_at"], data["until_at"] = since, until

@@ -24,6 +24,9 @@ class RolledDay(models.Model):
 
     class Meta:
         ordering = ["day"]
+        # The report pages list customer ids, client addresses and token ids: staff see them
+        # only with this permission (a superuser has every permission).
+        permissions = [("view_report", "Can view the authentication reports and their events")]
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d}"

@@ -1,7 +1,9 @@
 """The staff report pages (behind the OTP admin), their CSV export, and the Prometheus text.
 
 Pages are wrapped by ``admin.site.admin_view``: staff with a verified second factor only
-(``OTPAdminSite``); anyone else goes to the admin login, i.e. the portal's two steps.
+(``OTPAdminSite``); anyone else goes to the admin login, i.e. the portal's two steps. Staff
+also need the permission ``reports.view_report`` (the events and their CSV name customers,
+client addresses and token ids): without it, 403.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hmac
 from datetime import timedelta
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -157,8 +160,20 @@ def events_view(request):
     return render(request, "reports/events.html", context)
 
 
-report = admin.site.admin_view(report_view)
-events = admin.site.admin_view(events_view)
+REPORT_PERMISSION = "reports.view_report"
+
+
+def _with_report_permission(view):
+    def checked(request, *args, **kwargs):
+        if not request.user.has_perm(REPORT_PERMISSION):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return admin.site.admin_view(checked)
+
+
+report = _with_report_permission(report_view)
+events = _with_report_permission(events_view)
 
 
 @never_cache

@@ -43,3 +43,17 @@ def portal_url() -> str:
 def allow_insecure_http() -> bool:
     value = get("ALLOW_INSECURE_HTTP")
     return bool(settings.DEBUG) if value is None else bool(value)
+
+
+def enabled() -> bool:
+    """Whether the sandbox platform is on (``SANDBOX_ENABLED``): when off it stores nothing."""
+    return bool(getattr(settings, "SANDBOX_ENABLED", False))
+
+
+def key_encryption_keys() -> tuple[str, ...]:
+    """The deployment's key-encryption keys, newest first (``KEY_ENCRYPTION_KEYS``).
+
+    The sandbox shares no code with the portal, but it runs in the same deployment and keeps
+    its vendor-console secrets under the same operator-held keys (derived for its own use).
+    """
+    return tuple(getattr(settings, "KEY_ENCRYPTION_KEYS", ()) or ())

@@ -1,28 +1,50 @@
 """The sandbox's copy of vendor-console credentials (client secrets, shared secrets).
 
 A real platform holds these in its own cloud after an administrator pastes them into its
-console; the sandbox holds them in ``VendorCredential``. Secrets are encrypted with a Fernet
-key derived from ``SECRET_KEY`` (the sandbox may not use the portal's key-encryption keys:
-it shares no code with the portal). ``secret`` is only ever read back in memory to sign a
-code exchange or to verify an HS256 token; it never reaches a template, log or error.
+console; the sandbox holds them in ``VendorCredential``, and only while the sandbox is on
+(``SANDBOX_ENABLED``): with it off, ``credential_set`` refuses and nothing is written.
+
+Secrets are sealed under the deployment's key-encryption keys (``KEY_ENCRYPTION_KEYS``, read
+through ``sandbox.conf``; the sandbox may not import the portal's encryption module): each
+key-encryption key gives, through HKDF-SHA256 with a sandbox-only label, a Fernet key, the
+newest encrypts and every one decrypts, and each plaintext is bound to its messenger slug so
+a ciphertext copied onto another row does not open. ``credentials_reencrypt`` (command
+``reencrypt_sandbox_credentials``) re-seals every row under the newest key, and moves rows
+written before this scheme (a key derived from ``SECRET_KEY``, which every holder of the
+settings or of the public development key could compute) to it.
+
+``secret`` is only ever read back in memory to sign a code exchange or to verify an HS256
+token; it never reaches a template, log or error.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+import hmac
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.db import transaction
 
+from . import conf
 from .models import VendorCredential
 
+logger = logging.getLogger(__name__)
+
 MAX_SECRET_LENGTH = 512
+SEALED_PREFIX = "kek1:"
+_SEPARATOR = b"\x00"
+_HKDF_INFO = b"sandbox:vendor-credentials:v1"
 
 
 class CredentialError(ValueError):
-    """Bad input for a credential; ``str()`` is safe to show."""
+    """Bad input for a credential, or the sandbox is off; ``str()`` is safe to show."""
 
 
 @dataclass(frozen=True)
@@ -36,19 +58,68 @@ class Credential:
         return f"Credential(messenger={self.messenger!r}, client_id={self.client_id!r})"
 
 
-def _fernet() -> Fernet:
+@lru_cache(maxsize=4)
+def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise CredentialError("KEY_ENCRYPTION_KEYS is empty: no key to seal the secret.")
+    fernets = []
+    for key in keys:
+        try:
+            raw = base64.urlsafe_b64decode(key.encode() if isinstance(key, str) else key)
+        except (ValueError, TypeError) as exc:
+            raise CredentialError("KEY_ENCRYPTION_KEYS holds a value that is not a key.") from exc
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
+            raw
+        )
+        fernets.append(Fernet(base64.urlsafe_b64encode(derived)))
+    return MultiFernet(fernets)
+
+
+def _seal(secret: str, *, messenger: str) -> str:
+    fernet = _multifernet(conf.key_encryption_keys())
+    token = fernet.encrypt(messenger.encode() + _SEPARATOR + secret.encode())
+    return SEALED_PREFIX + token.decode("ascii")
+
+
+def _open(ciphertext: str, *, messenger: str) -> str | None:
+    """The secret of a sealed value, or None (another key, another row, an old format)."""
+    if not ciphertext.startswith(SEALED_PREFIX):
+        return None
+    try:
+        data = _multifernet(conf.key_encryption_keys()).decrypt(
+            ciphertext[len(SEALED_PREFIX) :].encode("ascii")
+        )
+    except (InvalidToken, UnicodeEncodeError, CredentialError):
+        return None
+    bound, sep, secret = data.partition(_SEPARATOR)
+    if not sep or not hmac.compare_digest(bound, messenger.encode()):
+        return None
+    return secret.decode()
+
+
+def _open_legacy(ciphertext: str) -> str | None:
+    """A row written before the key-encryption keys (a Fernet key derived from SECRET_KEY)."""
     digest = hashlib.sha256(b"sandbox-vendor-credentials:" + settings.SECRET_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+    try:
+        return Fernet(base64.urlsafe_b64encode(digest)).decrypt(ciphertext.encode()).decode()
+    except (InvalidToken, UnicodeError):
+        return None
 
 
 def credential_set(
     *, messenger: str, secret: str, client_id: str = "", key_id: str = ""
 ) -> VendorCredential:
     """Store (or replace) the credential of ``messenger``. Raises CredentialError."""
+    if not conf.enabled():
+        raise CredentialError(
+            "The sandbox platform is off (SANDBOX_ENABLED): it stores no vendor credential."
+        )
     if not messenger or len(messenger) > 100:
         raise CredentialError("A messenger slug is required.")
     if not secret or len(secret) > MAX_SECRET_LENGTH or secret != secret.strip():
         raise CredentialError("The secret must be 1 to 512 characters without surrounding spaces.")
+    if "\x00" in messenger + secret + client_id + key_id:
+        raise CredentialError("The credential may not contain a NUL character.")
     if len(client_id) > 300 or len(key_id) > 255:
         raise CredentialError("The client id or key id is too long.")
     row, _ = VendorCredential.objects.update_or_create(
@@ -56,7 +127,7 @@ def credential_set(
         defaults={
             "client_id": client_id,
             "key_id": key_id,
-            "secret_ciphertext": _fernet().encrypt(secret.encode()).decode(),
+            "secret_ciphertext": _seal(secret, messenger=messenger),
             "secret_fingerprint": hashlib.sha256(secret.encode()).hexdigest()[:16],
         },
     )
@@ -68,10 +139,47 @@ def credential_get(messenger: str) -> Credential | None:
     row = VendorCredential.objects.filter(messenger=messenger).first()
     if row is None:
         return None
-    try:
-        secret = _fernet().decrypt(row.secret_ciphertext.encode()).decode()
-    except InvalidToken:
+    secret = _open(row.secret_ciphertext, messenger=row.messenger)
+    if secret is None:
+        logger.warning(
+            "sandbox credential of %s does not open under KEY_ENCRYPTION_KEYS%s",
+            row.messenger,
+            ""
+            if row.secret_ciphertext.startswith(SEALED_PREFIX)
+            else " (stored before them: run reencrypt_sandbox_credentials)",
+        )
         return None
     return Credential(
         messenger=row.messenger, client_id=row.client_id, key_id=row.key_id, secret=secret
     )
+
+
+@dataclass
+class CredentialReencryption:
+    resealed: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def credentials_reencrypt() -> CredentialReencryption:
+    """Re-seal every stored secret under the newest key-encryption key.
+
+    Rows of the SECRET_KEY-derived scheme are moved too. Rows that open under no configured
+    key are listed in ``failed`` and left unchanged (enter them again). Each row is locked
+    while it is re-sealed, one short transaction per row.
+    """
+    result = CredentialReencryption()
+    for row_id in VendorCredential.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            row = VendorCredential.objects.select_for_update().filter(pk=row_id).first()
+            if row is None:
+                continue
+            secret = _open(row.secret_ciphertext, messenger=row.messenger)
+            if secret is None and not row.secret_ciphertext.startswith(SEALED_PREFIX):
+                secret = _open_legacy(row.secret_ciphertext)
+            if secret is None:
+                result.failed.append(row.messenger)
+                continue
+            row.secret_ciphertext = _seal(secret, messenger=row.messenger)
+            row.save(update_fields=["secret_ciphertext", "updated_at"])
+            result.resealed += 1
+    return result

@@ -157,7 +157,7 @@ class VendorCredential(models.Model):
     Genesys: the OIDC client id and client secret the portal printed at creation; Zendesk:
     the key id and shared secret; Intercom: the Messenger security secret. The sandbox keeps
     them in its own table (a vendor's cloud never reads the portal's database); the secret is
-    encrypted with a key derived from ``SECRET_KEY`` (see ``sandbox.credentials``).
+    sealed under the key-encryption keys and bound to the slug (see ``sandbox.credentials``).
     """
 
     messenger = models.CharField(max_length=100, unique=True, help_text="Messenger slug.")

@@ -187,7 +187,7 @@ def test_the_last_second_factor_cannot_be_removed(customer, key):
 
     client = Client()
     client.force_login(customer.user)  # no factor yet: the passkey is the first one
-    assert register(client, key).json()["redirect"] == "/login/enroll/codes/"
+    assert register(client, key).json()["redirect"] == "/login/backup-codes/"
     device = WebAuthnCredential.objects.get(user=customer.user)
     from django_otp.plugins.otp_static.models import StaticDevice
 

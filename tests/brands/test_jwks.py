@@ -298,3 +298,30 @@ def test_tokens_verify_from_the_published_document_alone(client, brand, algorith
     keyset = jwcrypto_jwk.JWKSet.from_json(body)
     verified = jwcrypto_jwt.JWT(jwt=token, key=keyset, algs=[algorithm], expected_type="JWS")
     assert json.loads(verified.claims)["sub"] == "c1"
+
+
+@pytest.mark.django_db(transaction=True)  # committed keys: the copy is kept per version
+def test_a_jwks_copy_due_for_its_re_read_is_served_while_the_database_is_unreachable(
+    client, signing_key, monkeypatch
+):
+    # given this process served the brand's JWKS (its copy is kept per key-set version)
+    from django.db import OperationalError
+
+    from brands import keyset, selectors
+
+    url = f"/brands/{signing_key.brand.slug}/.well-known/jwks.json"
+    served = client.get(url)
+    assert served.status_code == 200
+    # when the copy is due for its periodic re-read and the database does not answer
+    later = keyset.MAX_STALENESS_SECONDS + 1
+    real_monotonic = selectors.time.monotonic
+    monkeypatch.setattr(selectors.time, "monotonic", lambda: real_monotonic() + later)
+
+    def unreachable(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(selectors, "published_keys", unreachable)
+    # then the same document is served (stale-if-error), not a 503
+    again = client.get(url)
+    assert again.status_code == 200
+    assert again.content == served.content

@@ -1,8 +1,11 @@
-"""Issue 12, point 6: faults with real processes.
+"""Faults with real processes.
 
 Two gunicorn app servers (A and B) on one PostgreSQL and one Redis, both throwaway instances
-started here (``processes.py``), with production settings. What is checked is what a
-customer, a platform or an operator observes over HTTP:
+started here (``processes.py``), with production settings. Every test that involves both
+servers first checks that they are two processes on two ports (``assert_two_servers``): the
+ports are bound here and handed to each server, so several copies of this suite can run on
+one machine at once (CI runs two). What is checked is what a customer, a platform or an
+operator observes over HTTP:
 
 - a key rotated or revoked by an operator (a management command against the shared database
   and Redis) signs / stops signing on both servers within 1 s;
@@ -12,7 +15,13 @@ customer, a platform or an operator observes over HTTP:
 - PostgreSQL stopped: the token API answers 503 JSON within 2 s, the JWKS is still served
   from memory, ``/readyz`` names the database, and service resumes by itself;
 - Redis stopped: the token API fails closed (503 JSON, never a token), the JWKS and the
-  login page still answer, ``/readyz`` names the cache, and service resumes by itself.
+  login page still answer, ``/readyz`` names the cache, and service resumes by itself;
+- PostgreSQL restarted under load (a failover: every connection cut) and Redis restarted
+  under load (everything it held lost): no 5xx but the documented fail-closed answers
+  (503 ``unavailable`` JSON on the API, the 503 "Temporarily unavailable" page), the JWKS
+  always served, and tokens issued again on both servers within seconds.
+
+Every loop is bounded (a deadline or a count); every address is loopback.
 
 The tests run in order and share the deployment (starting it takes most of the time).
 """
@@ -61,7 +70,16 @@ class Deployment:
     def __init__(self, tmp: Path):
         self.pg = processes.Postgres()
         self.redis = processes.Redis()
-        self.env = {
+        self.env: dict[str, str] = {}
+        self.tmp = tmp
+        self.a: processes.App | None = None
+        self.b: processes.App | None = None
+        self.sessions: list[tuple[str, str, str]] = []
+        self.backup_code = ""
+
+    def _environment(self) -> dict[str, str]:
+        """The app servers' environment: known once PostgreSQL and Redis have their ports."""
+        return {
             **{k: v for k, v in os.environ.items() if k not in _INHERITED_OUT},
             "DJANGO_SETTINGS_MODULE": "tests.production.fault_settings",
             "DEBUG": "false",
@@ -77,11 +95,18 @@ class Deployment:
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
         }
-        self.tmp = tmp
-        self.a = processes.App(self.env, "a")
-        self.b = processes.App(self.env, "b")
-        self.sessions: list[tuple[str, str, str]] = []
-        self.backup_code = ""
+
+    def assert_two_servers(self) -> None:
+        """A and B are two gunicorn servers: two ports, two process trees, each port held by
+        its own server's processes only (read from /proc, not assumed)."""
+        a, b = self.a, self.b
+        assert a.port != b.port
+        assert a.proc.poll() is None and b.proc.poll() is None
+        assert a.proc.pid != b.proc.pid
+        on_a, on_b = a.listener_pids(), b.listener_pids()
+        assert a.proc.pid in on_a and b.proc.pid in on_b, (on_a, on_b)
+        assert on_a.isdisjoint(on_b)
+        assert set(a.worker_pids()) <= on_a and set(b.worker_pids()) <= on_b
 
     def manage(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
@@ -99,6 +124,9 @@ class Deployment:
         self.pg.start()
         self.pg.create_database()
         self.redis.start()
+        self.env = self._environment()
+        self.a = processes.App(self.env, "a")
+        self.b = processes.App(self.env, "b")
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("generate_scale", "--customers", str(SESSIONS), "--brand", "bench",
                     "--no-progress")  # fmt: skip
@@ -118,7 +146,8 @@ class Deployment:
 
     def down(self) -> None:
         for app in (self.a, self.b):
-            app.stop()
+            if app is not None:
+                app.stop()
         self.redis.stop()
         self.pg.destroy()
 
@@ -178,6 +207,7 @@ def deployment(tmp_path_factory):
 
 
 def test_a_key_rotated_through_one_server_signs_on_the_other_within_a_second(deployment):
+    deployment.assert_two_servers()
     # given both servers sign with the brand's RS256 key
     status_a, body_a, _ = deployment.token(deployment.a, 0)
     status_b, body_b, _ = deployment.token(deployment.b, 1)
@@ -201,6 +231,7 @@ def test_a_key_rotated_through_one_server_signs_on_the_other_within_a_second(dep
 def test_a_key_revoked_through_one_server_stops_signing_on_the_other_within_a_second(
     deployment,
 ):
+    deployment.assert_two_servers()
     # given server A signs with the active RS256 key
     status, body, _ = deployment.token(deployment.a, 3)
     assert status == 200
@@ -220,6 +251,7 @@ def test_a_key_revoked_through_one_server_stops_signing_on_the_other_within_a_se
 
 
 def test_the_token_throttle_is_shared_by_the_two_servers(deployment):
+    deployment.assert_two_servers()
     # given a customer allowed 5 tokens a minute (tests/production/fault_settings.py)
     answers = [deployment.token(app, 5)[0] for app in (deployment.a, deployment.b) * 3]
     # then the sixth request, on either server, is refused
@@ -261,6 +293,7 @@ def _token_answer(app, browser: requests.Session) -> tuple[int, str]:
 
 
 def test_a_backup_code_used_on_one_server_is_refused_by_the_other(deployment):
+    deployment.assert_two_servers()
     # given alice logged in on server A with password and a backup code
     on_a = _login(deployment.a, deployment.backup_code)
     assert _token_answer(deployment.a, on_a) == (200, ""), on_a.last.text[-1500:]
@@ -274,28 +307,37 @@ def test_no_audit_row_is_lost_when_a_worker_dies_mid_load(deployment):
     # given clients asking server A for tokens, 10 threads x 4 requests, each its own customer
     received: list[str] = []
     lock = threading.Lock()
+    in_flight = [0]
 
     def client(first: int) -> None:
         for n in range(first, first + 2):
             for _ in range(2):
+                with lock:
+                    in_flight[0] += 1
                 try:
                     status, body, _ = deployment.token(deployment.a, n, messenger="bench-es")
                 except requests.RequestException:
                     continue  # the connection died with the worker: no token was received
+                finally:
+                    with lock:
+                        in_flight[0] -= 1
                 if status == 200:
                     with lock:
                         received.append(_claims(body["token"])["jti"])
 
     threads = [threading.Thread(target=client, args=(10 + 2 * i,)) for i in range(10)]
     old_workers = deployment.a.worker_pids()
+    assert old_workers
     for thread in threads:
         thread.start()
-    # when the worker is killed while serving them
-    time.sleep(0.3)
+    # when the worker is killed while requests are in flight
+    assert _until(lambda: in_flight[0] >= 3, 10)
     for pid in old_workers:
         os.kill(pid, 9)
+    killed_with = in_flight[0]
     for thread in threads:
         thread.join(timeout=60)
+    assert killed_with > 0
     # then the master started a new worker that serves again
     assert _until(lambda: deployment.token(deployment.a, 35, "bench-es")[0] == 200, 30)
     assert set(deployment.a.worker_pids()).isdisjoint(old_workers)
@@ -339,10 +381,12 @@ def test_with_postgresql_stopped_tokens_are_refused_fast_the_jwks_still_served_t
         deployment.pg.start()
     # and service resumes by itself
     assert _until(lambda: deployment.token(deployment.a, 36, "bench-es")[0] == 200, 30)
-    assert requests.get(deployment.a.url("/readyz"), timeout=5).status_code == 200
+    ready = requests.get(deployment.a.url("/readyz"), timeout=5)
+    assert ready.status_code == 200, ready.text
 
 
 def test_with_redis_stopped_tokens_fail_closed_and_service_resumes(deployment):
+    deployment.assert_two_servers()
     # when Redis stops
     deployment.redis.stop()
     try:
@@ -354,7 +398,8 @@ def test_with_redis_stopped_tokens_fail_closed_and_service_resumes(deployment):
             assert "token" not in body
             assert elapsed < 2.0
         # public documents and the login page still answer
-        assert requests.get(deployment.b.url(JWKS), timeout=5).status_code == 200
+        jwks = requests.get(deployment.b.url(JWKS), timeout=5)
+        assert jwks.status_code == 200, deployment.b.log.read_text()[-4000:]
         login_page = requests.get(deployment.b.url("/login/"), timeout=5)
         assert login_page.status_code == 200
         # a login attempt cannot be counted by its throttle: refused, as a page, not a 500
@@ -375,3 +420,146 @@ def test_with_redis_stopped_tokens_fail_closed_and_service_resumes(deployment):
     # and service resumes by itself (sessions live in the database too)
     assert _until(lambda: deployment.token(deployment.b, 39, "bench-es")[0] == 200, 30)
     assert requests.get(deployment.b.url("/readyz"), timeout=5).status_code == 200
+
+
+# --- restarts under load: a PostgreSQL failover, a Redis restart --------------------------
+
+
+class Load:
+    """Clients on both servers while a dependency restarts: token requests (each of four
+    threads on its own customers) and JWKS reads, every answer classified. Bounded: each
+    thread stops at ``stop`` or after ``MAX_REQUESTS``, whichever comes first."""
+
+    MAX_REQUESTS = 300
+    PAUSE = 0.1
+
+    def __init__(self, deployment: Deployment, sessions: range):
+        self.deployment = deployment
+        self.sessions = list(sessions)
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.answers: list[tuple[float, str, str]] = []  # (time, server+what, outcome)
+        self.threads = [threading.Thread(target=self._run, args=(i,)) for i in range(4)]
+
+    def _record(self, what: str, outcome: str) -> None:
+        with self.lock:
+            self.answers.append((time.monotonic(), what, outcome))
+
+    def _run(self, index: int) -> None:
+        apps = (self.deployment.a, self.deployment.b)
+        mine = self.sessions[index::4]
+        for i in range(self.MAX_REQUESTS):
+            if self.stop.is_set():
+                return
+            app = apps[i % 2]
+            try:
+                status, body, _ = self.deployment.token(app, mine[i % len(mine)], "bench-es")
+                self._record(f"{app.name} token", _token_outcome(status, body))
+                jwks = requests.get(app.url(JWKS), timeout=10)
+                self._record(
+                    f"{app.name} jwks",
+                    "ok" if jwks.status_code == 200 else f"{jwks.status_code} {jwks.text}",
+                )
+            except requests.RequestException as exc:
+                self._record(f"{app.name}", f"connection error: {type(exc).__name__}")
+            time.sleep(self.PAUSE)
+
+    def __enter__(self) -> Load:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=60)
+
+    def outcomes(self, since: float = 0.0) -> set[str]:
+        return {outcome for at, _what, outcome in self.answers if at >= since}
+
+    def count(self, outcome: str, since: float = 0.0, server: str = "") -> int:
+        return sum(
+            1
+            for at, what, o in self.answers
+            if at >= since and o == outcome and what.startswith(server)
+        )
+
+    def warm(self) -> bool:
+        """Both servers issued tokens and served the JWKS (so each holds its copy)."""
+        return all(
+            self.count("issued", server=name) >= 2 and self.count("ok", server=name) >= 2
+            for name in ("a", "b")
+        )
+
+
+def _token_outcome(status: int, body: dict) -> str:
+    """200 with a token, 429 throttled and the documented fail-closed 503 are expected;
+    anything else is reported as it is."""
+    if status == 200 and "token" in body:
+        return "issued"
+    if status == 429 and body.get("error") == "throttled":
+        return "throttled"
+    if status == 503 and body.get("error") == "unavailable" and "token" not in body:
+        return "fail-closed 503"
+    return f"{status} {str(body)[:120]}"
+
+
+EXPECTED = {"issued", "throttled", "fail-closed 503", "ok"}
+
+
+def _issued_on_both(deployment: Deployment, sessions: range) -> bool:
+    return all(
+        any(deployment.token(app, n, "bench-es")[0] == 200 for n in sessions)
+        for app in (deployment.a, deployment.b)
+    )
+
+
+def test_postgresql_restarted_under_load_gives_no_5xx_but_fail_closed_and_tokens_resume(
+    deployment,
+):
+    deployment.assert_two_servers()
+    assert deployment.redis.forget_throttles() > 0  # fresh token budgets for the load
+    with Load(deployment, range(0, 30)) as load:
+        # given both servers issue tokens and serve the JWKS under load
+        assert _until(load.warm, 20)
+        # when PostgreSQL fails over (every connection cut, back on the same address)
+        down = time.monotonic()
+        deployment.pg.restart()
+        restarted = time.monotonic()
+        # then tokens are issued again, on both servers, within 15 s
+        assert _until(lambda: load.count("issued", since=restarted) >= 4, 15)
+    # (the load really ran through the restart)
+    assert [at for at, _what, _o in load.answers if down <= at <= restarted]
+    assert _issued_on_both(deployment, range(30, 36))
+    # and no answer was other than a token, a throttle or the documented fail-closed 503
+    unexpected = load.outcomes() - EXPECTED
+    assert not unexpected, f"{unexpected}\n{_errors(deployment)}"
+    assert load.count("ok") > 0
+
+
+def _errors(deployment: Deployment) -> str:
+    """The servers' last error with a traceback, for a failure message."""
+    lines = []
+    for app in (deployment.a, deployment.b):
+        lines += [x for x in app.log.read_text().splitlines() if '"exception"' in x]
+    return json.loads(lines[-1])["exception"] if lines else "(no traceback logged)"
+
+
+def test_redis_restarted_under_load_gives_no_5xx_but_fail_closed_and_tokens_resume(deployment):
+    deployment.assert_two_servers()
+    deployment.redis.forget_throttles()
+    with Load(deployment, range(0, 30)) as load:
+        assert _until(load.warm, 20)
+        # when Redis restarts: throttle counters, cached sessions and versions are gone
+        down = time.monotonic()
+        deployment.redis.restart()
+        restarted = time.monotonic()
+        assert _until(lambda: load.count("issued", since=restarted) >= 4, 15)
+    # (the load really ran through the restart)
+    assert [at for at, _what, _o in load.answers if down <= at <= restarted]
+    assert _issued_on_both(deployment, range(30, 36))
+    unexpected = load.outcomes() - EXPECTED
+    assert not unexpected, f"{unexpected}\n{_errors(deployment)}"
+    assert load.count("ok") > 0
+    # the login page answers too (a page, never a 500)
+    assert requests.get(deployment.a.url("/login/"), timeout=5).status_code == 200

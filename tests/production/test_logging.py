@@ -83,3 +83,60 @@ def test_a_failing_request_logs_its_request_id(client, log_lines):
     response = client.post(TOKEN_API, {"messenger": "x"}, content_type="application/json")
     assert response.status_code == 401
     assert {line["request_id"] for line in log_lines()} == {response["X-Request-ID"]}
+
+
+# --- gunicorn's access log, in the format docs/deployment.md documents -----------------------
+
+
+def _documented_access_log() -> tuple[str, str]:
+    """The ``--access-logformat`` and ``--logger-class`` of docs/deployment.md, section 2."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs/deployment.md").read_text()
+    block = text[text.index("## 2. gunicorn") :]
+    fmt = re.search(r"--access-logformat '([^']+)'", block).group(1)
+    logger_class = re.search(r"--logger-class (\S+)", block).group(1)
+    return fmt, logger_class
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        '/a\n{"level":"INFO","message":"forged"}',  # what gunicorn logs for /a%0A%7B...
+        "/brands/x\x00/jwks.json",
+        '/a"b\\c\r\td\u2028',
+    ],
+)
+def test_an_access_log_line_stays_one_json_line_whatever_the_path(tmp_path, path):
+    # given gunicorn's logger configured as documented
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.utils.module_loading import import_string
+    from gunicorn.config import Config
+
+    fmt, logger_class = _documented_access_log()
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    cfg.set("access_log_format", fmt)
+    logger = import_string(logger_class)(cfg)
+    # when a request with that (percent-decoded) path is logged
+    response = SimpleNamespace(
+        status="404 Not Found", sent=10, headers=[("X-Request-ID", "abc123")]
+    )
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/x",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+    }
+    logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    # then the log holds one line, valid JSON, with the path intact
+    lines = (tmp_path / "access.log").read_text().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert (entry["path"], entry["status"], entry["request_id"]) == (path, 404, "abc123")

@@ -141,3 +141,68 @@ def test_a_staff_user_without_device_cannot_read_events(db):
     client = Client()
     client.force_login(user)
     assert client.get(URL).status_code == 302
+
+
+# --- the attack trial: every staff account read the events and their CSV ---------------------
+
+
+PERIOD = {"period": "custom", "since": "2026-11-20", "until": "2026-11-30"}  # around NOW
+
+
+def _staff_client(*permissions: str) -> Client:
+    from django.contrib.auth.models import Permission
+
+    from tests.conftest import login_verified
+
+    user = factories.UserFactory(username="clerk", is_staff=True, is_superuser=False)
+    for name in permissions:
+        app, codename = name.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+        )
+    return login_verified(Client(), user, factories.TOTPDeviceFactory(user=user))
+
+
+def test_staff_without_the_report_permission_read_no_report_nor_csv(add_event):
+    # given a staff member with a verified device and no permission, and one event
+    add_event("token_issued", client_address="203.0.113.7", jti="jti-secret-1")
+    client = _staff_client()
+    # when it opens the pages and their CSV exports
+    answers = [
+        client.get(URL, PERIOD),
+        client.get(URL, {**PERIOD, "format": "csv"}),
+        client.get(URL + "events/", {**PERIOD, "kind": "token_issued"}),
+        client.get(URL + "events/", {**PERIOD, "kind": "token_issued", "format": "csv"}),
+    ]
+    # then each is refused, nothing of the event shows, and the index does not link them
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
+    assert not [a for a in answers if b"203.0.113.7" in a.content or b"jti-secret-1" in a.content]
+    assert URL not in client.get("/admin/").content.decode()
+
+
+def test_staff_with_the_report_permission_read_the_events_csv(add_event):
+    add_event("token_issued", client_address="203.0.113.7", jti="jti-secret-1")
+    client = _staff_client("reports.view_report")
+    assert URL in client.get("/admin/").content.decode()
+    response = client.get(URL + "events/", {**PERIOD, "kind": "token_issued", "format": "csv"})
+    assert response.status_code == 200 and b"jti-secret-1" in response.content
+
+
+def test_a_period_of_ten_years_is_refused_with_a_clear_message(staff_client):
+    response = staff_client.get(
+        URL, {"period": "custom", "since": "2016-01-01", "until": "2025-12-31"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "covers 3653 days" in page and "at most 400 days" in page
+    events = staff_client.get(
+        URL + "events/", {"period": "custom", "since": "2016-01-01", "until": "2025-12-31"}
+    )
+    assert events.status_code == 400
+
+
+def test_a_period_of_400_days_is_accepted(staff_client):
+    response = staff_client.get(
+        URL, {"period": "custom", "since": "2025-01-01", "until": "2026-02-04"}
+    )
+    assert response.status_code == 200

@@ -11,13 +11,11 @@ platform of the registry (``northwind-<platform>``, platforms/) with the vendor 
 profile gives as examples and ``"sandbox": true``, so that locally the Chat button opens
 the sandbox chat window, whose platform profile verifies the token as that vendor would.
 Zendesk and Intercom verify a shared secret: seed_demo generates one per messenger (once), and
-when the sandbox app is installed hands it to the sandbox's credential store with
-``call_command("sandbox_credential", ...)``, as a vendor's admin would paste it into its
-console. Secrets are never printed.
+when the sandbox is on (installed and ``SANDBOX_ENABLED``) hands it to the sandbox's
+credential store with ``call_command("sandbox_credential", ...)``, as a vendor's admin would
+paste it into its console. Secrets are never printed.
 """
 
-import base64
-import hmac
 import io
 import secrets
 from datetime import date, timedelta
@@ -28,10 +26,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp_webauthn.models import WebAuthnCredential
 
-from accounts import otp_secrets
 from accounts.models import AccountTier, AuthenticatorDevice, Customer, Membership, User
 from accounts.services import backup_codes_store
 from brands import keycache
@@ -129,6 +126,11 @@ DEMO_REDIRECT_URI = "https://www.northwind.example/support"
 # The brand that gets one demo messenger per platform of the registry (platforms/), with
 # the vendor settings each profile declares as its examples.
 PLATFORM_BRAND = "northwind"
+
+
+def _sandbox_on() -> bool:
+    """The sandbox platform is installed and switched on: only then is it handed secrets."""
+    return apps.is_installed("sandbox") and bool(settings.SANDBOX_ENABLED)
 
 
 class Command(BaseCommand):
@@ -278,7 +280,7 @@ class Command(BaseCommand):
             token_ttl=timedelta(minutes=5),
         )
         secret = brand_services.client_secret_rotate(messenger=messenger)
-        if apps.is_installed("sandbox"):
+        if _sandbox_on():
             call_command(
                 "sandbox_credential",
                 messenger.slug,
@@ -319,8 +321,8 @@ class Command(BaseCommand):
 
     def _hand_to_sandbox(self, messenger: Messenger) -> str:
         """Enter the messenger's shared secret into the sandbox platform (when installed)."""
-        if not apps.is_installed("sandbox"):
-            return f"{messenger.slug}: sandbox not installed, secret not handed over"
+        if not _sandbox_on():
+            return f"{messenger.slug}: sandbox off, secret not handed over"
         secret = keycache.messenger_secret(messenger=messenger).key.decode()
         args = [messenger.slug, "--secret-stdin"]
         if profiles.get(messenger.platform).key_id_required:
@@ -342,16 +344,15 @@ class Command(BaseCommand):
         return user
 
     def _backup_code(self, user: User) -> str:
-        """The login's demo backup code: derived from SECRET_KEY, so every run prints the same
-        one, and stored as a digest like any backup code (re-added if it was used)."""
-        mac = hmac.new(settings.SECRET_KEY.encode(), f"demo:{user.username}".encode(), "sha256")
-        code = base64.b32encode(mac.digest()[:5]).decode().lower()
+        """The login's demo backup code: random, new on every run (the one printed last time
+        stops working), stored as a digest like any backup code. It was once an HMAC of
+        SECRET_KEY: anyone who knew the public development key could compute the admin's."""
+        code = StaticToken.random_token()
         device, _ = StaticDevice.objects.get_or_create(
             user=user, name="demo backup", defaults={"confirmed": True}
         )
-        digest = otp_secrets.backup_code_digest(code, device_id=device.pk)
-        if not device.token_set.filter(token=digest).exists():
-            backup_codes_store(device=device, codes=[code])
+        device.token_set.all().delete()
+        backup_codes_store(device=device, codes=[code])
         return code
 
     def _second_factor(self, username: str, code: str | None) -> str:
