@@ -110,6 +110,17 @@ SANDBOX_ENABLED: bool = env.bool("SANDBOX_ENABLED") if env.str("SANDBOX_ENABLED"
 # Bearer token of the Prometheus endpoint ``/metrics`` (reports); unset: the endpoint is off.
 REPORTS_METRICS_TOKEN: str = env.str("REPORTS_METRICS_TOKEN", default="").strip()
 
+# Signing keys in an HSM (brands.keystores.pkcs11): the PKCS#11 module (a shared library
+# path), the token's label and the user PIN. Unset module: no HSM; brands whose key store is
+# "pkcs11" then cannot sign (503 keystore_unavailable). PKCS11_PIN_FILE (a file holding the
+# PIN, e.g. a mounted secret) is read instead of PKCS11_PIN when set.
+PKCS11_MODULE: str = env.str("PKCS11_MODULE", default="").strip()
+PKCS11_TOKEN_LABEL: str = env.str("PKCS11_TOKEN_LABEL", default="").strip()
+_pin_file = env.str("PKCS11_PIN_FILE", default="").strip()
+PKCS11_PIN: str = (
+    Path(_pin_file).read_text().strip() if _pin_file else env.str("PKCS11_PIN", default="")
+)
+
 if _DEVELOPMENT_VALUES and env.str("RUN_MAIN", default="") != "true":
     # One line per process (runserver's reloading child stays quiet): development only.
     print(
