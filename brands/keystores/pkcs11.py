@@ -9,9 +9,10 @@ objects with ``CKA_SENSITIVE`` true and ``CKA_EXTRACTABLE`` false, so the privat
 exists outside the HSM; the public key is read back (``CKA_MODULUS``/``CKA_EC_POINT``) to
 publish in the JWKS. The database row keeps the public JWK and the pair's ``CKA_ID`` (hex,
 ``SigningKey.store_handle``). Signing is one ``C_Sign`` in the token: RS256
-``CKM_SHA256_RSA_PKCS``, PS256 ``CKM_SHA256_RSA_PKCS_PSS`` (SHA-256, MGF1-SHA-256, 32-byte
-salt: RFC 7518 section 3.5), ES256 ``CKM_ECDSA`` over the SHA-256 digest computed here (the
-mechanism every HSM has; SoftHSM2 2.6 lacks ``CKM_ECDSA_SHA256``), giving R || S as JWS wants.
+``CKM_SHA256_RSA_PKCS`` (RS512 ``CKM_SHA512_RSA_PKCS``, for Salesforce), PS256
+``CKM_SHA256_RSA_PKCS_PSS`` (SHA-256, MGF1-SHA-256, 32-byte salt: RFC 7518 section 3.5),
+ES256 ``CKM_ECDSA`` over the SHA-256 digest computed here (the mechanism every HSM has;
+SoftHSM2 2.6 lacks ``CKM_ECDSA_SHA256``), giving R || S as JWS wants.
 
 Speed (the contract ``brands.keycache`` relies on): one library load, one ``C_Login`` and a
 small pool of open sessions per process, kept for the life of the process. A session is taken
@@ -47,7 +48,7 @@ from brands.errors import InvalidKeyMaterial, KeyDecryptionFailed, KeystoreUnava
 
 logger = logging.getLogger(__name__)
 
-ALGORITHMS = (Algorithm.RS256, Algorithm.PS256, Algorithm.ES256)
+ALGORITHMS = (Algorithm.RS256, Algorithm.RS512, Algorithm.PS256, Algorithm.ES256)
 ID_BYTES = 16
 _P256_OID_DER = bytes.fromhex("06082a8648ce3d030107")  # ecParameters: namedCurve prime256v1
 _T = TypeVar("_T")
@@ -319,13 +320,15 @@ class _TokenKey:
 
 
 class TokenRSAPrivateKey(_TokenKey, rsa.RSAPrivateKey):
-    """An RSA key in the token. Signs PKCS#1 v1.5 or PSS (salt = digest length) with SHA-256:
-    RS256, PS256 and the self-signed certificate's signature."""
+    """An RSA key in the token. Signs PKCS#1 v1.5 with SHA-256 or SHA-512 (RS256, RS512, the
+    self-signed certificate) or PSS with SHA-256 and a 32-byte salt (PS256)."""
 
     def sign(self, data: bytes, padding_: padding.AsymmetricPadding, algorithm) -> bytes:
         pkcs11 = _pkcs11()
+        if isinstance(padding_, padding.PKCS1v15) and isinstance(algorithm, hashes.SHA512):
+            return self._sign(data, pkcs11.Mechanism.SHA512_RSA_PKCS)
         if not isinstance(algorithm, hashes.SHA256):
-            raise ValueError("Keys in the HSM sign with SHA-256 only.")
+            raise ValueError("Keys in the HSM sign with SHA-256 (or RS512) only.")
         if isinstance(padding_, padding.PSS):
             # RFC 7518 3.5: PS256 is MGF1 with SHA-256 and a salt as long as the digest.
             param = (pkcs11.Mechanism.SHA256, pkcs11.MGF.SHA256, 32)
@@ -470,6 +473,17 @@ def probe(*, handle: str) -> None:
         entry.private_key(handle)
 
     _run(operation, what="the readiness probe")
+
+
+def objects(*, handle: str) -> int:
+    """How many objects (private and public halves) with CKA_ID ``handle`` the token holds:
+    2 while the pair exists, 0 once destroyed. Raises ``KeystoreUnavailable``."""
+
+    def operation(entry: _Session) -> int:
+        found = entry.session.get_objects({_pkcs11().Attribute.ID: bytes.fromhex(handle)})
+        return len(list(found))
+
+    return _run(operation, what="counting objects")
 
 
 def attributes(*, handle: str) -> dict[str, bool]:
