@@ -11,9 +11,10 @@ query, and the decrypted key still comes from memory.
 Keys in an HSM (``SigningKey.store`` ``pkcs11``, ``brands.keystores.pkcs11``) are cached the
 same way, except that what is held is a handle on the token's key object, not the key: the
 first use per process finds the object and checks its public half against the published JWK;
-every signature then goes to the token over a session the process keeps open (library loaded,
-``C_Login`` done and sessions opened once per process; a pool of sessions, one per signing
-thread; each session remembers the key objects it found). A token that cannot be reached
+every signature then goes to the token over the session the process keeps open (library
+loaded, ``C_Login`` done and the session opened once per process; the session remembers the
+key objects it found; calls are serialised per process, so workers scale it). A token that
+cannot be reached
 raises ``KeystoreUnavailable`` (503 ``keystore_unavailable``) and marks nothing unusable.
 """
 

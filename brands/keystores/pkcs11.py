@@ -14,14 +14,14 @@ publish in the JWKS. The database row keeps the public JWK and the pair's ``CKA_
 ES256 ``CKM_ECDSA`` over the SHA-256 digest computed here (the mechanism every HSM has;
 SoftHSM2 2.6 lacks ``CKM_ECDSA_SHA256``), giving R || S as JWS wants.
 
-Speed (the contract ``brands.keycache`` relies on): one library load, one ``C_Login`` and a
-small pool of open sessions per process, kept for the life of the process. A session is taken
-from the pool for one operation (a session runs one operation at a time; threads each get
-their own), and each session remembers the private-key objects it has found, so a signature
-costs one ``C_SignInit`` + ``C_Sign`` round trip: about 2 ms for RSA 3072 in SoftHSM2 (which
-is software), plus the network round trip to a network HSM (docs/benchmarks.md). ``C_FindObjects``
-runs once per session and key. After a fork (gunicorn workers) the child reinitialises the
-library and opens its own sessions: PKCS#11 state is never shared across processes.
+Speed (the contract ``brands.keycache`` relies on): one library load, one ``C_Login`` and one
+open session per process, kept for the life of the process; the session remembers the
+private-key objects it has found (``C_FindObjects`` once per key), so a signature costs one
+``C_SignInit`` + ``C_Sign``: about 2 ms for RSA 3072 in SoftHSM2 (software), plus the network
+round trip to a network HSM (docs/benchmarks.md). The calls of one process are serialised
+(``_lock``: the module is initialised without locking); throughput scales with processes
+(gunicorn workers), each with its own session. After a fork the child reinitialises the
+library and logs in again: PKCS#11 state is never shared across processes.
 
 Failure: any PKCS#11 error drops the whole per-process state (sessions, found objects) and the
 operation is tried once more from scratch (a network HSM that failed over, a session the token
@@ -35,7 +35,6 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from contextlib import contextmanager
 from typing import TypeVar
 
 from cryptography.hazmat.primitives import hashes
@@ -92,7 +91,7 @@ class _KeyNotFound(Exception):
 
 
 class _Token:
-    """The configured token of this process: library, the logged-in session, idle sessions."""
+    """The configured token of this process: the library and one logged-in session."""
 
     def __init__(self, module: str, label: str, pin: str) -> None:
         pkcs11 = _pkcs11()
@@ -102,40 +101,27 @@ class _Token:
         # C_Login applies to every session of the application: the first session logs in and
         # stays open for the life of this state (closing it would log every session out).
         self.login = self.token.open(rw=True, user_pin=pin)
-        self.idle: list[_Session] = [_Session(self.login)]
-        self.others: list = []
-        self.lock = threading.Lock()
+        self.entry = _Session(self.login)
         self.exceptions = pkcs11.exceptions
 
-    @contextmanager
-    def session(self):
-        with self.lock:
-            entry = self.idle.pop() if self.idle else None
-        if entry is None:  # one more thread signing at once: one more session (already logged in)
-            opened = self.token.open(rw=True)
-            entry = _Session(opened)
-            with self.lock:
-                self.others.append(opened)
-        try:
-            yield entry
-        finally:
-            with self.lock:
-                self.idle.append(entry)
-
     def close(self) -> None:
-        """Close this state's sessions (logging the application out); errors ignored."""
+        """Close this state's session (logging the application out); errors ignored."""
         if self.pid != os.getpid():
-            return  # the parent's sessions: not ours to close
-        for opened in [*self.others, self.login]:
-            try:
-                opened.close()
-            except Exception as exc:  # gone with the token: nothing left to close
-                logger.debug("PKCS#11 session not closed: %s", _describe(exc))
+            return  # the parent's session: not ours to close
+        try:
+            self.login.close()
+        except Exception as exc:  # gone with the token: nothing left to close
+            logger.debug("PKCS#11 session not closed: %s", _describe(exc))
 
 
 _libraries: dict[str, tuple[object, int]] = {}
 _state: _Token | None = None
-_state_lock = threading.Lock()
+# Every PKCS#11 call of this process, one at a time. python-pkcs11 calls C_Initialize with
+# NULL_PTR arguments, which tells the module that the application will not call it from
+# several threads at once (PKCS#11 base specification, C_Initialize); SoftHSM2 then turns
+# its own locks off, and two threads signing at once fail with CKR_GENERAL_ERROR (measured
+# under gunicorn's threads). Concurrency comes from processes, each with its own session.
+_lock = threading.RLock()
 
 
 def _library(module: str):
@@ -172,30 +158,27 @@ def configured() -> bool:
 
 
 def _token() -> _Token:
+    """This process's state for the configured token (call with ``_lock`` held)."""
     global _state
     module, label, pin = _config()
     identity = (module, label, pin)
     state = _state
     if state is not None and state.identity == identity and state.pid == os.getpid():
         return state
-    with _state_lock:
-        state = _state
-        if state is not None and state.identity == identity and state.pid == os.getpid():
-            return state
-        if state is not None:
-            state.close()
-            _state = None
-        _state = _Token(module, label, pin)
-        return _state
+    if state is not None:
+        state.close()
+        _state = None
+    _state = _Token(module, label, pin)
+    return _state
 
 
 def reset() -> None:
-    """Close this process's sessions and forget the token (tests; after a failure)."""
+    """Close this process's session and forget the token (tests; after a failure)."""
     global _state
-    with _state_lock:
+    with _lock:
         state, _state = _state, None
-    if state is not None:
-        state.close()
+        if state is not None:
+            state.close()
 
 
 def _describe(exc: BaseException) -> str:
@@ -230,13 +213,16 @@ def _final_errors() -> tuple[type[BaseException], ...]:
 
 
 def _run(operation: Callable[[_Session], _T], *, what: str) -> _T:
-    """``operation`` on a session of the token; one retry on a fresh state; fail closed."""
+    """``operation`` on this process's session; one retry on a fresh state; fail closed."""
+    with _lock:
+        return _attempt(operation, what=what)
+
+
+def _attempt(operation: Callable[[_Session], _T], *, what: str) -> _T:
     failure: BaseException | None = None
     for attempt in (1, 2):
         try:
-            state = _token()
-            with state.session() as entry:
-                return operation(entry)
+            return operation(_token().entry)
         except KeystoreUnavailable:
             raise
         except (InvalidKeyMaterial, KeyDecryptionFailed):

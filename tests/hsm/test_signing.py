@@ -7,10 +7,12 @@ JWS: RFC 7515 section 5.2 (validation); algorithms RFC 7518 sections 3.3 (RS256)
 """
 
 import json
+import threading
 
 import pytest
 from django.urls import reverse
 from jwcrypto import jwk, jws, jwt
+from jwt import encode as jwt_encode
 
 from brands import keycache, services
 from brands.keystores import pkcs11
@@ -143,3 +145,33 @@ def test_readyz_names_the_brand_whose_hsm_cannot_be_reached(client, hsm_key, set
     assert body["failed"] == ["signing_keys"]
     assert "acme" in body["checks"]["signing_keys"] and "HSM" in body["checks"]["signing_keys"]
     assert "22222222" not in response.content.decode()
+
+
+def test_threads_of_one_process_sign_at_once_without_errors(hsm_key):
+    # gunicorn's gthread workers sign from several threads; the module was initialised
+    # without locking, so the store must serialise the calls itself (SoftHSM2 otherwise
+    # answers CKR_GENERAL_ERROR to concurrent C_Sign calls)
+    loaded = keycache.signing_key(brand=hsm_key.brand, algorithm="RS256")
+    public = jwk.JWK(**hsm_key.jwk())
+    failures, tokens = [], []
+
+    def work():
+        for n in range(25):
+            try:
+                tokens.append(
+                    jwt_encode(
+                        {"n": n}, loaded.key, algorithm="RS256", headers={"kid": loaded.kid}
+                    )
+                )
+            except Exception as exc:  # collected: the assertion below names them
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == [] and len(tokens) == 150
+    for token in tokens[::10]:
+        jws.JWS().deserialize(token, key=public, alg="RS256")  # raises if a signature is bad
