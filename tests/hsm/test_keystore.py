@@ -239,3 +239,14 @@ def test_a_retired_timestamp_stays_within_the_policy(hsm_key):
     assert retired.state == State.RETIRED
     assert retired.purge_due_at == retired.retired_at + conf.get("RETENTION")
     assert retired.retired_at - retired.activated_at < timedelta(minutes=1)
+
+
+def test_renewing_the_certificate_signs_the_new_one_in_the_token(hsm_key):
+    old = x509.load_pem_x509_certificate(hsm_key.certificate_pem.encode())
+
+    renewed = services.signing_key_certificate_renew(key=hsm_key, now=T0 + timedelta(days=300))
+
+    cert = x509.load_pem_x509_certificate(renewed.certificate_pem.encode())
+    assert cert.serial_number != old.serial_number and renewed.kid == hsm_key.kid
+    cert.verify_directly_issued_by(cert)
+    assert jwk.JWK.from_pyca(cert.public_key()).thumbprint() == hsm_key.kid

@@ -7,9 +7,12 @@ JWS: RFC 7515 section 5.2 (validation); algorithms RFC 7518 sections 3.3 (RS256)
 """
 
 import json
+import os
 import threading
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.urls import reverse
 from jwcrypto import jwk, jws, jwt
 from jwt import encode as jwt_encode
@@ -175,3 +178,30 @@ def test_threads_of_one_process_sign_at_once_without_errors(hsm_key):
     assert failures == [] and len(tokens) == 150
     for token in tokens[::10]:
         jws.JWS().deserialize(token, key=public, alg="RS256")  # raises if a signature is bad
+
+
+def test_a_forked_worker_logs_in_again_and_signs(hsm):
+    # gunicorn forks its workers from a master that may have used the token (--preload, a
+    # readiness check): the child must initialise the module and log in on its own
+    key = pkcs11.generate(algorithm="ES256", key_size=None, label="fork test")
+    key.sign(b"parent", ec.ECDSA(hashes.SHA256()))  # the parent is logged in, session open
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        os.close(read)
+        try:
+            signature = key.sign(b"worker", ec.ECDSA(hashes.SHA256()))
+            key.public_key().verify(signature, b"worker", ec.ECDSA(hashes.SHA256()))
+            os.write(write, b"ok")
+        except BaseException as exc:  # reported to the parent, which asserts
+            os.write(write, type(exc).__name__.encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 200)
+    os.waitpid(pid, 0)
+    os.close(read)
+
+    assert answer == b"ok"
+    key.sign(b"parent again", ec.ECDSA(hashes.SHA256()))  # the parent's session still works
+    pkcs11.destroy(handle=key.handle)
