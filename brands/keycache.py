@@ -136,12 +136,9 @@ def _load(brand: Brand, row: SigningKey):
     """Load ``row``'s private key from its store (decrypt it, or find it in the HSM), or flag
     it unusable and raise NoSigningKey. An unreachable HSM raises ``KeystoreUnavailable``."""
     try:
-        key = keystores.get(row.store).load(row=row)
-    except KeystoreUnavailable as exc:
-        raise KeystoreUnavailable(
-            f"The signing key of brand {brand.slug!r} is in an HSM that cannot be reached "
-            "now; nothing is signed until it answers."
-        ) from exc
+        key = keystores.get(row.store).load(row=row, owner=f"brand {brand.slug!r}")
+    except KeystoreUnavailable:
+        raise
     except KeyDecryptionFailed as exc:
         reason, code = exc.detail, exc.code
     except Exception as exc:  # damaged material must never become a 500

@@ -47,7 +47,7 @@ class DatabaseStore:
             private_key_ciphertext=encryption.encrypt(keymaterial.private_bytes(key), kid=kid)
         )
 
-    def load(self, *, row: SigningKey):
+    def load(self, *, row: SigningKey, owner: str = ""):
         """Decrypt and parse ``row``'s private key (the slow step: about 27 ms for RSA 2048).
         Raises ``KeyDecryptionFailed`` (the key is then unusable until repaired)."""
         material = encryption.decrypt(row.private_key_ciphertext, kid=row.kid)
@@ -80,11 +80,15 @@ class Pkcs11Store:
     def stored(self, *, key, kid: str) -> Stored:
         return Stored(store_handle=key.handle)
 
-    def load(self, *, row: SigningKey):
-        """The token's key object. Raises ``KeystoreUnavailable`` (the key stays usable: the
-        store is at fault) or ``KeyDecryptionFailed`` ``key_mismatch``."""
+    def load(self, *, row: SigningKey, owner: str = ""):
+        """The token's key object (``owner``, e.g. "brand 'acme'", is named in its errors).
+        Raises ``KeystoreUnavailable`` (the key stays usable: the store is at fault) or
+        ``KeyDecryptionFailed`` ``key_mismatch``."""
         return pkcs11.load(
-            handle=row.store_handle, algorithm=row.algorithm, public_jwk=row.public_jwk
+            handle=row.store_handle,
+            algorithm=row.algorithm,
+            public_jwk=row.public_jwk,
+            owner=owner,
         )
 
     def discard(self, *, key) -> None:

@@ -208,17 +208,22 @@ def _final_errors() -> tuple[type[BaseException], ...]:
         errors.PinExpired,
         errors.PinInvalid,
         errors.PinLenRange,
-        errors.NoSuchToken,
     )
 
 
-def _run(operation: Callable[[_Session], _T], *, what: str) -> _T:
-    """``operation`` on this process's session; one retry on a fresh state; fail closed."""
+# Operations that run while serving a request: their errors reach customers, who learn that
+# the service is unavailable and nothing about the HSM (the log has the token and the reason).
+_REQUEST_PATH = frozenset({"signing", "loading a key", "the readiness probe"})
+
+
+def _run(operation: Callable[[_Session], _T], *, what: str, owner: str = "") -> _T:
+    """``operation`` on this process's session; one retry on a fresh state; fail closed.
+    ``owner`` (e.g. "brand 'acme'") names whose key it is in the error."""
     with _lock:
-        return _attempt(operation, what=what)
+        return _attempt(operation, what=what, owner=owner)
 
 
-def _attempt(operation: Callable[[_Session], _T], *, what: str) -> _T:
+def _attempt(operation: Callable[[_Session], _T], *, what: str, owner: str) -> _T:
     failure: BaseException | None = None
     for attempt in (1, 2):
         try:
@@ -234,10 +239,14 @@ def _attempt(operation: Callable[[_Session], _T], *, what: str) -> _T:
                 break  # retrying cannot help (and a wrong PIN must not be tried twice)
             logger.warning("PKCS#11 %s failed (attempt %s): %s", what, attempt, _describe(exc))
     label = getattr(settings, "PKCS11_TOKEN_LABEL", "")
-    logger.error("PKCS#11 token %r unavailable for %s: %s", label, what, _describe(failure))
-    raise KeystoreUnavailable(
-        f"The HSM (PKCS#11 token {label!r}) cannot be used for {what}: {_describe(failure)}."
-    ) from failure
+    reason = _describe(failure)
+    logger.error("PKCS#11 token %r unavailable for %s (%s): %s", label, what, owner, reason)
+    whose = f" holding the key of {owner}" if owner else ""
+    if what in _REQUEST_PATH:
+        detail = f"The HSM{whose} cannot be reached now; nothing was signed. Try again shortly."
+    else:  # staff and operators (admin, commands): the reason helps them act
+        detail = f"The HSM (PKCS#11 token {label!r}) cannot be used for {what}: {reason}."
+    raise KeystoreUnavailable(detail) from failure
 
 
 # --- keys in the token --------------------------------------------------------------------
@@ -268,9 +277,10 @@ class _TokenKey:
 
     in_token = True
 
-    def __init__(self, *, handle: str, algorithm: str, public) -> None:
+    def __init__(self, *, handle: str, algorithm: str, public, owner: str = "") -> None:
         self.handle = handle
         self.algorithm = algorithm
+        self.owner = owner
         self._public = public
 
     def public_key(self):
@@ -287,7 +297,7 @@ class _TokenKey:
                 return key.sign(data, mechanism=mechanism)
             return key.sign(data, mechanism=mechanism, mechanism_param=param)
 
-        return _run(operation, what="signing")
+        return _run(operation, what="signing", owner=self.owner)
 
     def private_bytes(self, *args, **kwargs):
         raise TypeError("This key is in the HSM and cannot be extracted.")
@@ -349,14 +359,12 @@ class TokenECPrivateKey(_TokenKey, ec.EllipticCurvePrivateKey):
         raise TypeError("Signing keys in the HSM do not derive secrets.")
 
 
-def _wrap(handle: str, algorithm: str, public_object) -> _TokenKey:
+def _wrap(handle: str, algorithm: str, public_object, owner: str = "") -> _TokenKey:
     if algorithm == Algorithm.ES256:
-        return TokenECPrivateKey(
-            handle=handle, algorithm=algorithm, public=_ec_public(public_object)
-        )
-    return TokenRSAPrivateKey(
-        handle=handle, algorithm=algorithm, public=_rsa_public(public_object)
-    )
+        cls, public = TokenECPrivateKey, _ec_public(public_object)
+    else:
+        cls, public = TokenRSAPrivateKey, _rsa_public(public_object)
+    return cls(handle=handle, algorithm=algorithm, public=public, owner=owner)
 
 
 def generate(*, algorithm: str, key_size: int | None, label: str) -> _TokenKey:
@@ -407,9 +415,9 @@ def generate(*, algorithm: str, key_size: int | None, label: str) -> _TokenKey:
     return _wrap(key_id.hex(), algorithm, public)
 
 
-def load(*, handle: str, algorithm: str, public_jwk: dict) -> _TokenKey:
+def load(*, handle: str, algorithm: str, public_jwk: dict, owner: str = "") -> _TokenKey:
     """The token's key ``handle`` (CKA_ID hex) for signing, after checking that its public
-    half is the published one.
+    half is the published one. ``owner`` (e.g. "brand 'acme'") is named in its errors.
 
     Raises ``KeystoreUnavailable`` (token unreachable, PIN refused, no such object) or
     ``KeyDecryptionFailed`` ``key_mismatch`` (the object holds other material).
@@ -422,9 +430,9 @@ def load(*, handle: str, algorithm: str, public_jwk: dict) -> _TokenKey:
         public = entry.session.get_key(
             object_class=pkcs11.ObjectClass.PUBLIC_KEY, id=bytes.fromhex(handle)
         )
-        return _wrap(handle, algorithm, public)
+        return _wrap(handle, algorithm, public, owner)
 
-    key = _run(operation, what="loading a key")
+    key = _run(operation, what="loading a key", owner=owner)
     if keymaterial.public_jwk(key, algorithm) != public_jwk:
         raise KeyDecryptionFailed(
             "The HSM's key object does not match the published public key.", code="key_mismatch"

@@ -109,6 +109,7 @@ def test_a_wrong_pin_answers_503_keystore_unavailable_and_marks_nothing(
     body = response.json()
     assert body["error"] == "keystore_unavailable" and "acme" in body["detail"]
     assert "11111111" not in response.content.decode()
+    assert settings.PKCS11_TOKEN_LABEL not in response.content.decode()
     hsm_key.refresh_from_db()
     assert hsm_key.unusable_reason == "" and hsm_key.is_usable  # the store's fault, not the key's
     assert not TokenIssue.objects.exists()  # nothing signed, nothing audited
@@ -124,6 +125,8 @@ def test_a_token_that_goes_away_fails_closed_and_signing_resumes_when_it_is_back
     settings.PKCS11_TOKEN_LABEL = "unplugged"  # the configured token is no longer there
     away = _token(verified_client, messenger)
     assert away.status_code == 503 and away.json()["error"] == "keystore_unavailable"
+    # the customer learns whose service is down, nothing about the HSM (the log has that)
+    assert "acme" in away.json()["detail"] and label not in away.content.decode()
 
     settings.PKCS11_TOKEN_LABEL = label
     back = _token(verified_client, messenger)
