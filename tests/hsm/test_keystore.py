@@ -250,3 +250,15 @@ def test_renewing_the_certificate_signs_the_new_one_in_the_token(hsm_key):
     assert cert.serial_number != old.serial_number and renewed.kid == hsm_key.kid
     cert.verify_directly_issued_by(cert)
     assert jwk.JWK.from_pyca(cert.public_key()).thumbprint() == hsm_key.kid
+
+
+def test_system_checks_report_half_an_hsm_configuration(settings):
+    from brands.checks import check_hsm_configuration
+
+    settings.PKCS11_MODULE, settings.PKCS11_TOKEN_LABEL, settings.PKCS11_PIN = "", "", ""
+    assert check_hsm_configuration() == []  # no HSM: nothing to say
+    settings.PKCS11_MODULE = "/usr/lib/no-such-module.so"
+    assert [e.id for e in check_hsm_configuration()] == ["brands.E030", "brands.W031"]
+    settings.PKCS11_TOKEN_LABEL, settings.PKCS11_PIN = "portal", "secret-pin"
+    [missing] = check_hsm_configuration()
+    assert missing.id == "brands.W030" and "secret-pin" not in missing.msg
