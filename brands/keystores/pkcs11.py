@@ -90,11 +90,14 @@ class _KeyNotFound(Exception):
     """No private key with this CKA_ID in the token (destroyed, or another token)."""
 
 
+class _NotConfigured(Exception):
+    """PKCS11_MODULE or PKCS11_TOKEN_LABEL is empty."""
+
+
 class _Token:
     """The configured token of this process: the library and one logged-in session."""
 
     def __init__(self, module: str, label: str, pin: str) -> None:
-        pkcs11 = _pkcs11()
         self.identity = (module, label, pin)
         self.pid = os.getpid()
         self.token = _library(module).get_token(token_label=label)
@@ -102,7 +105,6 @@ class _Token:
         # stays open for the life of this state (closing it would log every session out).
         self.login = self.token.open(rw=True, user_pin=pin)
         self.entry = _Session(self.login)
-        self.exceptions = pkcs11.exceptions
 
     def close(self) -> None:
         """Close this state's session (logging the application out); errors ignored."""
@@ -145,16 +147,8 @@ def _config() -> tuple[str, str, str]:
     label = getattr(settings, "PKCS11_TOKEN_LABEL", "") or ""
     pin = getattr(settings, "PKCS11_PIN", "") or ""
     if not module or not label:
-        raise KeystoreUnavailable(
-            "No HSM is configured (PKCS11_MODULE and PKCS11_TOKEN_LABEL).",
-        )
+        raise _NotConfigured()
     return module, label, pin
-
-
-def configured() -> bool:
-    return bool(
-        getattr(settings, "PKCS11_MODULE", "") and getattr(settings, "PKCS11_TOKEN_LABEL", "")
-    )
 
 
 def _token() -> _Token:
@@ -192,6 +186,7 @@ def _describe(exc: BaseException) -> str:
         "DeviceRemoved": "the token was removed",
         "FileNotFoundError": "the PKCS#11 module file does not exist",
         "_KeyNotFound": "the key object is not in the token",
+        "_NotConfigured": "no HSM is configured (PKCS11_MODULE, PKCS11_TOKEN_LABEL)",
     }
     return hints.get(name, name)
 
@@ -202,6 +197,7 @@ def _final_errors() -> tuple[type[BaseException], ...]:
     errors = _pkcs11().exceptions
     return (
         _KeyNotFound,
+        _NotConfigured,
         FileNotFoundError,
         errors.PinIncorrect,
         errors.PinLocked,
