@@ -132,7 +132,7 @@ def check_hsm_configuration(app_configs=None, **kwargs):
                 id="brands.W030",
             )
         )
-    if not getattr(settings, "PKCS11_PIN", ""):
+    if not getattr(settings, "PKCS11_PIN_SECRET", ""):
         problems.append(
             Warning(
                 "PKCS11_PIN (or PKCS11_PIN_FILE) is empty: the token will refuse the login "

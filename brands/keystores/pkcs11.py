@@ -145,7 +145,7 @@ def _library(module: str):
 def _config() -> tuple[str, str, str]:
     module = getattr(settings, "PKCS11_MODULE", "") or ""
     label = getattr(settings, "PKCS11_TOKEN_LABEL", "") or ""
-    pin = getattr(settings, "PKCS11_PIN", "") or ""
+    pin = getattr(settings, "PKCS11_PIN_SECRET", "") or ""
     if not module or not label:
         raise _NotConfigured()
     return module, label, pin

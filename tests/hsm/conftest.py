@@ -37,16 +37,20 @@ def _missing(reason: str):
 
 @pytest.fixture(scope="session")
 def token_config(tmp_path_factory) -> dict[str, str]:
-    """Module path, token label and PIN of an initialised token."""
+    """The settings that name an initialised token: module path, label and PIN."""
     given = {
-        name: os.environ.get(name, "")
-        for name in ("PKCS11_MODULE", "PKCS11_TOKEN_LABEL", "PKCS11_PIN")
+        setting: os.environ.get(variable, "")
+        for setting, variable in (
+            ("PKCS11_MODULE", "PKCS11_MODULE"),
+            ("PKCS11_TOKEN_LABEL", "PKCS11_TOKEN_LABEL"),
+            ("PKCS11_PIN_SECRET", "PKCS11_PIN"),
+        )
     }
     if all(given.values()) and os.environ.get("SOFTHSM2_CONF"):
         if not Path(given["PKCS11_MODULE"]).is_file():
             _missing(f"{given['PKCS11_MODULE']} does not exist")
         return given
-    module = os.environ.get("PKCS11_MODULE") or SOFTHSM_MODULE
+    module = SOFTHSM_MODULE  # a scratch token is SoftHSM2's, whatever module the env names
     util = shutil.which("softhsm2-util")
     if not Path(module).is_file() or util is None:
         _missing(f"{module} or softhsm2-util is missing")
@@ -63,7 +67,7 @@ def token_config(tmp_path_factory) -> dict[str, str]:
         check=True,
         capture_output=True,
     )
-    return {"PKCS11_MODULE": module, "PKCS11_TOKEN_LABEL": LABEL, "PKCS11_PIN": PIN}
+    return {"PKCS11_MODULE": module, "PKCS11_TOKEN_LABEL": LABEL, "PKCS11_PIN_SECRET": PIN}
 
 
 @pytest.fixture

@@ -205,7 +205,7 @@ def test_generate_signing_key_with_store_pkcs11_prints_the_kid(brand, hsm):
 
 
 def test_generate_signing_key_exits_2_when_the_hsm_cannot_be_reached(brand, hsm, settings):
-    settings.PKCS11_PIN = "00000000"
+    settings.PKCS11_PIN_SECRET = "00000000"
     with pytest.raises(CommandError) as caught:
         call_command("generate_signing_key", brand.slug, "--store", "pkcs11")
     assert caught.value.returncode == 2
@@ -255,10 +255,21 @@ def test_renewing_the_certificate_signs_the_new_one_in_the_token(hsm_key):
 def test_system_checks_report_half_an_hsm_configuration(settings):
     from brands.checks import check_hsm_configuration
 
-    settings.PKCS11_MODULE, settings.PKCS11_TOKEN_LABEL, settings.PKCS11_PIN = "", "", ""
+    settings.PKCS11_MODULE, settings.PKCS11_TOKEN_LABEL, settings.PKCS11_PIN_SECRET = "", "", ""
     assert check_hsm_configuration() == []  # no HSM: nothing to say
     settings.PKCS11_MODULE = "/usr/lib/no-such-module.so"
     assert [e.id for e in check_hsm_configuration()] == ["brands.E030", "brands.W031"]
-    settings.PKCS11_TOKEN_LABEL, settings.PKCS11_PIN = "portal", "secret-pin"
+    settings.PKCS11_TOKEN_LABEL, settings.PKCS11_PIN_SECRET = "portal", "secret-pin"
     [missing] = check_hsm_configuration()
     assert missing.id == "brands.W030" and "secret-pin" not in missing.msg
+
+
+def test_the_pin_is_masked_in_django_error_reports(settings):
+    # Django's debug pages and error mails list the settings through this filter
+    # (https://docs.djangoproject.com/en/5.2/howto/error-reporting/#filtering-sensitive-information)
+    from django.views.debug import SafeExceptionReporterFilter
+
+    settings.PKCS11_PIN_SECRET = "483920"
+    shown = SafeExceptionReporterFilter().get_safe_settings()
+
+    assert shown["PKCS11_PIN_SECRET"] != "483920" and "483920" not in str(shown)

@@ -99,7 +99,7 @@ def test_a_wrong_pin_answers_503_keystore_unavailable_and_marks_nothing(
     verified_client, hsm_key, settings
 ):
     messenger = services.messenger_create(brand=hsm_key.brand, slug="acme-hsm")
-    settings.PKCS11_PIN = "11111111"
+    settings.PKCS11_PIN_SECRET = "11111111"
     pkcs11.reset()
     keycache.clear()
 
@@ -141,7 +141,7 @@ def test_readyz_is_ready_with_a_reachable_hsm_key(client, hsm_key):
 
 def test_readyz_names_the_brand_whose_hsm_cannot_be_reached(client, hsm_key, settings):
     assert client.get("/readyz").status_code == 200  # the key is loaded and cached
-    settings.PKCS11_PIN = "22222222"  # e.g. the PIN was changed in the HSM, not here
+    settings.PKCS11_PIN_SECRET = "22222222"  # e.g. the PIN was changed in the HSM, not here
     pkcs11.reset()
 
     response = client.get("/readyz")
