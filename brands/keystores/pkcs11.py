@@ -448,10 +448,7 @@ def destroy(*, handle: str) -> bool:
         entry.keys.pop(handle, None)
         return bool(found)
 
-    destroyed = _run(operation, what="destroying a key")
-    # other sessions of this process may still hold the object: forget them all
-    reset()
-    return destroyed
+    return _run(operation, what="destroying a key")
 
 
 def probe(*, handle: str) -> None:
