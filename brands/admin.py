@@ -54,12 +54,13 @@ class MessengerInline(admin.TabularInline):
 class BrandAdmin(admin.ModelAdmin):
     # the issuer is on the brand's page: a URL column clipped Created at at 1280 px
     list_display = ("slug", "name", "is_active", "active_keys", "created_at")
-    list_filter = ("is_active",)
+    list_filter = ("is_active", "key_store")
     search_fields = ("slug", "name", "issuer")
     readonly_fields = ("issuer_display", "jwks_link", "rotation_link", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("slug", "name", "is_active")}),
         ("Issuer", {"fields": ("issuer", "issuer_display", "jwks_link", "rotation_link")}),
+        ("Signing keys", {"fields": ("key_store",)}),
         (
             "What customers see",
             {
@@ -310,7 +311,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
     # fits 1280 px with the filter sidebar: a short kid (the full one in its title and on the
     # key's page) and one "since" date instead of a column per life-cycle date
     list_display = ("short_kid", "brand_slug", "alg", "short_state", "usable", "created", "since")
-    list_filter = ("state", "algorithm", "origin", "brand")
+    list_filter = ("state", "algorithm", "store", "origin", "brand")
     list_select_related = ("brand",)
     search_fields = ("kid", "fingerprint", "brand__slug", "brand__name")
     date_hierarchy = "created_at"
@@ -328,6 +329,8 @@ class SigningKeyAdmin(admin.ModelAdmin):
         "state",
         "origin",
         "key_size",
+        "store",
+        "store_handle_display",
         "fingerprint",
         "public_jwk_display",
         "certificate_not_after",
@@ -337,6 +340,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("brand", "kid", "algorithm", "state", "origin", "key_size")}),
+        ("Where the private key lives", {"fields": ("store", "store_handle_display")}),
         (
             "Public material",
             {"fields": ("fingerprint", "public_jwk_display", "certificate_not_after")},
@@ -391,6 +395,15 @@ class SigningKeyAdmin(admin.ModelAdmin):
         if obj.is_symmetric:
             return "shared secret: never published"
         return format_html("<pre>{}</pre>", json.dumps(obj.jwk(), indent=2))
+
+    @admin.display(description="HSM object (CKA_ID)")
+    def store_handle_display(self, obj: SigningKey) -> str:
+        if not obj.in_hsm:
+            return "-"
+        if obj.store_handle:
+            waiting = " (revoked: to be destroyed at the next rotation run)"
+            return obj.store_handle + (waiting if obj.state == SigningKey.State.REVOKED else "")
+        return "destroyed in the HSM"
 
     @admin.display(description="leaves the JWKS at")
     def purge_due(self, obj: SigningKey):

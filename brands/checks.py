@@ -1,6 +1,7 @@
 """System checks: the key policy must be consistent (``manage.py check --deploy`` reports it)."""
 
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -104,6 +105,42 @@ def check_key_encryption_keys(app_configs=None, **kwargs):
         Error(problem, hint="Generate one with Fernet.generate_key().", id="brands.E010")
         for problem in encryption.validate_keys(getattr(settings, "KEY_ENCRYPTION_KEYS", None))
     ]
+
+
+@register(Tags.security)
+def check_hsm_configuration(app_configs=None, **kwargs):
+    """The HSM settings (``brands.keystores.pkcs11``) hang together; nothing is loaded."""
+    module = getattr(settings, "PKCS11_MODULE", "") or ""
+    label = getattr(settings, "PKCS11_TOKEN_LABEL", "") or ""
+    if not module and not label:
+        return []
+    problems = []
+    if not module or not label:
+        problems.append(
+            Error(
+                "PKCS11_MODULE and PKCS11_TOKEN_LABEL go together: brands whose keys are in "
+                "the HSM cannot sign with only one of them.",
+                id="brands.E030",
+            )
+        )
+    elif not Path(module).is_file():
+        problems.append(
+            Warning(
+                f"PKCS11_MODULE {module} does not exist on this server: brands whose keys "
+                "are in the HSM answer 503 keystore_unavailable here.",
+                hint="Install the HSM vendor's client (docs/deployment.md, section 9).",
+                id="brands.W030",
+            )
+        )
+    if not getattr(settings, "PKCS11_PIN_SECRET", ""):
+        problems.append(
+            Warning(
+                "PKCS11_PIN (or PKCS11_PIN_FILE) is empty: the token will refuse the login "
+                "unless its module authenticates otherwise.",
+                id="brands.W031",
+            )
+        )
+    return problems
 
 
 @register(Tags.caches, deploy=True)

@@ -27,7 +27,8 @@ class InvalidKeyMaterial(BrandsError):
     Codes: ``invalid_key`` (not a PEM private key), ``encrypted_key`` (password missing or
     wrong), ``wrong_key_type`` (e.g. an EC key offered for RS256), ``weak_key`` (RSA below the
     minimum, wrong curve), ``duplicate_key`` (this material or kid is already known),
-    ``unsupported_algorithm``.
+    ``unsupported_algorithm``, ``wrong_store`` (material from outside a brand whose keys must
+    be generated in its HSM).
     """
 
     code = "invalid_key"
@@ -50,6 +51,17 @@ class KeySetUnavailable(BrandsError):
     servers holding the old keys (``brands.keyset.changed``). Try again once it is back."""
 
     code = "keyset_unavailable"
+    http_status = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+class KeystoreUnavailable(BrandsError):
+    """The key store that holds a brand's private key (a PKCS#11 token: an HSM) cannot be
+    reached now: module missing, token absent, PIN refused, key object not found. Nothing is
+    signed (fail closed) and the key is not marked unusable: the fault is the store's, and
+    signing resumes by itself once it answers again (``brands.keystores.pkcs11``). The detail
+    names the brand and the store, never the PIN."""
+
+    code = "keystore_unavailable"
     http_status = status.HTTP_503_SERVICE_UNAVAILABLE
 
 

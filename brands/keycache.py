@@ -7,6 +7,15 @@ database only after a life-cycle change has bumped the version (``brands.keyset`
 fingerprint), which names one exact material: when the active kid must be read from the
 database (shared cache down, or inside a transaction that changed keys) that is one cheap
 query, and the decrypted key still comes from memory.
+
+Keys in an HSM (``SigningKey.store`` ``pkcs11``, ``brands.keystores.pkcs11``) are cached the
+same way, except that what is held is a handle on the token's key object, not the key: the
+first use per process finds the object and checks its public half against the published JWK;
+every signature then goes to the token over the session the process keeps open (library
+loaded, ``C_Login`` done and the session opened once per process; the session remembers the
+key objects it found; calls are serialised per process, so workers scale it). A token that
+cannot be reached
+raises ``KeystoreUnavailable`` (503 ``keystore_unavailable``) and marks nothing unusable.
 """
 
 import logging
@@ -17,9 +26,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from brands import encryption, keymaterial, keyset
-from brands.algorithms import ASYMMETRIC, Algorithm
-from brands.errors import KEY_LOAD_FAILED, KeyDecryptionFailed, NoSigningKey
+from brands import encryption, keyset, keystores
+from brands.algorithms import Algorithm
+from brands.errors import KEY_LOAD_FAILED, KeyDecryptionFailed, KeystoreUnavailable, NoSigningKey
 from brands.models import Brand, Messenger, SigningKey
 
 logger = logging.getLogger(__name__)
@@ -74,6 +83,8 @@ def signing_key(
     Raises ``NoSigningKey`` (503 ``no_signing_key``) when there is no active usable key, or when
     its ciphertext no longer decrypts; the key is then marked unusable with the reason. Call it
     outside a transaction that could roll back, or the unusable mark rolls back with it.
+    Raises ``KeystoreUnavailable`` (503 ``keystore_unavailable``) when the key is in an HSM
+    that cannot be reached now (nothing is marked: it signs again once the token answers).
     """
     version = keyset.current(prefetched)
     if version is not None:
@@ -100,6 +111,8 @@ def signing_key(
             "private_key_ciphertext",
             "unusable_reason",
             "public_jwk",
+            "store",
+            "store_handle",
         )
         .first()
     )
@@ -120,16 +133,12 @@ def signing_key(
 
 
 def _load(brand: Brand, row: SigningKey):
-    """Decrypt and parse ``row``'s private key, or flag it unusable and raise NoSigningKey."""
+    """Load ``row``'s private key from its store (decrypt it, or find it in the HSM), or flag
+    it unusable and raise NoSigningKey. An unreachable HSM raises ``KeystoreUnavailable``."""
     try:
-        material = encryption.decrypt(row.private_key_ciphertext, kid=row.kid)
-        key = keymaterial.load_private_bytes(material, row.algorithm)
-        if row.algorithm in ASYMMETRIC and (
-            keymaterial.public_jwk(key, row.algorithm) != row.public_jwk
-        ):
-            raise KeyDecryptionFailed(
-                "The decrypted private key does not match the public key.", code="key_mismatch"
-            )
+        key = keystores.get(row.store).load(row=row, owner=f"brand {brand.slug!r}")
+    except KeystoreUnavailable:
+        raise
     except KeyDecryptionFailed as exc:
         reason, code = exc.detail, exc.code
     except Exception as exc:  # damaged material must never become a 500

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import NameOID
 
 from brands import conf
@@ -37,8 +37,10 @@ def _int_b64(value: int, length: int | None = None) -> str:
     return b64url(value.to_bytes(length, "big"))
 
 
-def generate_private_key(algorithm: str, key_size: int | None = None) -> PrivateKey | bytes:
-    """A fresh key for ``algorithm``; RSA uses ``key_size`` bits (default BRANDS_RSA_KEY_SIZE)."""
+def generation_size(algorithm: str, key_size: int | None) -> int | None:
+    """The RSA modulus size to generate (``key_size``, default BRANDS_RSA_KEY_SIZE); ``None``
+    for fixed-size algorithms. Raises ``InvalidKeyMaterial`` ``weak_key`` /
+    ``invalid_key_size``."""
     if algorithm in RSA_ALGORITHMS:
         size = key_size or int(conf.get("RSA_KEY_SIZE"))
         if size not in conf.RSA_KEY_SIZES:
@@ -46,12 +48,20 @@ def generate_private_key(algorithm: str, key_size: int | None = None) -> Private
                 f"RSA keys are {', '.join(map(str, conf.RSA_KEY_SIZES))} bits, not {size}.",
                 code="weak_key" if size < conf.RSA_MIN_KEY_SIZE else "invalid_key_size",
             )
-        return rsa.generate_private_key(public_exponent=65537, key_size=size)
+        return size
     if key_size is not None:
         raise InvalidKeyMaterial(
             f"{algorithm} keys have a fixed size; --size applies to RSA only.",
             code="invalid_key_size",
         )
+    return None
+
+
+def generate_private_key(algorithm: str, key_size: int | None = None) -> PrivateKey | bytes:
+    """A fresh key for ``algorithm``; RSA uses ``key_size`` bits (default BRANDS_RSA_KEY_SIZE)."""
+    size = generation_size(algorithm, key_size)
+    if algorithm in RSA_ALGORITHMS:
+        return rsa.generate_private_key(public_exponent=65537, key_size=size)
     if algorithm == Algorithm.ES256:
         return ec.generate_private_key(ec.SECP256R1())
     if algorithm == Algorithm.EDDSA:
@@ -281,7 +291,55 @@ def self_signed_certificate(
         )
     )
     algorithm = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+    if getattr(key, "in_token", False):
+        return _sign_in_token(builder, key)
     return builder.sign(key, algorithm)
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + content
+
+
+def _der_element(data: bytes, offset: int) -> tuple[int, int]:
+    """(start of content, end) of the DER element at ``offset``."""
+    first = data[offset + 1]
+    if first < 0x80:
+        return offset + 2, offset + 2 + first
+    count = first & 0x7F
+    length = int.from_bytes(data[offset + 2 : offset + 2 + count], "big")
+    start = offset + 2 + count
+    return start, start + length
+
+
+def _sign_in_token(builder: x509.CertificateBuilder, key) -> x509.Certificate:
+    """Sign ``builder``'s certificate with a key that cannot leave its HSM.
+
+    ``cryptography`` signs certificates only with keys in memory. The certificate is built and
+    signed with a throwaway key of the same type (so the TBSCertificate names the right
+    signature algorithm: sha256WithRSAEncryption or ecdsa-with-SHA256, RFC 5280 4.1.1.2),
+    then its TBSCertificate is signed in the token and the certificate assembled again:
+    SEQUENCE { tbsCertificate, signatureAlgorithm, BIT STRING signature }.
+    """
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        throwaway, sign = ec.generate_private_key(ec.SECP256R1()), (ec.ECDSA(hashes.SHA256()),)
+    else:
+        throwaway = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        sign = (padding.PKCS1v15(), hashes.SHA256())
+    draft = builder.sign(throwaway, hashes.SHA256())
+    der = draft.public_bytes(serialization.Encoding.DER)
+    tbs = draft.tbs_certificate_bytes
+    start, _end = _der_element(der, 0)
+    if der[start : start + len(tbs)] != tbs:  # not what RFC 5280 4.1 lays out: refuse
+        raise ValueError("Unexpected certificate encoding.")
+    algorithm_start = start + len(tbs)
+    _content, algorithm_end = _der_element(der, algorithm_start)
+    signature = key.sign(tbs, *sign)
+    body = tbs + der[algorithm_start:algorithm_end] + _der(0x03, b"\x00" + signature)
+    return x509.load_der_x509_certificate(_der(0x30, body))
 
 
 def certificate_pem(cert: x509.Certificate) -> str:

@@ -83,6 +83,13 @@ def validate_logo_url(value: str) -> None:
     )
 
 
+class KeyStore(models.TextChoices):
+    """Where a private signing key lives (``brands.keystores``)."""
+
+    DATABASE = "database", "database (encrypted with KEY_ENCRYPTION_KEYS)"
+    PKCS11 = "pkcs11", "HSM (PKCS#11 token, non-extractable)"
+
+
 class Brand(models.Model):
     """A brand whose customers chat with its contact center; it issues their tokens."""
 
@@ -134,6 +141,15 @@ class Brand(models.Model):
     )
     support_hours = models.CharField(
         max_length=120, blank=True, help_text='Opening hours, e.g. "Mon-Fri 8:00-20:00".'
+    )
+    key_store = models.CharField(
+        max_length=10,
+        choices=KeyStore.choices,
+        default=KeyStore.DATABASE,
+        help_text="Where new signing keys of this brand are generated (generation and "
+        "rotation). HSM: RS256, PS256 and ES256 keys are generated in the PKCS#11 token "
+        "(PKCS11_MODULE) and never leave it; PEM imports are refused. Existing keys stay "
+        "where they are; shared secrets (HS256) stay in the database.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -213,6 +229,20 @@ class SigningKey(models.Model):
     )
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.GENERATED)
+    store = models.CharField(
+        max_length=10,
+        choices=KeyStore.choices,
+        default=KeyStore.DATABASE,
+        editable=False,
+        help_text="Where the private key lives: encrypted in this database, or in the HSM.",
+    )
+    store_handle = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="HSM keys: the key pair's CKA_ID in the token (hex), an identifier, not "
+        "a secret. Emptied once the key has been destroyed in the token.",
+    )
     key_size = models.PositiveIntegerField(help_text="Bits (RSA modulus, curve or secret size).")
     fingerprint = models.CharField(
         max_length=100,
@@ -230,7 +260,7 @@ class SigningKey(models.Model):
         blank=True,
         editable=False,
         help_text="PKCS#8 DER (or the HS256 secret) encrypted with KEY_ENCRYPTION_KEYS. "
-        "Erased when the key is revoked.",
+        "Erased when the key is revoked. Empty for HSM keys.",
     )
     certificate_pem = models.TextField(
         blank=True,
@@ -296,8 +326,14 @@ class SigningKey(models.Model):
         return not self.is_symmetric and self.state in self.PUBLISHED_STATES
 
     @property
+    def in_hsm(self) -> bool:
+        return self.store == KeyStore.PKCS11
+
+    @property
     def is_usable(self) -> bool:
-        return not self.unusable_reason and bool(self.private_key_ciphertext)
+        if self.unusable_reason or self.state == self.State.REVOKED:
+            return False
+        return bool(self.store_handle if self.in_hsm else self.private_key_ciphertext)
 
     @property
     def purge_due_at(self):

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from brands import conf, encryption, keymaterial, keyset
+from brands import conf, encryption, keymaterial, keyset, keystores
 from brands.algorithms import ASYMMETRIC, RSA_ALGORITHMS, SYMMETRIC, Algorithm
 from brands.errors import (
     REPAIRABLE_BY_KEK,
@@ -26,10 +26,12 @@ from brands.errors import (
     InvalidKeyMaterial,
     InvalidTransition,
     KeyDecryptionFailed,
+    KeystoreUnavailable,
 )
 from brands.models import (
     Brand,
     ClientSecret,
+    KeyStore,
     Messenger,
     SigningKey,
     client_secret_hash,
@@ -288,9 +290,11 @@ def _store_new_key(
     certificate: bool,
     now: datetime,
     kid: str | None = None,
+    store: str = KeyStore.DATABASE,
 ) -> SigningKey:
     """Save ``key`` as a pending key of ``brand``, under the brand's locks (call it inside a
-    transaction). Raises ``InvalidKeyMaterial`` ``duplicate_key`` for known material."""
+    transaction), kept by ``store`` (``brands.keystores``). Raises ``InvalidKeyMaterial``
+    ``duplicate_key`` for known material."""
     _lock_brand_keys(brand.pk, algorithm)
     if algorithm in SYMMETRIC:
         kid, jwk = kid or keymaterial.random_kid(), {}
@@ -308,7 +312,8 @@ def _store_new_key(
         key_size=keymaterial.key_size(key),
         fingerprint=keymaterial.fingerprint(key),
         public_jwk=jwk,
-        private_key_ciphertext=encryption.encrypt(keymaterial.private_bytes(key), kid=kid),
+        store=store,
+        **vars(keystores.get(store).stored(key=key, kid=kid)),
     )
     if certificate and algorithm in ASYMMETRIC:
         _certify(row, key, brand=brand, now=now)
@@ -338,29 +343,49 @@ def signing_key_generate(
     activate: bool = False,
     force: bool = False,
     now: datetime | None = None,
+    store: str | None = None,
 ) -> SigningKey:
     """Generate a pending key for ``brand`` (published at once unless HS256).
 
     RSA keys have ``key_size`` bits (default BRANDS_RSA_KEY_SIZE; 2048, 3072 or 4096).
     ``certificate`` adds a self-signed certificate (``x5c``). With ``activate`` the key is
     activated in the same transaction (see ``signing_key_activate`` for ``force``): on error
-    nothing is saved. Raises ``InvalidKeyMaterial`` or ``InvalidTransition``.
+    nothing is saved. ``store`` (default: the brand's ``key_store``; HS256 secrets always in
+    the database) is where the private key is made and kept: ``pkcs11`` generates it in the
+    HSM, where it stays (RS256, PS256, ES256; a pair made for a row that is then not saved
+    is destroyed again). Raises ``InvalidKeyMaterial``, ``InvalidTransition`` or
+    ``KeystoreUnavailable`` (503 ``keystore_unavailable``: the HSM cannot be reached).
     """
     _check_algorithm(algorithm)
     now = now or timezone.now()
-    key = keymaterial.generate_private_key(algorithm, key_size)
-    with transaction.atomic():
-        row = _store_new_key(
-            brand=brand,
-            algorithm=algorithm,
-            key=key,
-            origin=SigningKey.Origin.GENERATED,
-            certificate=certificate,
-            now=now,
+    if store is None:
+        store = KeyStore.DATABASE if algorithm in SYMMETRIC else brand.key_store
+    if store not in KeyStore.values:
+        raise InvalidKeyMaterial(
+            f"Unknown key store {store!r}; choose one of {', '.join(KeyStore.values)}.",
+            code="unknown_store",
         )
-        if activate:
-            row = signing_key_activate(key=row, force=force, now=now)
-    logger.info("Generated %s key %s for brand %s", algorithm, row.kid, brand.slug)
+    keeper = keystores.get(store)
+    key = keeper.generate(
+        algorithm=algorithm, key_size=key_size, label=f"portal {brand.slug} {algorithm}"
+    )
+    try:
+        with transaction.atomic():
+            row = _store_new_key(
+                brand=brand,
+                algorithm=algorithm,
+                key=key,
+                origin=SigningKey.Origin.GENERATED,
+                certificate=certificate,
+                now=now,
+                store=store,
+            )
+            if activate:
+                row = signing_key_activate(key=row, force=force, now=now)
+    except BaseException:
+        keeper.discard(key=key)
+        raise
+    logger.info("Generated %s key %s for brand %s in %s", algorithm, row.kid, brand.slug, store)
     return row
 
 
@@ -386,6 +411,16 @@ def signing_key_import_secret_check(*, secret: bytes | str, kid: str = "") -> No
             raise InvalidKeyMaterial(_KNOWN_KEY, code="duplicate_key")
 
 
+def _check_import_allowed(brand: Brand) -> None:
+    """A brand whose keys are generated in its HSM takes no material made elsewhere."""
+    if brand.key_store == KeyStore.PKCS11:
+        raise InvalidKeyMaterial(
+            f"Brand {brand.slug!r} keeps its signing keys in the HSM: they are generated "
+            "there and never leave it, so a PEM key made elsewhere is refused. Generate one.",
+            code="wrong_store",
+        )
+
+
 def signing_key_import(
     *,
     brand: Brand,
@@ -399,10 +434,12 @@ def signing_key_import(
 
     Refuses (``InvalidKeyMaterial``) garbage (``invalid_key``), an encrypted PEM without its
     password (``encrypted_key``), a key of the wrong type for ``algorithm`` (``wrong_key_type``),
-    RSA below 2048 bits or with a small exponent (``weak_key``), and known material
-    (``duplicate_key``). The PEM is never stored or logged: only its encryption.
+    RSA below 2048 bits or with a small exponent (``weak_key``), known material
+    (``duplicate_key``), and any PEM for a brand whose keys live in its HSM (``wrong_store``).
+    The PEM is never stored or logged: only its encryption.
     """
     _check_algorithm(algorithm)
+    _check_import_allowed(brand)
     key = keymaterial.load_private_key_pem(pem, password=password, algorithm=algorithm)
     with transaction.atomic():
         row = _store_new_key(
@@ -539,6 +576,41 @@ def _revoke(row: SigningKey, *, now: datetime, reason: str, purged: bool = False
         row.purged_at = now
         fields.append("purged_at")
     row.save(update_fields=fields)
+    if row.in_hsm and row.store_handle:
+        # Destroyed in the token once the revocation has committed (destruction cannot roll
+        # back); a token out of reach leaves the handle for the next rotation run to retry.
+        key_id, handle = row.pk, row.store_handle
+        transaction.on_commit(lambda: _destroy_in_store(key_id, handle), robust=True)
+
+
+def _destroy_in_store(key_id: int, handle: str) -> bool:
+    """Destroy a revoked key's pair in its HSM and forget its handle; ``False`` when the
+    token cannot be reached now (logged; retried by ``signing_keys_destroy_revoked``)."""
+    try:
+        keystores.get(KeyStore.PKCS11).destroy(handle=handle)
+    except KeystoreUnavailable as exc:
+        logger.error("Revoked key #%s not yet destroyed in the HSM: %s", key_id, exc.detail)
+        return False
+    SigningKey.objects.filter(
+        pk=key_id, state=State.REVOKED, store=KeyStore.PKCS11, store_handle=handle
+    ).update(store_handle="", updated_at=timezone.now())
+    logger.info("Revoked key #%s destroyed in the HSM", key_id)
+    return True
+
+
+def signing_keys_destroy_revoked() -> list[str]:
+    """Destroy in the HSM the pairs of revoked keys whose destruction could not run at
+    revocation (token out of reach then). Returns the kids destroyed now. Run by every
+    rotation (``signing_keys_rotate``)."""
+    destroyed = []
+    for row in (
+        SigningKey.objects.filter(state=State.REVOKED, store=KeyStore.PKCS11)
+        .exclude(store_handle="")
+        .order_by("id")
+    ):
+        if _destroy_in_store(row.pk, row.store_handle):
+            destroyed.append(row.kid)
+    return destroyed
 
 
 def signing_key_revoke(
@@ -908,9 +980,7 @@ def signing_key_certificate_renew(*, key: SigningKey, now: datetime | None = Non
         if row.state == State.REVOKED:
             raise InvalidTransition(f"Key {row.kid} is revoked.", code="key_revoked")
         try:
-            private = keymaterial.load_private_bytes(
-                encryption.decrypt(row.private_key_ciphertext, kid=row.kid), row.algorithm
-            )
+            private = keystores.get(row.store).load(row=row)
         except KeyDecryptionFailed as exc:
             raise InvalidTransition(
                 f"Key {row.kid} is unusable: {exc.detail}", code="key_unusable"
@@ -961,4 +1031,5 @@ def signing_keys_rotate(
         except BrandsError as exc:
             step.error = f"{exc.code}: {exc.detail}"
             logger.error("Rotation step failed: %s", step.describe())
+    signing_keys_destroy_revoked()
     return plan

@@ -113,6 +113,17 @@ REPORTS_METRICS_TOKEN: str = env.str("REPORTS_METRICS_TOKEN", default="").strip(
 # monitoring); unset: only a direct loopback request (no proxy header) sees the detail.
 READYZ_TOKEN: str = env.str("READYZ_TOKEN", default="").strip()
 
+# Signing keys in an HSM (brands.keystores.pkcs11): the PKCS#11 module (a shared library
+# path), the token's label and the user PIN. Unset module: no HSM; brands whose key store is
+# "pkcs11" then cannot sign (503 keystore_unavailable). PKCS11_PIN_FILE (a file holding the
+# PIN, e.g. a mounted secret) is read instead of PKCS11_PIN when set.
+PKCS11_MODULE: str = env.str("PKCS11_MODULE", default="").strip()
+PKCS11_TOKEN_LABEL: str = env.str("PKCS11_TOKEN_LABEL", default="").strip()
+_pin_file = env.str("PKCS11_PIN_FILE", default="").strip()
+PKCS11_PIN: str = (
+    Path(_pin_file).read_text().strip() if _pin_file else env.str("PKCS11_PIN", default="")
+)
+
 if _DEVELOPMENT_VALUES and env.str("RUN_MAIN", default="") != "true":
     # One line per process (runserver's reloading child stays quiet): development only.
     print(

@@ -6,8 +6,9 @@ so a database or Redis outage never gets healthy processes restarted.
 ``/readyz`` answers 200 only when this process can do its job: the database answers, the
 shared cache answers (a write and a read), and every active brand has a usable active
 signing key (asymmetric, not flagged unusable, and its private key loads: through the
-per-process key cache, so only the first check pays for the decryption). Otherwise 503 with
-the error shape plus which check failed::
+per-process key cache, so only the first check pays for the decryption; a key in an HSM is
+also looked up in the token on every check, one round trip, so a token that went away fails
+readiness with the brand named). Otherwise 503 with the error shape plus which check failed::
 
     {"error": "not_ready", "detail": "Failed: database.", "failed": ["database"],
      "checks": {"database": "failed: OperationalError", "cache": "ok",
@@ -70,11 +71,11 @@ def _cache() -> str:
 
 
 def _signing_keys() -> str:
-    from brands import keycache
-    from brands.errors import NoSigningKey
+    from brands import keycache, keystores
+    from brands.errors import KeystoreUnavailable, NoSigningKey
     from brands.models import Brand, SigningKey
 
-    missing = []
+    missing, unreachable = [], []
     for brand in Brand.objects.filter(is_active=True).order_by("slug"):
         algorithms = list(
             SigningKey.objects.filter(
@@ -83,18 +84,30 @@ def _signing_keys() -> str:
             .exclude(algorithm=SigningKey.Algorithm.HS256)
             .values_list("algorithm", flat=True)
         )
-        usable = False
+        usable = in_store_unreachable = False
         for algorithm in algorithms:
             try:
-                keycache.signing_key(brand=brand, algorithm=algorithm)
+                loaded = keycache.signing_key(brand=brand, algorithm=algorithm)
+                if getattr(loaded.key, "in_token", False):
+                    keystores.pkcs11.probe(handle=loaded.key.handle)
                 usable = True
                 break
             except NoSigningKey:
                 continue
+            except KeystoreUnavailable:
+                in_store_unreachable = True
+                continue
         if not usable:
-            missing.append(brand.slug)
+            (unreachable if in_store_unreachable else missing).append(brand.slug)
+    problems = []
     if missing:
-        raise RuntimeError(f"no usable active key for brand(s) {', '.join(missing)}")
+        problems.append(f"no usable active key for brand(s) {', '.join(missing)}")
+    if unreachable:
+        problems.append(
+            f"the key store (HSM) of brand(s) {', '.join(unreachable)} cannot be reached"
+        )
+    if problems:
+        raise RuntimeError("; ".join(problems))
     return "ok"
 
 

@@ -24,6 +24,8 @@ One unattended run on one machine (about 5 minutes with the defaults):
 
 Targets: ``floor`` (same middleware, session, CSRF and MFA permission as the token API, a
 constant body), ``token-rs256`` / ``token-es256`` (``POST /api/v1/messaging/token``),
+``token-rs256-hsm`` (the same with an RS256-3072 key in a SoftHSM2 token: the PKCS#11 key
+store; when ``softhsm2-util`` is installed and BENCH_HSM is not 0),
 ``node`` (the peer's ``POST /token``), ``constant`` (a constant JSON view, no session),
 ``jwks`` (200), ``jwks-304`` (If-None-Match), ``discovery``.
 
@@ -205,6 +207,37 @@ def stop_all() -> None:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def setup_hsm(env: dict) -> None:
+    """A SoftHSM2 token in the scratch folder for the PKCS#11 key store (``token-rs256-hsm``),
+    configured in ``env``; nothing when SoftHSM2 is missing or BENCH_HSM=0."""
+    module = "/usr/lib/softhsm/libsofthsm2.so"
+    util = shutil.which("softhsm2-util")
+    if _env("BENCH_HSM", "1") == "0" or util is None or not os.path.isfile(module):
+        log("no SoftHSM2 (apt-get install softhsm2): the HSM target is skipped")
+        return
+    folder = SCRATCH / "softhsm"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "tokens").mkdir(parents=True)
+    conf = folder / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n"
+        "log.level = ERROR\n"
+    )
+    pin = secrets.token_hex(8)
+    env.update(
+        SOFTHSM2_CONF=str(conf),
+        PKCS11_MODULE=module,
+        PKCS11_TOKEN_LABEL="portal-bench",
+        PKCS11_PIN=pin,
+    )
+    run(
+        [util, "--init-token", "--free", "--label", "portal-bench", "--pin", pin,
+         "--so-pin", secrets.token_hex(8)],
+        env=env, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    log(f"SoftHSM2 token portal-bench in {folder}")
 
 
 def setup_portal(
@@ -408,6 +441,9 @@ def targets(sessions: Path, node_sessions: Path | None, etag: str) -> list[dict]
         {"name": "token-es256", "port": PORT, "path": "/api/v1/messaging/token",
          "method": "POST", "body": '{"messenger":"bench-es"}', "headers": post,
          "sessions": sessions},
+        {"name": "token-rs256-hsm", "port": PORT, "path": "/api/v1/messaging/token",
+         "method": "POST", "body": '{"messenger":"bench-hsm"}', "headers": post,
+         "sessions": sessions, "hsm": True},
         {"name": "constant", "port": PORT, "path": "/bench/constant", "headers": common},
         {"name": "jwks", "port": PORT, "path": "/brands/bench/.well-known/jwks.json",
          "headers": common},
@@ -423,6 +459,7 @@ def targets(sessions: Path, node_sessions: Path | None, etag: str) -> list[dict]
              "headers": {"Content-Type": "application/json"}, "sessions": node_sessions,
              "cookie": "connect.sid"}
         )  # fmt: skip
+    found = [t for t in found if not t.get("hsm") or os.environ.get("PKCS11_MODULE")]
     return [t for t in found if not ONLY or t["name"] in ONLY]
 
 
@@ -485,6 +522,8 @@ def main() -> None:
     prefix = f"bench{secrets.token_hex(4)}"
     env = portal_env(prefix)
     try:
+        setup_hsm(env)
+        os.environ.update({k: v for k, v in env.items() if k.startswith(("PKCS11_", "SOFTHSM"))})
         sessions = setup_portal(env)
         node_sessions = None
         if not ONLY or "node" in ONLY:
@@ -715,6 +754,13 @@ def render(started, results, signs, paced, load_before, load_after) -> str:
                 "token RS256 machine CPU per request",
                 f"{cpu['token-rs256']:.2f} ms = floor {cpu['floor']:.2f} + signature "
                 f"{signature_ms:.2f} + the rest of the token's work {rest:.2f}",
+            )
+        )
+    if token and "token-rs256-hsm" in rps:
+        ratios.append(
+            (
+                "token RS256, key in the HSM (SoftHSM2) / key in the database",
+                f"{rps['token-rs256-hsm'] / token:.2f}",
             )
         )
     if token and "node" in rps:

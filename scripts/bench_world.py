@@ -7,6 +7,10 @@ SESSIONS verified sessions of the brand's customers (run ``generate_scale --cust
 --brand bench`` first, N >= SESSIONS), written to OUT, one ``sessionid<TAB>csrf<TAB>address``
 line each. The sessions are made through the configured session engine exactly as the
 login's MFA step leaves them.
+
+With an HSM configured (``PKCS11_MODULE``; ``bench.py`` makes a SoftHSM2 token), also brand
+``bench-hsm``: the same customers, an active RS256-3072 key generated in the token, and
+messenger ``bench-hsm`` (RS256): the token endpoint with the PKCS#11 key store.
 """
 
 import os
@@ -28,7 +32,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from accounts.models import Customer  # noqa: E402
+from accounts.models import Customer, Membership  # noqa: E402
 from brands import services as brand_services  # noqa: E402
 from brands.models import Brand  # noqa: E402
 
@@ -51,6 +55,15 @@ def main(count: int, out: Path) -> None:
     )
     if len(customers) < count:
         sys.exit(f"only {len(customers)} customers of brand bench; generate more first")
+    if settings.PKCS11_MODULE and not Brand.objects.filter(slug="bench-hsm").exists():
+        hsm = brand_services.brand_create(slug="bench-hsm", name="Bench HSM")
+        hsm.key_store = "pkcs11"
+        hsm.save(update_fields=["key_store"])
+        brand_services.signing_key_generate(
+            brand=hsm, algorithm="RS256", key_size=3072, activate=True
+        )
+        brand_services.messenger_create(brand=hsm, slug="bench-hsm", platform="generic")
+        Membership.objects.bulk_create([Membership(customer=c, brand=hsm) for c in customers])
     devices = {
         d.user_id: d for d in TOTPDevice.objects.filter(user_id__in=[c.user_id for c in customers])
     }

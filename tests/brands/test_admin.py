@@ -69,6 +69,7 @@ def test_done_when_staff_runs_a_whole_rotation_in_the_admin(staff_client):
             "name": "Initech",
             "issuer": "",
             "is_active": "on",
+            "key_store": "database",  # the select's default, as a browser posts it
             "messengers-TOTAL_FORMS": "1",
             "messengers-INITIAL_FORMS": "0",
             "messengers-MIN_NUM_FORMS": "0",

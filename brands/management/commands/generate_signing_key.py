@@ -4,6 +4,7 @@ from brands import services
 from brands.algorithms import DEFAULT, Algorithm
 from brands.errors import BrandsError
 from brands.management.commands._base import brand_or_exit, domain_error
+from brands.models import KeyStore
 
 
 class Command(BaseCommand):
@@ -27,8 +28,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-certificate", action="store_true", help="Do not add a self-signed x5c"
         )
+        parser.add_argument(
+            "--store",
+            choices=KeyStore.values,
+            default=None,
+            help="Where the private key is made and kept: database (encrypted) or pkcs11 "
+            "(generated in the HSM of PKCS11_MODULE, never leaves it). Default: the brand's "
+            "key store.",
+        )
 
-    def handle(self, *args, brand, alg, size, activate, force, no_certificate, **options):
+    def handle(self, *args, brand, alg, size, activate, force, no_certificate, store, **options):
         target = brand_or_exit(brand)
         try:
             key = services.signing_key_generate(
@@ -38,11 +47,13 @@ class Command(BaseCommand):
                 certificate=not no_certificate,
                 activate=activate,
                 force=force,
+                store=store,
             )
         except BrandsError as exc:
             raise domain_error(exc) from exc
         if options["verbosity"] >= 2:
             self.stderr.write(
-                f"{key.algorithm} key for {target.slug}, {key.key_size} bits, state {key.state}"
+                f"{key.algorithm} key for {target.slug}, {key.key_size} bits, state {key.state}, "
+                f"store {key.store}"
             )
         self.stdout.write(key.kid)
