@@ -639,7 +639,7 @@ class MessengerAdminForm(forms.ModelForm):
 
 
 # Sections of a messenger's page that only some platforms use (MessengerAdmin.get_fieldsets).
-_OIDC_SECTION = "OpenID Connect client (Genesys)"
+_OIDC_SECTION = "Client credentials (OpenID Connect: Genesys; attributes API: Salesforce)"
 _SECRET_SECTION = "Shared secret (Zendesk, Intercom; write-only)"
 
 
@@ -677,9 +677,11 @@ class MessengerAdmin(admin.ModelAdmin):
             _OIDC_SECTION,
             {
                 "fields": ("redirect_uris", "require_pkce", "client_secret_status"),
-                "description": "Genesys Cloud signs customers in with OpenID Connect: the "
-                "messenger is a client whose id is its audience. The client secret is shown "
-                "once, after creation or rotation (action “Rotate client secret”).",
+                "description": "Genesys Cloud signs customers in with OpenID Connect, and "
+                "Salesforce flows read certified attributes: the messenger is a client whose id "
+                "is its audience (redirect URIs and PKCE apply to OpenID Connect only). The "
+                "client secret is shown once, after creation or rotation (action “Rotate "
+                "client secret”).",
             },
         ),
         (None, {"fields": ("brand", "slug", "label", "platform", "is_active")}),
@@ -721,7 +723,7 @@ class MessengerAdmin(admin.ModelAdmin):
         if spec is None:
             return self.fieldsets
         unused = set()
-        if not obj.is_oidc_client:
+        if not obj.has_client_credentials:
             unused.add(_OIDC_SECTION)
         if not spec.shared_secret:
             unused.add(_SECRET_SECTION)
@@ -832,7 +834,7 @@ class MessengerAdmin(admin.ModelAdmin):
     @admin.display(description="Client secret")
     def client_secret_status(self, obj: Messenger) -> str:
         """Fingerprints and dates only: a client secret is never shown after its creation."""
-        if not obj.pk or not obj.is_oidc_client:
+        if not obj.pk or not obj.has_client_credentials:
             return "-"
         now = timezone.now()
         live = [s for s in obj.client_secrets.all() if s.expires_at is None or s.expires_at > now]
@@ -853,7 +855,7 @@ class MessengerAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         # A new OpenID Connect client gets its first secret now, shown on this page only.
-        if obj.is_oidc_client and not obj.client_secrets.exists():
+        if obj.has_client_credentials and not obj.client_secrets.exists():
             return self._show_secrets(
                 request, [(obj, services.client_secret_rotate(messenger=obj))]
             )

@@ -516,6 +516,9 @@ def validate_redirect_uris(value) -> None:
 # Platforms whose tokens are obtained through the OpenID Connect code flow (the messenger is
 # an OIDC client with a client secret and redirect URIs).
 OIDC_PLATFORMS = PlatformsWhere("oidc")
+# Platforms whose servers may read certified attributes with the messenger's client id and
+# secret (HTTP Basic): the OpenID Connect clients and those whose profile says so.
+ATTRIBUTE_API_PLATFORMS = PlatformsWhere("attributes_api")
 
 
 def default_audience(brand_slug: str, slug: str) -> str:
@@ -776,6 +779,12 @@ class Messenger(models.Model):
     @property
     def is_oidc_client(self) -> bool:
         return self.platform in OIDC_PLATFORMS
+
+    @property
+    def has_client_credentials(self) -> bool:
+        """A client id and secret: OpenID Connect clients, and platforms whose servers call
+        the certified-attributes API (the profile's ``attributes_api``, e.g. Salesforce)."""
+        return self.is_oidc_client or self.platform in ATTRIBUTE_API_PLATFORMS
 
     @property
     def client_id(self) -> str:

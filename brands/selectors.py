@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from brands import conf, keyset
 from brands.errors import UnknownBrand, UnknownMessenger
-from brands.models import OIDC_PLATFORMS, Brand, Messenger, SigningKey, client_secret_hash
+from brands.models import (
+    OIDC_PLATFORMS,
+    Brand,
+    Messenger,
+    SigningKey,
+    client_secret_hash,
+)
 from brands.platforms import platform_get
 
 
@@ -238,8 +244,13 @@ def rotation_timeline(*, brand: Brand, now: datetime | None = None) -> list[Time
     return entries
 
 
-def oidc_client_authenticate(*, client_id: str, secret: str) -> Messenger | None:
+def oidc_client_authenticate(
+    *, client_id: str, secret: str, platforms=OIDC_PLATFORMS
+) -> Messenger | None:
     """The active OpenID Connect messenger whose client id and secret these are, or None.
+
+    ``platforms`` widens it for the certified-attributes API to every platform with client
+    credentials (``ATTRIBUTE_API_PLATFORMS``); the token endpoint keeps OpenID Connect clients.
 
     Compares hashes in constant time; an unknown client, an inactive messenger or brand, and
     an expired or wrong secret all look the same to the caller.
@@ -250,7 +261,7 @@ def oidc_client_authenticate(*, client_id: str, secret: str) -> Messenger | None
         Messenger.objects.select_related("brand")
         .filter(
             audience=client_id,
-            platform__in=OIDC_PLATFORMS,
+            platform__in=list(platforms),
             is_active=True,
             brand__is_active=True,
         )

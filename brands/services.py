@@ -145,10 +145,11 @@ def client_secret_rotate(*, messenger: Messenger, grace: timedelta | None = None
     once, or after ``grace`` (at most 7 days) so the platform's administrator can paste the
     new one first. Raises ``BrandsError`` ``not_an_oidc_client`` or ``invalid_grace``.
     """
-    if not messenger.is_oidc_client:
+    if not messenger.has_client_credentials:
         raise BrandsError(
             f"Messenger {messenger.slug!r} ({messenger.get_platform_display()}) is not an "
-            "OpenID Connect client; only Genesys messengers have client secrets.",
+            "OpenID Connect client and its platform reads no certified attributes: it has no "
+            "client secret.",
             code="not_an_oidc_client",
         )
     if grace is not None and (grace < timedelta(0) or grace > MAX_CLIENT_SECRET_GRACE):

@@ -23,6 +23,7 @@ from accounts.selectors import customer_for_user
 from accounts.services import second_factor_assurance, second_factor_time
 from brands import keyset
 from brands.errors import UnknownBrand
+from brands.models import ATTRIBUTE_API_PLATFORMS
 from brands.selectors import brand_get, messenger_get
 from config import throttling
 from config.errors import DomainError
@@ -281,6 +282,7 @@ class ClientBasicAuthentication(BaseAuthentication):
                 secret=credentials[1] if credentials else "",
                 address=client_address(request),
                 endpoint="attributes",
+                platforms=ATTRIBUTE_API_PLATFORMS,
             )
         except OAuthError as exc:
             if exc.status == 429:
@@ -400,7 +402,7 @@ class MessengerSetupApi(APIView):
         )
 
         def get_attributes_url(self, obj) -> str | None:
-            if not obj.is_oidc_client:
+            if not obj.has_client_credentials:
                 return None
             path = reverse("messaging:customer-attributes", args=[obj.brand.slug, "SUB"])
             return settings.PUBLIC_BASE_URL + path.replace("SUB", "{sub}")

@@ -33,7 +33,7 @@ from authlib.oauth2.rfc6749 import ClientMixin
 from django.core.cache import cache
 from django.db import transaction
 
-from brands.models import Brand, Messenger
+from brands.models import OIDC_PLATFORMS, Brand, Messenger
 from brands.selectors import oidc_client_authenticate
 from config import throttling
 from config.throttling import Bucket
@@ -96,7 +96,13 @@ def _failure_buckets(client_id: str, address: str) -> list[Bucket]:
 
 
 def client_authenticate(
-    *, brand: Brand, client_id: str, secret: str, address: str, endpoint: str
+    *,
+    brand: Brand,
+    client_id: str,
+    secret: str,
+    address: str,
+    endpoint: str,
+    platforms=OIDC_PLATFORMS,
 ) -> Messenger:
     """The active OIDC messenger of ``brand`` these credentials belong to.
 
@@ -104,7 +110,7 @@ def client_authenticate(
     event. Raises ``OAuthError`` ``invalid_client`` (401), or ``slow_down`` (429) once this
     address has spent its failure budget; a right secret is never refused by the budget.
     """
-    messenger = oidc_client_authenticate(client_id=client_id, secret=secret)
+    messenger = oidc_client_authenticate(client_id=client_id, secret=secret, platforms=platforms)
     if messenger is not None and messenger.brand_id == brand.pk:
         return messenger
     buckets = _failure_buckets(client_id, address)

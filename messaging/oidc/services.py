@@ -200,15 +200,16 @@ def grant_assurance(grant: OidcGrant) -> Assurance:
     return Assurance(method=method, amr=amr, acr=grant.acr or ACR_OTP, auth_time=grant.auth_time)
 
 
-# OIDC Core 5.4: which scope releases which of the Genesys profile's identity claims.
+# OIDC Core 5.4: which scope releases which of the platform profile's identity claims.
 _SCOPE_ATTRIBUTES = {"profile": "names", "email": "email"}
 
 
-def identity_claims(customer: Customer, scope: str) -> dict:
-    """The standard claims ``scope`` allows (profile -> names, email -> email), as the Genesys
-    claim profile writes them (``messaging.profiles.genesys``)."""
+def identity_claims(customer: Customer, scope: str, *, messenger: Messenger) -> dict:
+    """The standard claims ``scope`` allows (profile -> names, email -> email), as the
+    messenger's claim profile writes them (platforms/genesys/profile.py)."""
     attributes = {_SCOPE_ATTRIBUTES[s] for s in scope.split() if s in _SCOPE_ATTRIBUTES}
-    return profiles.get("genesys").attribute_claims(customer=customer, attributes=attributes)
+    profile = profiles.get(messenger.platform)
+    return profile.attribute_claims(customer=customer, attributes=attributes)
 
 
 def id_token_sign(
@@ -243,7 +244,7 @@ def id_token_sign(
         **({"acr": grant.acr} if grant.acr else {}),
         "jti": jti,
         **({"nonce": nonce} if nonce else {}),
-        **identity_claims(customer, scope),
+        **identity_claims(customer, scope, messenger=messenger),
     }
     at_hash = create_half_hash(access_token, key.algorithm) if access_token else None
     if at_hash is not None:
@@ -307,10 +308,13 @@ def grants_revoke_for_session(*, session_key: str | None) -> int:
 # --- userinfo and attributes ------------------------------------------------------------------
 
 
-def userinfo_claims(*, customer: Customer, scope: str) -> dict:
+def userinfo_claims(*, customer: Customer, scope: str, messenger: Messenger) -> dict:
     """What userinfo answers the bearer of an access token issued for ``scope`` (OIDC Core
     5.3.2, 5.4): ``sub`` and only the claims that token's own scope releases."""
-    return {"sub": customer.customer_id, **identity_claims(customer, scope)}
+    return {
+        "sub": customer.customer_id,
+        **identity_claims(customer, scope, messenger=messenger),
+    }
 
 
 def attributes_lookup(

@@ -201,7 +201,9 @@ def userinfo(request: HttpRequest, brand: Brand) -> HttpResponse:
             if name == "WWW-Authenticate":
                 response[name] = value
         return response
-    claims = services.userinfo_claims(customer=record.get_user(), scope=record.get_scope())
+    claims = services.userinfo_claims(
+        customer=record.get_user(), scope=record.get_scope(), messenger=record.row.grant.messenger
+    )
     return _no_store(JsonResponse(claims))
 
 

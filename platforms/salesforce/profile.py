@@ -55,6 +55,8 @@ DEPLOYMENT_NAME = text_matching(
 class SalesforceProfile(ClaimProfile):
     identify_on_load = True  # the identity is set at every page load (static/adapter.js)
     x5c_required = True
+    # its flows read tier, VIP flag and balance from the certified-attributes API (guide.md)
+    attributes_api = True
     platform = "salesforce"
     label = "Salesforce"
     typ = "JWT"

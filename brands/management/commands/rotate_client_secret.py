@@ -1,9 +1,10 @@
 """``manage.py rotate_client_secret SLUG [--grace 1h]``
 
-Gives an OpenID Connect messenger (Genesys) a new client secret and prints it once as
-``client_secret=<secret>`` on its own line. The old secret stops working at once, or after
-``--grace`` (``90s``, ``30m``, ``1h``, ``2d``; at most 7 days) while the platform's
-administrator pastes the new one. Exit 2 on bad input.
+Gives a messenger with client credentials (an OpenID Connect client such as Genesys, or a
+platform whose servers read the certified-attributes API, such as Salesforce) a new client
+secret and prints it once as ``client_secret=<secret>`` on its own line. The old secret stops
+working at once, or after ``--grace`` (``90s``, ``30m``, ``1h``, ``2d``; at most 7 days) while
+the platform's administrator pastes the new one. Exit 2 on bad input.
 """
 
 import re
@@ -27,7 +28,9 @@ def parse_duration(text: str) -> timedelta:
 
 
 class Command(BaseCommand):
-    help = "Rotate a Genesys messenger's client secret; prints client_secret=... once."
+    help = (
+        "Rotate a messenger's client secret (Genesys, Salesforce); prints client_secret=... once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("messenger", help="Messenger slug")
