@@ -468,17 +468,24 @@ def test_a_messenger_page_shows_only_the_sections_its_platform_uses(
 ):
     generic = _change_page(staff_client, messenger)
     assert (
-        "OpenID Connect client (Genesys)" not in generic and 'name="redirect_uris"' not in generic
+        "Client credentials (OpenID Connect: Genesys" not in generic
+        and 'name="redirect_uris"' not in generic
     )
     assert "Shared secret (Zendesk, Intercom" not in generic
     assert "Nothing to copy back from the Generic JWT console" in generic
     assert 'name="label"' in generic  # the name customers see in the chat picker
     genesys = _change_page(staff_client, genesys_client[0])
-    assert "OpenID Connect client (Genesys)" in genesys and 'name="redirect_uris"' in genesys
+    assert (
+        "Client credentials (OpenID Connect: Genesys" in genesys
+        and 'name="redirect_uris"' in genesys
+    )
     assert "Shared secret (Zendesk, Intercom" not in genesys
     assert "From the Genesys Cloud console, kept here" in genesys
     add = staff_client.get(MESSENGER_ADD).content.decode()  # platform not chosen yet
-    assert "OpenID Connect client (Genesys)" in add and "Shared secret (Zendesk, Intercom" in add
+    assert (
+        "Client credentials (OpenID Connect: Genesys" in add
+        and "Shared secret (Zendesk, Intercom" in add
+    )
 
 
 def test_saving_a_messenger_keeps_what_its_hidden_sections_hold(staff_client, genesys_client):
