@@ -68,6 +68,23 @@ def listening_socket() -> socket.socket:
     return sock
 
 
+def start_on_free_port(service, failure: type[Exception]) -> None:
+    """Start ``service`` (its ``_start()`` on ``service.port``) on the port used before, or
+    (first start) on a free one, retrying another when a concurrent run took it first
+    (``failure`` is what its ``_start`` raises then)."""
+    if service.port:
+        service._start()
+        return
+    for attempt in range(START_ATTEMPTS):
+        service.port = kernel_free_port()
+        try:
+            service._start()
+            return
+        except failure:
+            if attempt == START_ATTEMPTS - 1:
+                raise
+
+
 def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
@@ -92,19 +109,7 @@ class Postgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/portal"
 
     def start(self) -> None:
-        """Start on the port used before, or (first start) on a free one, retrying another
-        when a concurrent run took it first."""
-        if self.port:
-            self._start()
-            return
-        for attempt in range(START_ATTEMPTS):
-            self.port = kernel_free_port()
-            try:
-                self._start()
-                return
-            except subprocess.CalledProcessError:
-                if attempt == START_ATTEMPTS - 1:
-                    raise
+        start_on_free_port(self, subprocess.CalledProcessError)
 
     def _start(self) -> None:
         options = (
@@ -159,19 +164,7 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        """Start on the port used before, or (first start) on a free one, retrying another
-        when a concurrent run took it first."""
-        if self.port:
-            self._start()
-            return
-        for attempt in range(START_ATTEMPTS):
-            self.port = kernel_free_port()
-            try:
-                self._start()
-                return
-            except RuntimeError:
-                if attempt == START_ATTEMPTS - 1:
-                    raise
+        start_on_free_port(self, RuntimeError)
 
     def _start(self) -> None:
         self.proc = subprocess.Popen(

@@ -519,19 +519,23 @@ def test_postgresql_restarted_under_load_gives_no_5xx_but_fail_closed_and_tokens
 ):
     deployment.assert_two_servers()
     assert deployment.redis.forget_throttles() > 0  # fresh token budgets for the load
+    # when PostgreSQL fails over (every connection cut, back on the same address)
+    _restarted_under_load(deployment, deployment.pg.restart)
+
+
+def _restarted_under_load(deployment: Deployment, restart) -> None:
+    """Both servers issue tokens under load; ``restart()`` runs in the middle of it; then
+    tokens are issued again on both servers within 15 s, the load really ran through the
+    restart, and no answer was other than a token, a throttle or the documented fail-closed
+    503."""
     with Load(deployment, range(0, 30)) as load:
-        # given both servers issue tokens and serve the JWKS under load
         assert _until(load.warm, 20)
-        # when PostgreSQL fails over (every connection cut, back on the same address)
         down = time.monotonic()
-        deployment.pg.restart()
+        restart()
         restarted = time.monotonic()
-        # then tokens are issued again, on both servers, within 15 s
         assert _until(lambda: load.count("issued", since=restarted) >= 4, 15)
-    # (the load really ran through the restart)
     assert [at for at, _what, _o in load.answers if down <= at <= restarted]
     assert _issued_on_both(deployment, range(30, 36))
-    # and no answer was other than a token, a throttle or the documented fail-closed 503
     unexpected = load.outcomes() - EXPECTED
     assert not unexpected, f"{unexpected}\n{_errors(deployment)}"
     assert load.count("ok") > 0
@@ -548,18 +552,7 @@ def _errors(deployment: Deployment) -> str:
 def test_redis_restarted_under_load_gives_no_5xx_but_fail_closed_and_tokens_resume(deployment):
     deployment.assert_two_servers()
     deployment.redis.forget_throttles()
-    with Load(deployment, range(0, 30)) as load:
-        assert _until(load.warm, 20)
-        # when Redis restarts: throttle counters, cached sessions and versions are gone
-        down = time.monotonic()
-        deployment.redis.restart()
-        restarted = time.monotonic()
-        assert _until(lambda: load.count("issued", since=restarted) >= 4, 15)
-    # (the load really ran through the restart)
-    assert [at for at, _what, _o in load.answers if down <= at <= restarted]
-    assert _issued_on_both(deployment, range(30, 36))
-    unexpected = load.outcomes() - EXPECTED
-    assert not unexpected, f"{unexpected}\n{_errors(deployment)}"
-    assert load.count("ok") > 0
+    # when Redis restarts: throttle counters, cached sessions and versions are gone
+    _restarted_under_load(deployment, deployment.redis.restart)
     # the login page answers too (a page, never a 500)
     assert requests.get(deployment.a.url("/login/"), timeout=5).status_code == 200

@@ -331,7 +331,6 @@ function boot() {
     return adapterLoads.get(messenger.slug);
   };
   const loadVendorAdapter = async (messenger) => {
-    if (vendorSessions.has(messenger.slug)) return vendorSessions.get(messenger.slug);
     if (messenger.adapter === "unsupported" || !ADAPTER_NAME.test(messenger.adapter || "")) {
       throw new TokenError("unsupported");
     }

@@ -48,17 +48,8 @@ export default class SalesforceAdapter extends VendorAdapter {
   }
 
   async open() {
-    this.loggedOut = false;
-    this.halted = false;
     this.onStatus("connecting", "Connecting you to an agent…");
-    if (!this.ready) this.ready = this.boot();
-    try {
-      await withTimeout(this.ready, READY_TIMEOUT_MS);
-    } catch (err) {
-      this.ready = null;
-      throw err;
-    }
-    await this.ensureIdentity();
+    await this.identify();
     if (this.identitySet) await this.launch();
   }
 

@@ -53,15 +53,7 @@ export default class ZendeskAdapter extends VendorAdapter {
     this.halted = false;
     this.quiet = false;
     this.onStatus("connecting", "Connecting you to an agent…");
-    if (!this.loaded) {
-      this.loaded = loadScript(this.vendor.scriptUrl, { id: "ze-snippet" }).then(waitForZE);
-    }
-    try {
-      await withTimeout(this.loaded, READY_TIMEOUT_MS, "widget_unavailable");
-    } catch (err) {
-      this.loaded = null;
-      throw err;
-    }
+    await this.load();
     if (this.loggedIn) {
       this.verified();
       return;
@@ -70,11 +62,8 @@ export default class ZendeskAdapter extends VendorAdapter {
     this.login();
   }
 
-  // A page load of the logged-in customer: loginUser, the window stays closed.
-  async identify() {
-    this.loggedOut = false;
-    this.halted = false;
-    this.quiet = true;
+  // The snippet, once per page (a failed load is tried again at the next call).
+  async load() {
     if (!this.loaded) {
       this.loaded = loadScript(this.vendor.scriptUrl, { id: "ze-snippet" }).then(waitForZE);
     }
@@ -84,6 +73,14 @@ export default class ZendeskAdapter extends VendorAdapter {
       this.loaded = null;
       throw err;
     }
+  }
+
+  // A page load of the logged-in customer: loginUser, the window stays closed.
+  async identify() {
+    this.loggedOut = false;
+    this.halted = false;
+    this.quiet = true;
+    await this.load();
     if (!this.loggedIn && !this.pending) this.login();
   }
 

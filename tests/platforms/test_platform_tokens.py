@@ -1,5 +1,5 @@
 """Per platform: the token from POST /api/v1/messaging/token, checked by an independent library
-(PyJWT) against the rules of issue 9, then by the sandbox's profile for that platform, which
+(PyJWT) against the issuer's rules, then by the sandbox's profile for that platform, which
 knows only the portal's public setup document, the JWKS over HTTP and the secret an
 administrator entered into the sandbox.
 """
@@ -19,53 +19,20 @@ from django.test import Client
 
 from brands import services as brand_services
 from brands.platforms import vendor_settings_example
-from sandbox.platform import resolve_messenger
 from tests.conftest import login_verified
+from tests.platforms.conftest import make_messenger, sandbox_verdict
 
 live = pytest.mark.django_db(transaction=True)
 
 ZENDESK_SECRET = "zd-" + "Q7w9e8r7t6y5u4i3o2p1a0s9d8f7g6h5"  # 35 characters
 INTERCOM_SECRET = "ic-" + "M1n2b3v4c5x6z7l8k9j0h1g2f3d4s5a6p7"
-ALL_ATTRIBUTES = ["names", "tier", "vip", "balance", "email", "customer_since"]
 
 ASSURANCE = ("auth_time", "amr", "acr")
 
 
 @pytest.fixture
-def portal(live_server, settings):
-    settings.PUBLIC_BASE_URL = live_server.url
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.SANDBOX_PORTAL_URL = live_server.url
-    return live_server
-
-
-@pytest.fixture
-def rsa_key(brand):
-    """The brand's active RS256 key, with the self-signed certificate Salesforce needs."""
-    return brand_services.signing_key_generate(
-        brand=brand, algorithm="RS256", key_size=2048, certificate=True, activate=True
-    )
-
-
-@pytest.fixture
 def client_of(portal, customer, totp_device):
     return login_verified(Client(), customer.user, totp_device)
-
-
-def _messenger(brand, platform, *, secret=None, key_id="", attributes=ALL_ATTRIBUTES):
-    messenger = brand_services.messenger_create(
-        brand=brand,
-        slug=f"acme-{platform}",
-        platform=platform,
-        attributes=attributes,
-        vendor_settings=vendor_settings_example(platform),
-    )
-    if secret:
-        brand_services.messenger_secret_set(messenger=messenger, secret=secret, key_id=key_id)
-        # what the vendor's admin typed into its console, entered into the sandbox platform
-        args = [messenger.slug, "--secret-stdin"] + (["--key-id", key_id] if key_id else [])
-        call_command("sandbox_credential", *args, stdin=io.StringIO(secret), stdout=io.StringIO())
-    return messenger
 
 
 def _issue(client: Client, slug: str) -> dict:
@@ -74,10 +41,6 @@ def _issue(client: Client, slug: str) -> dict:
     )
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def _sandbox_verdict(slug: str, token: str) -> dict:
-    return resolve_messenger(slug).verifier().verify(token).as_dict()
 
 
 def _jwks_client(portal, brand) -> jwt.PyJWKClient:
@@ -104,7 +67,7 @@ def _verify_rs256(portal, brand, token: str, *, required: list[str], audience=No
 def test_salesforce_token_has_no_aud_and_its_key_carries_a_fresh_x5c(
     portal, client_of, brand, rsa_key, customer
 ):
-    messenger = _messenger(brand, "salesforce")
+    messenger = make_messenger(brand, "salesforce")
     body = _issue(client_of, messenger.slug)
     header = jwt.get_unverified_header(body["token"])
     assert header == {"alg": "RS256", "kid": rsa_key.kid, "typ": "JWT"}
@@ -121,7 +84,7 @@ def test_salesforce_token_has_no_aud_and_its_key_carries_a_fresh_x5c(
     assert (jwk["kty"], jwk["alg"], jwk["use"]) == ("RSA", "RS256", "sig")
     cert = x509.load_der_x509_certificate(base64.b64decode(jwk["x5c"][0]))
     assert cert.not_valid_after_utc - datetime.now(UTC) >= timedelta(days=10)
-    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    verdict = sandbox_verdict(messenger.slug, body["token"])
     assert verdict["valid"] is True, verdict
 
 
@@ -129,7 +92,9 @@ def test_salesforce_token_has_no_aud_and_its_key_carries_a_fresh_x5c(
 def test_zendesk_token_is_hs256_with_the_key_id_and_a_string_external_id(
     portal, client_of, brand, customer
 ):
-    messenger = _messenger(brand, "zendesk", secret=ZENDESK_SECRET, key_id="app_6512bd43d9caa6")
+    messenger = make_messenger(
+        brand, "zendesk", secret=ZENDESK_SECRET, key_id="app_6512bd43d9caa6"
+    )
     body = _issue(client_of, messenger.slug)
     header = jwt.get_unverified_header(body["token"])
     assert header == {"alg": "HS256", "kid": "app_6512bd43d9caa6", "typ": "JWT"}
@@ -157,7 +122,7 @@ def test_zendesk_token_is_hs256_with_the_key_id_and_a_string_external_id(
     }
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(body["token"], "x" * 40, algorithms=["HS256"])
-    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    verdict = sandbox_verdict(messenger.slug, body["token"])
     assert verdict["valid"] is True, verdict
 
 
@@ -165,7 +130,7 @@ def test_zendesk_token_is_hs256_with_the_key_id_and_a_string_external_id(
 def test_liveperson_token_carries_aud_and_certified_sdes(
     portal, client_of, brand, rsa_key, customer
 ):
-    messenger = _messenger(brand, "liveperson")
+    messenger = make_messenger(brand, "liveperson")
     body = _issue(client_of, messenger.slug)
     claims, _ = _verify_rs256(
         portal,
@@ -196,7 +161,7 @@ def test_liveperson_token_carries_aud_and_certified_sdes(
             "contacts": [{"email": customer.email}],
         },
     }
-    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    verdict = sandbox_verdict(messenger.slug, body["token"])
     assert verdict["valid"] is True, verdict
 
 
@@ -206,7 +171,7 @@ def test_d365_token_has_nbf_and_lwicontexts_as_a_json_string(
 ):
     customer.is_vip = True
     customer.save()
-    messenger = _messenger(brand, "d365")
+    messenger = make_messenger(brand, "d365")
     body = _issue(client_of, messenger.slug)
     claims, _ = _verify_rs256(
         portal, brand, body["token"], required=["iss", "sub", "iat", "exp", "nbf", "jti"]
@@ -221,13 +186,13 @@ def test_d365_token_has_nbf_and_lwicontexts_as_a_json_string(
     assert context["auth_method"] == "authenticator code"
     assert context["auth_acr"] == "urn:portal:acr:otp"
     assert all(isinstance(v, str) for v in context.values())
-    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    verdict = sandbox_verdict(messenger.slug, body["token"])
     assert verdict["valid"] is True, verdict
 
 
 @live
 def test_intercom_token_is_hs256_with_user_id(portal, client_of, brand, customer):
-    messenger = _messenger(brand, "intercom", secret=INTERCOM_SECRET)
+    messenger = make_messenger(brand, "intercom", secret=INTERCOM_SECRET)
     body = _issue(client_of, messenger.slug)
     assert jwt.get_unverified_header(body["token"])["alg"] == "HS256"
     claims = jwt.decode(
@@ -242,7 +207,7 @@ def test_intercom_token_is_hs256_with_user_id(portal, client_of, brand, customer
         "iat": claims["iat"],
         "exp": claims["iat"] + 3600,
     }
-    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    verdict = sandbox_verdict(messenger.slug, body["token"])
     assert verdict["valid"] is True, verdict
 
 
@@ -265,7 +230,7 @@ def test_a_shared_secret_messenger_without_a_secret_answers_503(portal, client_o
 
 @live
 def test_the_sandbox_refuses_a_zendesk_token_signed_with_another_secret(portal, client_of, brand):
-    messenger = _messenger(brand, "zendesk", secret=ZENDESK_SECRET, key_id="app_1")
+    messenger = make_messenger(brand, "zendesk", secret=ZENDESK_SECRET, key_id="app_1")
     call_command(
         "sandbox_credential",
         messenger.slug,
@@ -276,7 +241,7 @@ def test_the_sandbox_refuses_a_zendesk_token_signed_with_another_secret(portal, 
         stdout=io.StringIO(),
     )
     body = _issue(client_of, messenger.slug)
-    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    verdict = sandbox_verdict(messenger.slug, body["token"])
     assert (verdict["valid"], verdict["reason"]) == (False, "bad_signature")
 
 
@@ -284,12 +249,12 @@ def test_the_sandbox_refuses_a_zendesk_token_signed_with_another_secret(portal, 
 def test_the_sandbox_refuses_a_salesforce_token_of_another_brand_issuer(
     portal, client_of, brand, rsa_key
 ):
-    messenger = _messenger(brand, "salesforce")
+    messenger = make_messenger(brand, "salesforce")
     body = _issue(client_of, messenger.slug)
     brand.issuer = "https://elsewhere.example/brands/acme"
     brand.save()  # the keyset's issuer in Salesforce no longer matches the token's iss
     cache.clear()  # the sandbox's cached copy of the setup document
-    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    verdict = sandbox_verdict(messenger.slug, body["token"])
     assert (verdict["valid"], verdict["reason"]) == (False, "wrong_issuer")
 
 
@@ -317,7 +282,7 @@ def test_salesforce_rs512_is_an_option_with_its_own_key(portal, client_of, brand
         body["token"], signing.key, algorithms=["RS512"], options={"verify_aud": False}
     )
     assert "aud" not in claims
-    verdict = _sandbox_verdict(messenger.slug, body["token"])
+    verdict = sandbox_verdict(messenger.slug, body["token"])
     assert verdict["valid"] is True, verdict
 
 
