@@ -41,13 +41,6 @@ class Method(models.TextChoices):
     PASSKEY = "passkey", "passkey"
 
 
-class AcrChoice(models.TextChoices):
-    """The scale as choices, for policies (``brands.Messenger.min_acr``)."""
-
-    OTP = ACR_OTP, "One-time code (TOTP or backup code)"
-    PASSKEY = ACR_PASSKEY, "Passkey with user verification"
-
-
 @dataclass(frozen=True)
 class Assurance:
     """What a token says about the proof behind it."""

@@ -95,7 +95,7 @@ def validate_keys(keys) -> list[str]:
 # AES-256-GCM (96-bit random nonce, 128-bit tag) under a key derived with HKDF-SHA256 from
 # each key-encryption key, and binds the plaintext to ``context`` as associated data: a
 # 20-byte secret becomes "enc1:" + 64 characters. The same KEKs, newest first, the same
-# rotation (``reseal`` after putting a new KEK first).
+# rotation (``accounts.services.otp_secrets_reencrypt`` after putting a new KEK first).
 
 SEALED_PREFIX = "enc1:"
 _NONCE_BYTES = 12
@@ -149,8 +149,3 @@ def unseal(token: str, *, context: str) -> bytes:
         "The sealed value does not open under any configured key-encryption key.",
         code="not_decryptable",
     )
-
-
-def reseal(token: str, *, context: str) -> str:
-    """The same plaintext sealed under the newest key-encryption key."""
-    return seal(unseal(token, context=context), context=context)

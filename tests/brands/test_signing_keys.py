@@ -1,6 +1,6 @@
 """The signing-key life cycle: pending -> active -> retired -> revoked, and its invariants."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -153,19 +153,6 @@ def test_the_database_refuses_a_state_without_its_timestamp(brand):
     key = services.signing_key_generate(brand=brand)
     with pytest.raises(IntegrityError), transaction.atomic():
         SigningKey.objects.filter(pk=key.pk).update(state=State.RETIRED)
-
-
-def test_purge_unpublishes_retired_keys_after_the_retention(brand, active_key):
-    start = timezone.now()
-    services.signing_key_retire(key=active_key, now=start)
-    early = services.signing_keys_purge(now=start + conf.get("RETENTION") - timedelta(seconds=1))
-    late = services.signing_keys_purge(now=start + conf.get("RETENTION"))
-    active_key.refresh_from_db()
-    assert early == []
-    assert [k.kid for k in late] == [active_key.kid]
-    assert active_key.state == State.REVOKED
-    assert active_key.purged_at == start + conf.get("RETENTION")
-    assert active_key.private_key_ciphertext == ""
 
 
 @pytest.mark.parametrize(
