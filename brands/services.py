@@ -650,27 +650,6 @@ def _purge_retired(
     return purged
 
 
-def signing_keys_purge(
-    *, brand: Brand | None = None, now: datetime | None = None
-) -> list[SigningKey]:
-    """Unpublish retired keys whose retention (BRANDS_RETENTION after retirement) is over:
-    they become ``revoked`` with ``purged_at`` set. Returns the purged keys."""
-    now = now or timezone.now()
-    brand_ids = (
-        [brand.pk]
-        if brand
-        else list(
-            SigningKey.objects.filter(
-                state=State.RETIRED, retired_at__lte=now - conf.get("RETENTION")
-            )
-            .order_by("brand_id")
-            .values_list("brand_id", flat=True)
-            .distinct()
-        )
-    )
-    return [row for brand_id in brand_ids for row in _purge_retired(brand_id=brand_id, now=now)]
-
-
 @dataclass
 class ReencryptResult:
     """Kids re-encrypted under the newest key-encryption key, and kids that did not decrypt;
