@@ -1,5 +1,6 @@
 """Domain errors of the brands app. Each ``code`` is stable; APIs and commands rely on it."""
 
+from django.core.exceptions import ValidationError
 from rest_framework import status
 
 from config.errors import DomainError
@@ -9,6 +10,19 @@ class BrandsError(DomainError):
     """Bad input to a brands service (a form or command error). ``code`` says what."""
 
     code = "invalid"
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, code: str) -> "BrandsError":
+        """A model's ``full_clean()`` errors as one message with ``code``: "field: messages"
+        joined by "; " (or the messages alone for an error without fields)."""
+        if hasattr(exc, "error_dict"):
+            detail = "; ".join(
+                f"{name}: {' '.join(m for e in errors for m in e.messages)}"
+                for name, errors in exc.error_dict.items()
+            )
+        else:
+            detail = " ".join(exc.messages)
+        return cls(detail, code=code)
 
 
 class UnknownBrand(BrandsError):
