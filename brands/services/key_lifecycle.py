@@ -45,6 +45,8 @@ def certify(row: SigningKey, key, *, brand: Brand, now: datetime) -> None:
 
 
 def locked_row(keys: list[SigningKey], key: SigningKey) -> SigningKey:
+    """The row of ``key`` among ``keys`` (from ``lock_brand_keys``), as locked now. Raises
+    ``InvalidTransition`` ``unknown_key`` when it is gone."""
     for row in keys:
         if row.pk == key.pk:
             return row
@@ -200,7 +202,7 @@ def purge_retired(
     purged = []
     with transaction.atomic():
         for row in lock_brand_keys(brand_id):
-            if (only is None or row.pk == only.pk) and retention_over(row, now=now):
+            if (only is None or row.pk == only.pk) and _retention_over(row, now=now):
                 revoke_row(row, now=now, reason="retention over", purged=True)
                 purged.append(row)
         if purged:
@@ -208,7 +210,7 @@ def purge_retired(
     return purged
 
 
-def retention_over(key: SigningKey, *, now: datetime) -> bool:
+def _retention_over(key: SigningKey, *, now: datetime) -> bool:
     """A retired key whose retention (BRANDS_RETENTION after retirement) is over."""
     return (
         key.state == State.RETIRED
