@@ -602,7 +602,7 @@ class Messenger(models.Model):
         "auth-code API then also returns the code verifier for the platform.",
     )
 
-    # Assurance policy (issue 15): enforced by messaging.stepup before any token or code. The
+    # Assurance policy (step-up): enforced by messaging.stepup before any token or code. The
     # values are the portal's acr scale, accounts/assurance.py (brands imports no accounts).
     min_acr = models.CharField(
         "minimum assurance (acr)",

@@ -1,4 +1,4 @@
-"""Issue 11's speed targets: report pages and ``report --json`` under 1 s over 10 million events,
+"""The reports' speed targets: report pages and ``report --json`` under 1 s over 10 million events,
 and event recording that does not slow the token endpoint measurably.
 
 Two modes, results as Markdown tables for docs/benchmarks.md:

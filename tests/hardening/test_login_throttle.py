@@ -1,4 +1,4 @@
-"""Points 1 and 2 of issue 10: one throttled two-step login for everyone, atomic under load."""
+"""One throttled two-step login for everyone, atomic under load."""
 
 import threading
 import time
