@@ -4,6 +4,7 @@ replace between markers; every figure of every run is a line of docs/benchmarks/
 import json
 import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,21 @@ def test_every_history_line_names_its_run_command_and_scenario():
         record = json.loads(line)
         assert re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\dZ)?", record["date"]), record
         assert record["command"] and record["scenario"], record
+
+
+def test_a_scale_run_compares_each_database_with_the_first():
+    def rows(rate):
+        return [{"rps": rate, "p50_us": 1000, "p99_us": 2000, "non2xx": 0, "socket_errors": 0}]
+
+    results = {"3,000 customers": rows(500), "1,003,000 customers": rows(530)}
+    section, records = bench_report.render_scale(
+        datetime(2026, 12, 4, 1, 11, tzinfo=UTC), results, (0.5, 0.4, 0.3), (1.0, 0.8, 0.6)
+    )
+    assert section.startswith("Run of 2026-12-04 01:11 UTC.")
+    assert "| 1,003,000 customers | 530 | 530 | 1.00 | 2.00 | 0 | 1.06 |" in section
+    assert [(r["scenario"], r.get("ratio")) for r in records] == [
+        ("run", None),
+        ("3,000 customers", 1.0),
+        ("1,003,000 customers", 1.06),
+    ]
+    assert {r["date"] for r in records} == {"2026-12-04T01:11Z"}
