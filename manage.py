@@ -10,7 +10,7 @@ def main() -> None:
     try:
         import config.env  # noqa: F401  the environment, read once; refuses to run without secrets
     except ImproperlyConfigured as exc:
-        # A missing setting is a message, not a traceback (issue 13: the newcomer's first run).
+        # A missing setting is a message, not a traceback (a newcomer's first run).
         print(
             f"{exc}\nFor development on this machine run `make demo` once (it writes a .env "
             "with DEBUG=true), or put DEBUG=true in front of the command.",

@@ -2,7 +2,7 @@
 
 Where it lives (``store()``): the shared cache (Redis) when one is configured; otherwise the
 database (``brands.models.KeySetVersion``), because an in-process cache is not shared and a
-change made by a command or another worker would go unseen (issue 10: a revoked key kept
+change made by a command or another worker would go unseen (a revoked key once kept
 signing for up to ``MAX_STALENESS_SECONDS``). ``BRANDS_KEYSET_STORE`` ("cache" or
 "database") overrides the choice. Reading it is one Redis GET or one primary-key SELECT.
 
@@ -43,7 +43,7 @@ MAX_STALENESS_SECONDS = 60
 # requests per second the Redis round trip is most of their cost, and what they publish is
 # cached by verifiers for ``JWKS_MAX_AGE`` anyway. A change committed by this process is
 # seen at once (``_bump`` forgets the read); one committed elsewhere within this lag, well
-# inside the 1 s that issue 12 allows between servers. Signing never uses it: the token
+# inside the 1 s allowed between servers. Signing never uses it: the token
 # path reads the version with its throttles in the same round trip (``current``).
 PUBLISHED_LAG_SECONDS = 0.25
 

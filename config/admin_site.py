@@ -3,7 +3,7 @@
 Staff log in like customers, through the portal's two steps (``accounts.views``), so they
 share its throttle, its session rotation and its second step, and never see django-otp's
 "OTP device" drop-down or type their password twice. ``/admin/login/`` only redirects there,
-keeping ``next`` (issue 10, point 1).
+keeping ``next`` (docs/decisions/login-and-second-factor.md).
 """
 
 from urllib.parse import urlencode

@@ -1,4 +1,4 @@
-"""Request-level guards for every API path (issue 10, point 4).
+"""Request-level guards for every API path (docs/decisions/error-responses.md).
 
 ``ApiGuardMiddleware``, first in the chain for API paths (``API_PATH_PREFIXES``: the JSON APIs,
 the sandbox platform's API, and everything under ``/brands/``, where the JWKS, discovery and

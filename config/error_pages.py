@@ -1,4 +1,4 @@
-"""The portal's own 404 page in development too (issue 13, point 4).
+"""The portal's own 404 page in development too (it never lists the URL patterns).
 
 Outside DEBUG Django already renders ``templates/404.html``. In DEBUG it shows its technical
 page, which lists every URL pattern; a customer trying the demo should see the same plain

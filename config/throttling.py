@@ -4,7 +4,7 @@ Every attempt first *reserves* a slot with an atomic increment in the shared cac
 (``cache.add`` creates the counter with the window as its lifetime, ``cache.incr`` is
 Redis ``INCR``, or the locked increment of the in-process cache), and only an attempt whose
 increment stayed within the limit goes on to the expensive check (a password hash, a
-one-time code). Check-then-record was the hole (issue 10: 40 parallel guesses got 16 to 39
+one-time code). Check-then-record was the hole (under load, 40 parallel guesses got 16 to 39
 passwords checked against a limit of 5); with a reservation, N parallel requests can never
 get more than ``limit`` checks per window, whatever the number of threads or processes.
 

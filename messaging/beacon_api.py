@@ -1,4 +1,4 @@
-"""The widget glue's beacon API and the throttle hook that records refusals (issue 11).
+"""The widget glue's beacon API and the throttle hook that records refusals (report beacons).
 
 ``POST /api/v1/messaging/events`` ``{"kind", "messenger", "reason"?}`` -> 204. Same guard as
 the token API (session, CSRF, verified second factor, brand membership) and its own

@@ -1,4 +1,4 @@
-"""Recording authentication events for the reports (issue 11): one INSERT per event.
+"""Recording authentication events for the reports: one INSERT per event.
 
 The services of ``messaging`` call ``event_record`` inside the transaction that writes their
 own audit row (a token issue, a code, a lookup), so an event exists exactly when the thing it

@@ -29,7 +29,7 @@ class TokenIssue(models.Model):
     )
     # No database-level foreign keys on this append-only trail (nor on AuthEvent): each
     # checked its row FOR KEY SHARE on every token, and concurrent tokens of one brand queued
-    # on that row's lock (docs/decisions.md, issue 12). PROTECT still holds in the ORM.
+    # on that row's lock (docs/decisions/audit-trail.md). PROTECT still holds in the ORM.
     customer = models.ForeignKey(
         "accounts.Customer",
         on_delete=models.PROTECT,
@@ -200,7 +200,7 @@ class AuthEvent(models.Model):
     INSERT), and by the widget glue's beacons (``event_beacon_record``) for what only the
     browser sees: the Chat click and the platform's verdict. Never updated; deleted only by
     ``purge_events``. Holds no token, code or secret: a ``jti`` and hashes at most. The
-    ``reports`` app reads it and nothing else writes it (docs/decisions.md, issue 11).
+    ``reports`` app reads it and nothing else writes it (docs/decisions/reports-events.md).
     """
 
     class Kind(models.TextChoices):

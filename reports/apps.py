@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class ReportsConfig(AppConfig):
     """Authentication reports: reads ``messaging.AuthEvent`` and writes only its own daily
-    rollups of it (issue 11, ``reports.services``)."""
+    rollups of it (``reports.services``)."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"

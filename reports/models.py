@@ -1,7 +1,7 @@
 """Daily rollups of ``messaging.AuthEvent``: derived data that ``reports`` owns and rebuilds.
 
 Reports over long periods read one row per day, brand, messenger and figure instead of every
-event (docs/decisions.md, "Issue 11: rollups"). A day is summarised only once it is closed
+event (docs/decisions/reports-rollups.md). A day is summarised only once it is closed
 (``reports.rollups``), and every rollup row hangs off its ``RolledDay``: deleting that one row
 drops the day's summary, and the next report that needs the day rebuilds it from the events.
 The events stay the source of truth; nothing here is ever shown without them existing.

@@ -58,7 +58,7 @@ class Conversation(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
-    # Assurance (issue 15): how the customer proved the second factor, from the verified token
+    # Assurance (step-up): how the customer proved the second factor, from the verified token
     # (standard claims auth_time, amr, acr); renewed when a step-up brings a fresh token.
     auth_time = models.DateTimeField("second factor proven at (auth_time)", null=True, blank=True)
     acr = models.CharField("assurance level (acr)", max_length=64, blank=True)

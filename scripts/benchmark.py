@@ -1,8 +1,9 @@
 """Measure the hot paths: token issuance (service and API) and JWKS serving.
 
 Run with ``make benchmark`` (SQLite) or with DATABASE_URL/REDIS_URL set. It builds a throwaway
-database through Django's test runner utilities, so it never touches your data, and prints a
-Markdown table to paste into docs/benchmarks.md.
+database through Django's test runner utilities, so it never touches your data, prints a
+Markdown table and appends the figures to docs/benchmarks/history.jsonl (``BENCH_WRITE_DOCS=0``
+skips).
 """
 
 import json
@@ -10,6 +11,7 @@ import os
 import statistics
 import time
 
+import bench_history
 import bench_setup  # noqa: F401  (project path, throwaway settings, django.setup())
 from django.db import connection
 from django.test import Client
@@ -29,13 +31,16 @@ def _timed(fn, n: int) -> list[float]:
     return samples
 
 
-def _row(name: str, samples: list[float]) -> str:
+def _row(name: str, samples: list[float]) -> dict:
+    """One operation's figures, as a history line (``bench_history``)."""
     samples = sorted(samples)
-    p95 = samples[int(len(samples) * 0.95) - 1]
-    return (
-        f"| {name} | {len(samples)} | {statistics.median(samples):.2f} | {p95:.2f} "
-        f"| {max(samples):.2f} |"
-    )
+    return {
+        "scenario": name,
+        "n": len(samples),
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+        "max_ms": round(max(samples), 2),
+    }
 
 
 def bench_world():
@@ -115,7 +120,14 @@ def main() -> None:
         print(f"database: {connection.vendor}; N={N}\n")
         print("| operation | n | median ms | p95 ms | max ms |")
         print("|---|---|---|---|---|")
-        print("\n".join(rows))
+        for row in rows:
+            print(
+                f"| {row['scenario']} | {row['n']} | {row['median_ms']:.2f} | {row['p95_ms']:.2f} "
+                f"| {row['max_ms']:.2f} |"
+            )
+        if bench_history.enabled():
+            context = {"date": bench_history.run_date(), "command": "make benchmark"}
+            bench_history.append([{**context, "database": connection.vendor, **r} for r in rows])
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -1,7 +1,8 @@
-"""Issue 11's speed targets: report pages and ``report --json`` under 1 s over 10 million events,
+"""The reports' speed targets: report pages and ``report --json`` under 1 s over 10 million events,
 and event recording that does not slow the token endpoint measurably.
 
-Two modes, results as Markdown tables for docs/benchmarks.md:
+Two modes; each prints a Markdown table and appends its figures to
+docs/benchmarks/history.jsonl (``BENCH_WRITE_DOCS=0`` skips):
 
 ``python scripts/benchmark_reports.py reports``
     Against the database of DATABASE_URL as it is (fill it first with
@@ -28,6 +29,7 @@ import sys
 import time
 from datetime import timedelta
 
+import bench_history
 import bench_setup  # noqa: F401  (project path, throwaway settings, django.setup())
 from django.core.management import call_command
 from django.db import connection
@@ -101,6 +103,8 @@ def reports() -> None:
     rollup_ms = _ms(lambda: call_command("rollup_events", "--no-progress", stdout=out))
     print(f"database: {connection.vendor}; events: {total:,}; runs: {RUNS}")
     print(f"rollup_events: {out.getvalue().strip()} in {rollup_ms / 1000:.1f} s\n")
+    context = {"date": bench_history.run_date(), "command": "scripts/benchmark_reports.py reports"}
+    records = []
     print("| what | period | filter | events in scope | cold ms | median ms | max ms |")
     print("|---|---|---|---|---|---|---|")
     for period, (since, until, query) in periods.items():
@@ -126,7 +130,14 @@ def reports() -> None:
                     f"| {what} | {period} | {name} | {in_scope:,} | {samples[0]:.0f} "
                     f"| {statistics.median(warm):.0f} | {max(warm):.0f} |"
                 )
+                records.append(
+                    {**context, "scenario": what, "period": period, "filter": name,
+                     "events_in_scope": in_scope, "cold_ms": round(samples[0]),
+                     "median_ms": round(statistics.median(warm)), "max_ms": round(max(warm))}
+                )  # fmt: skip
             sys.stdout.flush()
+    if bench_history.enabled():
+        bench_history.append(records)
 
 
 @override_settings(
@@ -163,18 +174,28 @@ def token() -> None:
         events.event_record = real
         recorded = AuthEvent.objects.filter(kind="token_issued").count()
 
+        context = {
+            "date": bench_history.run_date(),
+            "command": "scripts/benchmark_reports.py token",
+        }
+        records = []
+
         def row(name, samples):
             s = sorted(samples)
-            return (
-                f"| {name} | {len(s)} | {statistics.median(s):.2f} | "
-                f"{s[int(len(s) * 0.95) - 1]:.2f} | {statistics.mean(s):.2f} |"
-            )
+            median, p95, mean = statistics.median(s), s[int(len(s) * 0.95) - 1], statistics.mean(s)
+            records.append(
+                {**context, "scenario": name, "n": len(s), "median_ms": round(median, 2),
+                 "p95_ms": round(p95, 2), "mean_ms": round(mean, 2)}
+            )  # fmt: skip
+            return f"| {name} | {len(s)} | {median:.2f} | {p95:.2f} | {mean:.2f} |"
 
         print(f"database: {connection.vendor}; token_issued events recorded: {recorded}\n")
         print("| POST /api/v1/messaging/token | n | median ms | p95 ms | mean ms |")
         print("|---|---|---|---|---|")
         print(row("with the event INSERT", with_event))
         print(row("event recording replaced by a no-op", without_event))
+        if bench_history.enabled():
+            bench_history.append(records)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

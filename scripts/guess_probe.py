@@ -1,6 +1,6 @@
 """Fire N parallel password (or one-time-code) guesses at a running portal; print the answers.
 
-Used to check issue 10's "Done when" by hand against gunicorn (loopback only):
+Used to check the login throttle's limit by hand against gunicorn (loopback only):
 
     python scripts/guess_probe.py http://127.0.0.1:8041 --username alice --count 40
     python scripts/guess_probe.py http://127.0.0.1:8041 --username alice --password PW \

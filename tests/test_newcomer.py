@@ -72,3 +72,19 @@ def test_a_command_without_its_settings_explains_itself_without_a_traceback():
         "For development on this machine run `make demo` once (it writes a .env with "
         "DEBUG=true), or put DEBUG=true in front of the command.",
     ]
+
+
+def test_readme_lists_every_management_command():
+    apps = ("accounts", "brands", "messaging", "reports", "sandbox")
+    commands = {
+        path.stem
+        for app in apps
+        for path in (ROOT / app / "management" / "commands").glob("*.py")
+        if not path.stem.startswith("_")
+    }
+    listed = {
+        match.group(1)
+        for line in _shell_lines()
+        if (match := re.match(r"^\.venv/bin/python manage\.py (\w+)", line))
+    }
+    assert sorted(commands - listed) == []

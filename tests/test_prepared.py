@@ -1,5 +1,5 @@
 """``config.prepared``: a lookup compiled once answers exactly what the queryset answers
-(issue 12), on SQLite and on PostgreSQL, in any thread."""
+(the token path), on SQLite and on PostgreSQL, in any thread."""
 
 import threading
 from decimal import Decimal

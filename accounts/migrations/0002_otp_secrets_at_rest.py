@@ -1,4 +1,4 @@
-"""Second factors at rest (issue 10): seal existing TOTP seeds, hash existing backup codes.
+"""Second factors at rest: seal existing TOTP seeds, hash existing backup codes.
 
 Both conversions are idempotent (sealed seeds and digests are recognised and left alone), so a
 re-run, or rows written meanwhile in the old form, are safe. Reversing is not possible for

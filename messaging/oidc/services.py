@@ -374,7 +374,7 @@ def attributes_lookup(
 
 def _latest_assurance(messenger: Messenger, customer: Customer) -> dict:
     """``authTime``/``amr``/``acr`` of the customer's latest live grant on ``messenger``: how
-    the customer last proved the second factor to it (for an agent script, issue 15)."""
+    the customer last proved the second factor to it (for an agent script, step-up)."""
     grant = (
         OidcGrant.objects.filter(messenger=messenger, customer=customer, revoked_at__isnull=True)
         .order_by("-created_at")

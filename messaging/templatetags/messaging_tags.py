@@ -17,8 +17,8 @@ With the sandbox off, nothing on the page names ``/sandbox/``: no ``sandboxChatU
 
 It also widens the page's Content-Security-Policy with exactly the origins the customer's own
 messengers need (``profile.origins(m)`` plus ``Messenger.allowed_origins``), for this response
-only; the decision to do that from the panel that embeds the widgets is in docs/decisions.md
-("Settings and start-up": ``csp_allow``).
+only; the decision to do that from the panel that embeds the widgets is in
+docs/decisions/settings-and-start-up.md (``csp_allow``).
 """
 
 import logging

@@ -151,7 +151,7 @@ def test_seed_demo_twice_gives_the_same_data(db, settings):
         "northwind-intercom",
         "northwind-liveperson",
         "northwind-salesforce",
-        "northwind-secure",  # requires a passkey (issue 15)
+        "northwind-secure",  # requires a passkey (step-up)
         "northwind-web",
         "northwind-zendesk",
     ]

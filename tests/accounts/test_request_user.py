@@ -1,4 +1,4 @@
-"""The session's user and device are read on every request (``accounts.auth``, issue 12):
+"""The session's user and device are read on every request (``accounts.auth``, one query):
 what changes in the database applies at the next request, as with Django's own classes."""
 
 import pytest

@@ -8,7 +8,7 @@ served by the portal.
 from pathlib import Path
 
 AXE_SOURCE = Path(__file__).with_name("vendor") / "axe.min.js"
-# WCAG 2.0, 2.1 and 2.2 at levels A and AA: the bar issue 13 sets.
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA: the bar docs/decisions/brand-look.md sets.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 

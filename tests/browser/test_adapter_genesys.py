@@ -1,4 +1,4 @@
-"""The Genesys adapter (issue 8 item 7) in Chromium against a stand-in of the Messenger SDK.
+"""The Genesys adapter in Chromium against a stand-in of the Messenger SDK.
 
 Production settings (the sandbox is not served). The stand-in implements the documented
 command API (the snippet's queue, registerPlugin, registerCommand, subscribe, command, ready)
@@ -40,7 +40,7 @@ REDIRECT = "https://contact.acme.example/support"
 @pytest.fixture
 def genesys(brand, signing_key):
     extra = {}
-    if hasattr(Messenger, "redirect_uris"):  # issue 8: a Genesys messenger is an OIDC client
+    if hasattr(Messenger, "redirect_uris"):  # a Genesys messenger is an OIDC client
         extra["redirect_uris"] = [REDIRECT]
     return brand_services.messenger_create(
         brand=brand,
@@ -181,7 +181,7 @@ def test_logging_out_of_the_portal_logs_out_of_genesys(customer_page, production
     assert recorder.named("Auth.logout") == [None]
 
 
-# --- against the portal's real auth-code API and OpenID Connect provider (issue 8) ----------
+# --- against the portal's real auth-code API and OpenID Connect provider ----------------
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ def genesys_client(brand, signing_key):
     try:
         reverse("messaging:auth-code")
     except NoReverseMatch:
-        pytest.skip("the auth-code API (issue 8) is not on this branch yet")
+        pytest.skip("the auth-code API is not on this branch yet")
     messenger = brand_services.messenger_create(
         brand=brand,
         slug="acme-genesys",

@@ -143,7 +143,7 @@ def test_a_key_rotated_between_two_chats_leaves_both_verified(
 def test_chat_an_hour_after_loading_the_portal_is_verified_with_a_fresh_token(
     customer_page, messenger, agent_page, customer
 ):
-    """Issue 4's promise: the page sits open for 61 minutes; the click still verifies."""
+    """Refresh on demand: the page sits open for 61 minutes; the click still verifies."""
     page = customer_page
     issued = []
     page.on(

@@ -1,4 +1,4 @@
-"""Issue 11's "done when", in Chromium: a customer clicks Chat twice in the sandbox, a forged
+"""The reports end to end, in Chromium: a customer clicks Chat twice in the sandbox, a forged
 token is rejected on the way, and the report page and ``report --json`` show it all.
 
 Lives with the other browser tests so it shares their one Playwright session (the other

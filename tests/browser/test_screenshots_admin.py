@@ -1,5 +1,5 @@
 """The brands admin at 1280 px in Chromium: every column of the Signing keys, Brands and
-Messengers change lists is on screen (issue 13: State and Created at were clipped; Active of
+Messengers change lists is on screen (State and Created at were once clipped; Active of
 the messengers later), the rotation timeline fits and says why, and the emergency actions stop
 at a confirmation page. Screenshots go to docs/images/ with ``make screenshots``."""
 

@@ -1,4 +1,4 @@
-"""Screenshots of the agent and staff pages at 1280 px and 390 px (issue 13, point 5).
+"""Screenshots of the agent and staff pages at 1280 px and 390 px (no sideways scroll).
 
 ``make screenshots`` writes them to docs/images/ (``SCREENSHOTS_DIR``); otherwise they go to
 the test's temporary folder. The agent pages pass the axe-core WCAG 2.2 AA check.

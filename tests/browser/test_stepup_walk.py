@@ -1,4 +1,4 @@
-"""Issue 15's "Done when" walk in Chromium, with a virtual authenticator.
+"""The step-up walk in Chromium, with a virtual authenticator.
 
 A customer enrolls a passkey, logs in with it, clicks Chat, and the agent sees "passkey, N
 minutes ago"; the agent requests step-up, the customer re-verifies in the chat window, and the

@@ -1,4 +1,4 @@
-"""Point 6 of issue 10: one default attribute selection, whichever way a messenger is made."""
+"""One default attribute selection, whichever way a messenger is made."""
 
 import jwt
 import pytest

@@ -1,4 +1,4 @@
-"""Point 5 of issue 10: on the embedded default (no Redis), a key revoked by a command or
+"""On the embedded default (no Redis), a key revoked by a command or
 another worker is gone from the running server's JWKS, and never signs, within 1 s."""
 
 import io

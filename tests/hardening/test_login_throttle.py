@@ -1,4 +1,4 @@
-"""Points 1 and 2 of issue 10: one throttled two-step login for everyone, atomic under load."""
+"""One throttled two-step login for everyone, atomic under load."""
 
 import threading
 import time
@@ -33,7 +33,7 @@ def staff_with_device(db):
     return staff, factories.TOTPDeviceFactory(user=staff)
 
 
-# --- point 1: staff use the portal's two steps --------------------------------------------
+# --- staff use the portal's two steps --------------------------------------------
 
 
 def test_admin_login_redirects_to_the_portal_login_keeping_next(db):
@@ -111,7 +111,7 @@ def test_staff_guesses_through_the_portal_are_throttled_with_the_wait(
     assert "Try again in 15 minutes." in last.content.decode()
 
 
-# --- point 2: the waits are told, also after wrong one-time codes --------------------------
+# --- the waits are told, also after wrong one-time codes --------------------------
 
 
 def test_wrong_one_time_codes_are_throttled_with_the_wait(customer, totp_device, settings):
@@ -143,7 +143,7 @@ def test_wrong_backup_codes_count_in_the_same_throttle(customer, settings):
     assert client.post(VERIFY, {"code": "abcd2345"}).status_code == 429
 
 
-# --- point 2: atomic under concurrency -----------------------------------------------------
+# --- atomic under concurrency -----------------------------------------------------
 
 
 def _parallel_guesses(base_url: str, username: str, count: int) -> list[int]:

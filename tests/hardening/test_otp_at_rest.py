@@ -1,4 +1,4 @@
-"""Point 3 of issue 10: TOTP seeds sealed under the key-encryption keys, backup codes hashed."""
+"""TOTP seeds sealed under the key-encryption keys, backup codes hashed."""
 
 import io
 

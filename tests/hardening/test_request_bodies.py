@@ -1,4 +1,4 @@
-"""Point 4 of issue 10: body cap, nesting limit, and no HTML 500 on any API path."""
+"""Body cap, nesting limit, and no HTML 500 on any API path."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Points 7 and 8 of issue 10: seed_demo tells the truth and stays out of production."""
+"""seed_demo tells the truth and stays out of production."""
 
 import io
 import re

@@ -1,4 +1,4 @@
-"""Done-when of issue 9: each vendor platform's demo messenger (seed_demo) issues a token
+"""Each vendor platform's demo messenger (seed_demo) issues a token
 through POST /api/v1/messaging/token that the sandbox's profile for that platform accepts."""
 
 import io

@@ -1,5 +1,5 @@
 """An independent relying party (Authlib's client) completes the code flow against the live
-server knowing only the discovery URL, a client id and a client secret: issue 8's "Done when".
+server knowing only the discovery URL, a client id and a client secret (as Genesys).
 """
 
 import io

@@ -1,5 +1,5 @@
 """JSON logs with a request id on every line and in ``X-Request-ID``; nothing secret in them
-(issue 12, point 5)."""
+(docs/decisions/logs.md)."""
 
 import io
 import json

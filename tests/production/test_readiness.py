@@ -1,5 +1,5 @@
 """``/healthz`` is pure liveness; ``/readyz`` checks the database, the cache and a usable key
-for every active brand, and names what failed (issue 12, point 5)."""
+for every active brand, and names what failed (docs/decisions/readiness.md)."""
 
 import pytest
 from django.core.cache import cache

@@ -1,4 +1,4 @@
-"""Attack and claim cases (issue 5 "Tests"), each asserting its reason code."""
+"""Attack and claim cases (docs/decisions/sandbox-verifier.md), each asserting its reason code."""
 
 import json
 import time

@@ -47,7 +47,7 @@ TIERS = [
     ("platinum", "Platinum", 30, True, False),
 ]
 BRANDS = [("northwind", "Northwind Bank"), ("harbor", "Harbor Health")]
-# What customers see (issue 13): logo, colours and the support footer, per brand.
+# What customers see (the brand look): logo, colours and the support footer, per brand.
 BRAND_LOOKS = {
     "northwind": {
         "logo_url": "/static/brands/northwind.svg",

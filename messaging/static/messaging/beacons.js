@@ -1,4 +1,4 @@
-// Report beacons (issue 11): tell the portal what only the browser sees, for the reports.
+// Report beacons (docs/decisions/report-beacons.md): what only the browser sees, for the reports.
 //
 // beacon(kind, {messenger, reason, clickedAt}) posts {kind, messenger, reason?} to the portal's
 // beacon API with the session cookie and the CSRF header, with `keepalive` so a beacon sent as

@@ -1,5 +1,5 @@
 // Step-up in place: the customer proves the second factor again without leaving the page, so
-// the chat stays open (issue 15).
+// the chat stays open (docs/decisions/passkeys-and-step-up.md).
 //
 // Two triggers:
 // - the portal refuses a token or auth code with 403 step_up_required (the messenger's

@@ -1,7 +1,7 @@
 // What every browser adapter shares: errors with stable codes, the customer-facing messages,
 // loading a vendor's documented snippet, and the bounds that keep refreshes from looping.
 //
-// The rules (docs/architecture.md "Refresh on demand", issue 9):
+// The rules (docs/architecture.md "Refresh on demand"):
 // - no token or code is minted at page load: only when the customer clicks Chat or the vendor
 //   SDK asks for one (ready, expired, getAuthCode, jwtCallback, ...);
 // - every vendor request gets a FRESH token from the portal (nothing is cached here);
