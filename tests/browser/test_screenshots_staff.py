@@ -193,7 +193,7 @@ def test_rotation_timeline_and_messenger_page_screenshots(
     _shoot(
         staff_context,
         shots,
-        "admin-rotation-timeline",
+        "admin-brand-rotation",
         f"/admin/brands/brand/{brand.pk}/rotation/",
         ready="#rotation-keys",
         axe=True,
