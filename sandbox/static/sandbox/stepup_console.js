@@ -23,7 +23,7 @@ if (panel) {
       ago.dataset.field = "ago";
       ago.textContent = `${a.minutesAgo} minute${a.minutesAgo === 1 ? "" : "s"} ago`;
       summary.replaceChildren(strong, ", ", ago);
-      field("auth-time").textContent = clock(a.authTime);
+      field("auth-time").textContent = formatTime(new Date(a.authTime), "date-seconds");
     }
     field("acr").textContent = a.acr || "—";
     field("amr").textContent = (a.amr || []).join(" ") || "—";
