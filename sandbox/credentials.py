@@ -106,10 +106,49 @@ def _open_legacy(ciphertext: str) -> str | None:
         return None
 
 
+MIN_FINGERPRINT_HEX = 16
+_HEX = frozenset("0123456789abcdef")
+
+
+def secret_fingerprints(secret: str) -> tuple[str, str]:
+    """The two fingerprints the portal's admin shows for a secret, as lowercase hex: a client
+    secret's (SHA-256 of the secret) and a shared secret's (SHA-256 of ``hs256-secret:`` and
+    the secret, shown as colon-separated pairs)."""
+    return (
+        hashlib.sha256(secret.encode()).hexdigest(),
+        hashlib.sha256(b"hs256-secret:" + secret.encode()).hexdigest(),
+    )
+
+
+def fingerprint_matches(secret: str, fingerprint: str) -> bool:
+    """Whether ``fingerprint`` (as the portal shows it, colons and case ignored, at least 16
+    hex digits) starts either fingerprint of ``secret``. Raises CredentialError if it is not
+    a fingerprint at all."""
+    wanted = fingerprint.replace(":", "").strip().lower()
+    if len(wanted) < MIN_FINGERPRINT_HEX or len(wanted) > 64 or not set(wanted) <= _HEX:
+        raise CredentialError(
+            "The fingerprint must be at least 16 hex digits, as the portal's admin shows it "
+            "(e.g. 6363cc7a32751375 or 9F:2A:…)."
+        )
+    return any(
+        hmac.compare_digest(full[: len(wanted)], wanted) for full in secret_fingerprints(secret)
+    )
+
+
 def credential_set(
-    *, messenger: str, secret: str, client_id: str = "", key_id: str = ""
+    *,
+    messenger: str,
+    secret: str,
+    client_id: str = "",
+    key_id: str = "",
+    fingerprint: str = "",
 ) -> VendorCredential:
-    """Store (or replace) the credential of ``messenger``. Raises CredentialError."""
+    """Store (or replace) the credential of ``messenger``. Raises CredentialError.
+
+    With ``fingerprint`` (what the portal's admin shows for the secret), a secret whose
+    fingerprint differs is refused and nothing is written: a mistyped or stale secret would
+    only show later, as every chat of the messenger failing its signature check.
+    """
     if not conf.enabled():
         raise CredentialError(
             "The sandbox platform is off (SANDBOX_ENABLED): it stores no vendor credential."
@@ -122,6 +161,12 @@ def credential_set(
         raise CredentialError("The credential may not contain a NUL character.")
     if len(client_id) > 300 or len(key_id) > 255:
         raise CredentialError("The client id or key id is too long.")
+    if fingerprint and not fingerprint_matches(secret, fingerprint):
+        raise CredentialError(
+            f"The secret does not match the fingerprint {fingerprint[:100]!r}: its fingerprint "
+            f"is {secret_fingerprints(secret)[0][:16]} (client secret) or "
+            f"{_pairs(secret_fingerprints(secret)[1][:16])} (shared secret). Nothing was stored."
+        )
     row, _ = VendorCredential.objects.update_or_create(
         messenger=messenger,
         defaults={
@@ -132,6 +177,10 @@ def credential_set(
         },
     )
     return row
+
+
+def _pairs(hex_digits: str) -> str:
+    return ":".join(hex_digits[i : i + 2] for i in range(0, len(hex_digits), 2)).upper()
 
 
 def credential_get(messenger: str) -> Credential | None:

@@ -2,18 +2,22 @@
 
 The queue mixes the platform's two kinds of arrivals: conversations opened with a verified
 token and tokens it rejected (the "unverified" ones, which never become conversations).
-Each entry is one line in the console; nothing here reads the portal's tables.
+Each entry is one line in the console; nothing here reads the portal's tables. Brands are
+stored as slugs (what a vendor's cloud holds); their display names come from each messenger's
+public setup (``platform.resolve_messenger``, cached), as the chat window's header does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from .models import Conversation, Message, Rejection
+from .platform import PlatformError, resolve_messenger
 
 QUEUE_SIZE = 50
 STATUS_VERIFIED = "verified"
@@ -37,17 +41,44 @@ class QueueEntry:
     preview_sender: str = ""
     unread: int = 0
     never_opened: bool = False
+    brand_name: str = ""  # the brand's display name, else its slug
 
     @property
     def is_unread(self) -> bool:
         return self.kind == "verified" and (self.unread > 0 or self.never_opened)
 
 
-def console_brands() -> list[str]:
-    """Brand slugs seen by the platform (conversations or rejections), sorted."""
-    slugs = set(Conversation.objects.values_list("brand", flat=True).distinct())
-    slugs |= set(Rejection.objects.exclude(brand="").values_list("brand", flat=True).distinct())
-    return sorted(slugs)
+def brand_names(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """``{brand slug: display name}`` for ``(brand, messenger)`` pairs.
+
+    The name is the one in the messenger's public setup; a brand whose messengers the portal
+    no longer knows (or cannot tell now) keeps its slug. One setup read per brand, cached.
+    """
+    names: dict[str, str] = {}
+    for brand, messenger in pairs:
+        if not brand or names.get(brand, brand) != brand:
+            continue
+        try:
+            config = resolve_messenger(messenger)
+        except PlatformError:
+            names.setdefault(brand, brand)
+            continue
+        names[brand] = (config.brand_name if config.brand == brand else "") or brand
+    return names
+
+
+def brand_name(brand: str, messenger: str) -> str:
+    """The display name of one brand (its slug if unknown)."""
+    return brand_names([(brand, messenger)]).get(brand, brand)
+
+
+def console_brands() -> list[tuple[str, str]]:
+    """``(slug, name)`` of the brands seen by the platform (conversations or rejections),
+    sorted by name."""
+    pairs = set(Conversation.objects.values_list("brand", "messenger").distinct())
+    pairs |= set(Rejection.objects.exclude(brand="").values_list("brand", "messenger").distinct())
+    names = brand_names(sorted(pairs))
+    return sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))
 
 
 def _conversations(brand: str, limit: int) -> list[QueueEntry]:
@@ -101,4 +132,6 @@ def console_queue(
     if status != STATUS_VERIFIED:
         entries += _rejections(brand, limit)
     entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    entries = entries[:limit]
+    names = brand_names((e.item.brand, e.item.messenger) for e in entries)
+    return [replace(e, brand_name=names.get(e.item.brand, e.item.brand)) for e in entries]

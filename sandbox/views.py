@@ -112,7 +112,8 @@ def console(request: HttpRequest) -> HttpResponse:
 def console_queue(request: HttpRequest) -> JsonResponse:
     """GET /sandbox/console/queue/?brand=&status=: the queue's rows for live updates.
 
-    ``{"html": <the rows>, "count": n, "unread": n, "brands": [...]}``; the console polls it.
+    ``{"html": <the rows>, "count": n, "unread": n, "brands": [[slug, name], ...]}``; the
+    console polls it.
     """
     context = _queue_context(request)
     html = render_to_string("sandbox/_queue.html", context, request=request)
@@ -151,7 +152,11 @@ def console_conversation(request: HttpRequest, conversation_id) -> HttpResponse:
     response = render(
         request,
         "sandbox/conversation.html",
-        {"conversation": conversation, "chat_messages": conversation.messages.all()},
+        {
+            "conversation": conversation,
+            "chat_messages": conversation.messages.all(),
+            "brand_name": selectors.brand_name(conversation.brand, conversation.messenger),
+        },
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -178,10 +178,10 @@ def setup_portal(
     run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT)
     log(f"{SESSIONS} customers of brand bench, each with a confirmed authenticator")
     run(
-        [PY, "manage.py", "generate_scale", "--customers", str(SESSIONS), "--brand", "bench"],
-        env=env,
-        cwd=ROOT,
-    )
+        [PY, "manage.py", "generate_scale", "--customers", str(SESSIONS), "--brand", "bench",
+         "--create-brand"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
     sessions = SCRATCH / f"sessions-{db}.tsv"
     run([PY, "scripts/bench_world.py", str(SESSIONS), str(sessions)], env=env, cwd=ROOT)
     if extra_customers:

@@ -47,7 +47,8 @@ def test_staff_open_the_console_through_the_portal_login_and_come_back(
     page.fill("#id_code", "agent-code-1")
     page.press("#id_code", "Enter")
     page.wait_for_url(re.compile(r"/sandbox/console/\?brand=acme$"))
-    expect(page.locator("h1")).to_have_text("Agent console")
+    expect(page.locator("h1")).to_have_text("Queue")
+    expect(page.locator(".agent-bar")).to_contain_text("Agent console")
     context.close()
 
 
@@ -74,7 +75,7 @@ def test_the_queue_updates_and_filters_without_a_reload(agent_page):
     Rejection.objects.create(reason="expired", detail="token expired", brand="acme")
     expect(page.locator(".q-row")).to_have_count(3, timeout=LIVE)
     expect(page.locator("#queue-status")).to_contain_text("3 in the queue, 2 unread")
-    expect(page).to_have_title(re.compile(r"^\(2\) Agent console"))
+    expect(page).to_have_title(re.compile(r"^\(2\) Queue · Sandbox contact center"))
 
     # filters apply at once and stay in the address
     page.select_option("#filter-brand", "harbor")  # a brand that appeared live

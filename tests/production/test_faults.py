@@ -129,7 +129,7 @@ class Deployment:
         self.b = processes.App(self.env, "b")
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("generate_scale", "--customers", str(SESSIONS), "--brand", "bench",
-                    "--no-progress")  # fmt: skip
+                    "--create-brand", "--no-progress")  # fmt: skip
         out = self.tmp / "sessions.tsv"
         done = subprocess.run(
             [sys.executable, "scripts/bench_world.py", str(SESSIONS), str(out)],

@@ -11,7 +11,7 @@ from brands.models import Brand, SigningKey
 
 @pytest.mark.django_db
 def test_customers_are_generated_with_memberships_and_devices_and_a_progress_bar(capsys):
-    call_command("generate_scale", customers=25, brand="bulk", batch=10)
+    call_command("generate_scale", customers=25, brand="bulk", create_brand=True, batch=10)
     out, err = capsys.readouterr()
     assert "25/25 100.0%" in err
     assert "Generated 25 customers of brand bulk." in out
@@ -43,3 +43,27 @@ def test_bad_input_exits_2_with_a_message(options):
         call_command("generate_scale", **options)
     assert raised.value.returncode == 2
     assert str(raised.value)
+
+
+@pytest.mark.django_db
+def test_an_unknown_brand_exits_2_and_creates_nothing():
+    # given no brand "nobrand" (a typo of an existing one)
+    Brand.objects.create(slug="northwind", name="Northwind Bank")
+    # when customers are asked for it without --create-brand
+    with pytest.raises(CommandError) as raised:
+        call_command("generate_scale", customers=3, brand="nobrand", no_progress=True)
+    # then the command exits 2, names the brand, the known ones and the way to create it
+    assert raised.value.returncode == 2
+    assert "Unknown brand 'nobrand' (known: northwind)" in str(raised.value)
+    assert "--create-brand" in str(raised.value)
+    assert not Brand.objects.filter(slug="nobrand").exists()
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_customers_of_an_existing_brand_need_no_create_flag():
+    Brand.objects.create(slug="northwind", name="Northwind Bank")
+    out = io.StringIO()
+    call_command("generate_scale", customers=2, brand="northwind", no_progress=True, stdout=out)
+    assert "Generated 2 customers of brand northwind." in out.getvalue()
+    assert Brand.objects.get(slug="northwind").name == "Northwind Bank"

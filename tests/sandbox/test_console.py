@@ -95,7 +95,7 @@ def test_brand_filter_keeps_one_brands_lines(world, staff_client):
     data = _queue(staff_client, brand="harbor")
     assert "Grace Hopper" in data["html"] and "Alan Turing" not in data["html"]
     assert "expired" not in data["html"]
-    assert data["brands"] == ["acme", "harbor"]
+    assert data["brands"] == [["acme", "acme"], ["harbor", "harbor"]]  # no setup: the slugs
     html = staff_client.get(CONSOLE, {"brand": "harbor"}).content.decode()
     assert '<option value="harbor" selected>' in html and "Alan Turing" not in html
 
@@ -153,3 +153,44 @@ def test_marking_read_needs_a_csrf_token(world, staff_user):
     response = client.post(f"/sandbox/console/conversations/{world['unread'].pk}/read")
     assert response.status_code == 403
     assert Conversation.objects.get(pk=world["unread"].pk).agent_read_at is None
+
+
+def test_brands_are_shown_by_the_name_in_their_messengers_setup(world, staff_client, stub_portal):
+    # given the portal's public setup of acme-web names its brand "Acme Bank"; harbor-web has none
+    stub_portal.setup["acme-web"][1]["brand_name"] = "Acme Bank"
+    Rejection.objects.filter(brand="acme").update(messenger="acme-web")
+    # when the agent opens the queue and one of Acme's conversations
+    html = staff_client.get(CONSOLE).content.decode()
+    conversation = staff_client.get(f"/sandbox/console/conversations/{world['unread'].pk}/")
+    # then Acme's lines, the brand filter and the conversation say "Acme Bank", not the slug
+    assert html.count('<span class="q-brand">Acme Bank</span>') == 2  # the chat and the refusal
+    assert '<span class="q-brand">harbor</span>' in html  # unknown to the portal: its slug
+    assert '<option value="acme">Acme Bank</option>' in html
+    assert _queue(staff_client)["brands"] == [["acme", "Acme Bank"], ["harbor", "harbor"]]
+    assert '<span class="conv-brand">Acme Bank</span>' in conversation.content.decode()
+
+
+def test_a_refusal_shows_a_label_for_agents_beside_its_code(world, staff_client):
+    html = _queue(staff_client, status="unverified")["html"]
+    assert '<span class="q-reason">Token expired</span>' in html
+    assert '<code class="reason">expired</code>' in html
+
+
+def test_every_refusal_code_has_an_agent_label():
+    from sandbox.templatetags.sandbox_console import AGENT_REASON_LABELS, reason_label
+    from sandbox.verifier.reasons import REASON_CODES
+
+    assert {code: reason_label(code) != code for code in REASON_CODES} == dict.fromkeys(
+        REASON_CODES, True
+    )
+    assert len(set(AGENT_REASON_LABELS.values())) == len(REASON_CODES)
+    assert reason_label("something_new") == "something_new"
+
+
+def test_the_console_wears_the_platforms_bar_not_the_portals(world, staff_client, staff_user):
+    html = staff_client.get(CONSOLE).content.decode()
+    assert '<header class="agent-bar">' in html
+    assert "Sandbox contact center" in html
+    assert ">Sign out</button>" in html
+    assert (staff_user.get_full_name() or staff_user.get_username()) in html
+    assert "site-footer" not in html and 'class="topbar"' not in html

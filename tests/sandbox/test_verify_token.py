@@ -226,3 +226,31 @@ def test_setup_failures_are_cached_briefly(server):
         with pytest.raises(PlatformUnavailable):
             resolve_messenger("flaky")
     assert server.count("/api/v1/messaging/messengers/flaky/setup") == 1
+
+
+def test_a_token_of_another_messenger_is_reported_as_wrong_audience_first(server):
+    # given a token another messenger's platform would take: HS256 (a shared-secret
+    # messenger such as Zendesk) and that messenger's audience
+    token = helpers.sign_raw(
+        {"alg": "HS256", "kid": "app_zendesk", "typ": "JWT"},
+        claims(aud="acme-zendesk-aud"),
+        b"s" * 32,
+        "HS256",
+    )
+    # when it is checked against the RS256 messenger acme-web
+    code, data = run(token, "--messenger", "acme-web")
+    # then the cause is named, both audiences with it, not the algorithm the verifier meets first
+    assert code == 1
+    assert data["reason"] == "wrong_audience"
+    assert "'acme-zendesk-aud'" in data["detail"]
+    assert repr(helpers.AUDIENCE) in data["detail"]
+    assert "claims" not in data
+
+
+def test_a_token_for_our_audience_still_gets_the_verifiers_reason(server):
+    token = helpers.sign_raw(
+        {"alg": "HS256", "kid": "app_zendesk", "typ": "JWT"}, claims(), b"s" * 32, "HS256"
+    )
+    code, data = run(token, "--messenger", "acme-web")
+    assert code == 1
+    assert data["reason"] == "unsupported_algorithm"

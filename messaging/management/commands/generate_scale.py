@@ -1,9 +1,11 @@
 """``manage.py generate_scale``: customers, brands and keys in bulk, for the scale benchmarks.
 
-``--customers N --brand SLUG``
-    N customers of brand SLUG (created if missing), each with a user (no usable password), a
-    membership and a confirmed authenticator device, so the benchmark can open verified
-    sessions for any of them. Inserted in batches (``bulk_create``), with a progress bar.
+``--customers N --brand SLUG [--create-brand]``
+    N customers of brand SLUG (an existing brand; ``--create-brand`` creates it if missing,
+    as the benchmarks do: a mistyped slug must not become a new brand silently), each with a
+    user (no usable password), a membership and a confirmed authenticator device, so the
+    benchmark can open verified sessions for any of them. Inserted in batches
+    (``bulk_create``), with a progress bar.
 ``--brands B --keys K``
     B extra brands (``scale-001`` ...) each with one generic messenger, one active RS256 key
     and K - 1 retired ES256 keys (published, not signing), so the key table holds B x K rows.
@@ -35,6 +37,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=0, help="How many customers")
         parser.add_argument("--brand", default="", help="Brand slug of the customers")
+        parser.add_argument(
+            "--create-brand", action="store_true", help="Create the --brand if it does not exist"
+        )
         parser.add_argument("--prefix", default="scale", help="Username prefix")
         parser.add_argument("--brands", type=int, default=0, help="How many extra brands")
         parser.add_argument("--keys", type=int, default=1, help="Keys per extra brand")
@@ -48,6 +53,17 @@ class Command(BaseCommand):
             raise CommandError("Nothing to do: give --customers and/or --brands.", returncode=2)
         if o["customers"] and not o["brand"]:
             raise CommandError("--customers needs --brand SLUG.", returncode=2)
+        if (
+            o["customers"]
+            and not o["create_brand"]
+            and not Brand.objects.filter(slug=o["brand"]).exists()
+        ):
+            known = ", ".join(Brand.objects.order_by("slug").values_list("slug", flat=True)[:10])
+            raise CommandError(
+                f"Unknown brand {o['brand'][:100]!r} (known: {known or 'none'}); "
+                "pass --create-brand to create it.",
+                returncode=2,
+            )
         stream = io.StringIO() if o["no_progress"] else None  # None: the process's stderr
         if o["customers"]:
             self._customers(o["customers"], o["brand"], o["prefix"], o["batch"], stream)

@@ -1,8 +1,11 @@
-"""``manage.py sandbox_credential SLUG [--client-id ID] [--key-id KID] --secret-stdin``
+"""``manage.py sandbox_credential SLUG [--client-id ID] [--key-id KID] [--fingerprint FP]
+--secret-stdin``
 
 Enters a messenger's vendor-console credential into the sandbox platform, as an administrator
 would paste it into Genesys Cloud, Zendesk or Intercom. The secret is read from standard input
-only (never an argument: it would land in shell history and ``ps``). Exit 2 on bad input.
+only (never an argument: it would land in shell history and ``ps``). With ``--fingerprint``
+(the one the portal's admin shows for that secret) a secret that does not match is refused and
+nothing is stored. Exit 2 on bad input.
 """
 
 import sys
@@ -21,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", default="", help="OIDC client id (Genesys)")
         parser.add_argument("--key-id", default="", help="shared-secret key id (Zendesk)")
         parser.add_argument(
+            "--fingerprint",
+            default="",
+            help="the secret's fingerprint as the portal's admin shows it; refuse another secret",
+        )
+        parser.add_argument(
             "--secret-stdin", action="store_true", help="read the secret from standard input"
         )
 
@@ -37,6 +45,7 @@ class Command(BaseCommand):
                 secret=secret,
                 client_id=opts["client_id"],
                 key_id=opts["key_id"],
+                fingerprint=opts["fingerprint"],
             )
         except CredentialError as exc:
             raise CommandError(str(exc), returncode=2) from exc

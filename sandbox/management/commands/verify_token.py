@@ -3,6 +3,12 @@
 Verifies a token exactly as the sandbox platform does and prints ONE JSON object on stdout:
 exit 0 with the claims when valid, 1 with ``reason`` when not, 2 on bad arguments.
 ``TOKEN`` may be ``-`` to read it from standard input (keeps it out of shell history).
+
+A token whose ``aud`` names another audience (a token of another messenger, usually) is
+reported as ``wrong_audience`` first, naming both audiences: the verifier itself checks the
+algorithm and signature before any claim (RFC 8725), so it would report the other messenger's
+algorithm or key instead, which hides the cause. This diagnosis only ever refuses earlier; it
+never accepts what the verifier would refuse.
 """
 
 import json
@@ -14,6 +20,9 @@ from sandbox import conf
 from sandbox.fetch import check_url
 from sandbox.platform import PlatformUnavailable, UnknownMessenger, resolve_messenger
 from sandbox.verifier import PROFILES, Verifier
+from sandbox.verifier.encoding import DecodeError, strict_json_object
+from sandbox.verifier.jws import parse_compact
+from sandbox.verifier.reasons import Reason, Rejected
 
 
 class Command(BaseCommand):
@@ -73,6 +82,9 @@ class Command(BaseCommand):
                 raise self._bad(str(exc)) from None
         else:
             raise self._bad("give --messenger SLUG, or --jwks-url, --audience and --issuer")
+        mismatch = _other_audience(token, verifier)
+        if mismatch is not None:
+            return self._emit(mismatch, 1)
         result = verifier.verify(token)
         return self._emit(result.as_dict(), 0 if result.valid else 1)
 
@@ -87,3 +99,32 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(data, sort_keys=True, default=str))
         if code:
             raise SystemExit(code)
+
+
+def _other_audience(token: str, verifier: Verifier) -> dict | None:
+    """The ``wrong_audience`` answer when the (unverified) ``aud`` does not name ours, else None.
+
+    Anything unreadable is left to the verifier, which gives its own reason.
+    """
+    try:
+        parsed = parse_compact(token, max_bytes=verifier.max_token_bytes)
+        claims = strict_json_object(parsed.payload)
+    except (Rejected, DecodeError):
+        return None
+    aud = claims.get("aud")
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
+        return None
+    if not audiences or verifier.audience in audiences:
+        return None
+    theirs = ", ".join(repr(a[:200]) for a in audiences[:5])
+    return {
+        "valid": False,
+        "reason": Reason.WRONG_AUDIENCE.value,
+        "detail": (
+            f"the token is for audience {theirs}, not {verifier.audience!r}: a token of "
+            "another messenger? (checked before the algorithm and signature)"
+        ),
+        "header": parsed.header,
+        "kid": parsed.kid,
+    }

@@ -1,6 +1,16 @@
 // Agent console: live queue (filters, unread, previews) and live conversation, no reloads.
 // Served as a file: the console keeps the portal's strict CSP (no inline scripts).
+import { formatTime, localizeTimes } from "./times.js";
+
 const root = document.querySelector(".console");
+
+// Times in the agent's own zone, 24-hour, the zone named in the bar (docs/decisions/chat-times.md).
+const showTimes = (scope = document) => {
+  const zone = localizeTimes(scope);
+  const note = document.querySelector("[data-times-note]");
+  if (note) note.textContent = `Times in ${zone}, 24-hour`;
+};
+showTimes();
 
 const getJSON = async (url) => {
   const response = await fetch(url, {
@@ -28,17 +38,19 @@ if (root && root.dataset.queueUrl) {
   const baseTitle = document.title.replace(/^\(\d+\) /, "");
   let lastUnread = null;
   let timer = null;
+  let painted = null; // the server's rows last shown (the page shows them with local times)
   let latest = 0; // only the newest request may paint: filters changed quickly race their fetches
 
   root.classList.add("is-live");
   const query = () => new URLSearchParams(new FormData(form)).toString();
 
+  // brands: [[slug, display name], ...]
   const syncBrands = (brands) => {
     const current = brandSelect.value;
-    const known = [...brandSelect.options].slice(1).map((o) => o.value);
-    if (brands.join("\n") === known.join("\n")) return;
+    const known = [...brandSelect.options].slice(1).map((o) => `${o.value}\t${o.text}`);
+    if (brands.map(([slug, name]) => `${slug}\t${name}`).join("\n") === known.join("\n")) return;
     brandSelect.length = 1;
-    brands.forEach((slug) => brandSelect.add(new Option(slug, slug, false, slug === current)));
+    brands.forEach(([slug, name]) => brandSelect.add(new Option(name, slug, false, slug === current)));
   };
 
   const refresh = async () => {
@@ -52,10 +64,12 @@ if (root && root.dataset.queueUrl) {
         return; // stop polling until the agent logs in again
       }
       if (data) {
-        if (queue.innerHTML.trim() !== data.html.trim()) {
+        if (painted !== data.html.trim()) {
           // keep keyboard focus on the same line across updates
           const focused = document.activeElement?.closest?.(".q-row")?.dataset.id;
           queue.innerHTML = data.html; // rendered and escaped by the server's template
+          painted = data.html.trim();
+          showTimes(queue);
           if (focused) queue.querySelector(`.q-row[data-id="${CSS.escape(focused)}"] .q-link`)?.focus();
         }
         syncBrands(data.brands);
@@ -102,7 +116,8 @@ if (root && root.dataset.messagesUrl) {
   const time = (iso) => {
     const element = document.createElement("time");
     element.dateTime = iso;
-    element.textContent = new Date(iso).toISOString().slice(11, 16);
+    element.dataset.format = "clock";
+    element.textContent = formatTime(new Date(iso), "clock");
     return element;
   };
 

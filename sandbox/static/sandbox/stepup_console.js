@@ -1,6 +1,8 @@
 // Agent console: the assurance panel (sandbox/templates/sandbox/_assurance.html).
 // Polls the conversation's assurance (verified from the customer's tokens by the server) and
 // sends the agent's step-up request without a reload.
+import { formatTime, zoneName } from "./times.js";
+
 const panel = document.getElementById("assurance");
 const POLL_MS = 3000;
 
@@ -9,7 +11,7 @@ if (panel) {
   const status = document.getElementById("stepup-status");
   const summary = document.getElementById("assurance-summary");
   const form = panel.querySelector(".stepup-form");
-  const clock = (iso) => new Date(iso).toISOString().slice(11, 19) + " UTC";
+  const clock = (iso) => `${formatTime(new Date(iso), "seconds")} ${zoneName(new Date(iso))}`;
   let asked = null;
 
   const render = (a) => {
@@ -21,7 +23,7 @@ if (panel) {
       ago.dataset.field = "ago";
       ago.textContent = `${a.minutesAgo} minute${a.minutesAgo === 1 ? "" : "s"} ago`;
       summary.replaceChildren(strong, ", ", ago);
-      field("auth-time").textContent = clock(a.authTime);
+      field("auth-time").textContent = formatTime(new Date(a.authTime), "date-seconds");
     }
     field("acr").textContent = a.acr || "—";
     field("amr").textContent = (a.amr || []).join(" ") || "—";

@@ -1,0 +1,8 @@
+"""Display filters of the brands admin's own pages (the rotation timeline)."""
+
+from django import template
+
+from config.admin_site import duration_text
+
+register = template.Library()
+register.filter("duration", duration_text)
