@@ -39,7 +39,7 @@
 
 import { TokenError, describe, makePortalSource, withTimeout } from "./adapters/common.js";
 import { beacon } from "./beacons.js";
-import { stepUp, withStepUp } from "./stepup.js";
+import { configureStepUp, stepUp, withStepUp } from "./stepup.js";
 
 export { TokenError, describe };
 
@@ -79,6 +79,8 @@ export function waitText(seconds) {
 
 // Errors the customer fixes by logging in again (the session ended, or lost its second step).
 const LOGIN_AGAIN = new Set(["not_authenticated", "mfa_required", "csrf_failed"]);
+// Errors a retry cannot fix: the way out is elsewhere (a link), or closing the window.
+const NO_RETRY = new Set(["passkey_needed", "not_a_member", "unknown_messenger", "unsupported"]);
 
 // --- the sandbox adapter: an iframe chat window speaking postMessage -----------------------
 
@@ -91,7 +93,8 @@ export class SandboxAdapter {
   // code ({authCode, redirectUri, nonce, codeVerifier?}) instead of a token, every time.
   // restored: reopened by a page load, not by a click; the window then leaves the keyboard
   // focus where it is (a page that moves focus on load disorients screen-reader users).
-  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus, restored = false }) {
+  // onEscape: Escape was pressed inside the window (keys do not leave a frame by themselves).
+  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus, restored = false, onEscape = () => {} }) {
     const frame = document.createElement("iframe");
     frame.title = "Chat with support";
     frame.src = `${this.chatUrl}?messenger=${encodeURIComponent(messenger)}`;
@@ -108,10 +111,12 @@ export class SandboxAdapter {
     // platform and comes back after the customer logs in again (the log-in link).
     const fail = (code, err = null) => {
       clearTimeout(verdictTimer);
+      // The frame goes out of sight whenever it has no conversation to show (never opened,
+      // or showing a refusal): the window's status card says what happened, with one way on.
       if (LOGIN_AGAIN.has(code)) {
         handle.close();
         container.hidden = true;
-      } else if (!verifiedOnce && !frame.dataset.rejected) {
+      } else if (!verifiedOnce || frame.dataset.rejected) {
         container.hidden = true;
       }
       onStatus("error", message(code, err), undefined, code);
@@ -146,6 +151,7 @@ export class SandboxAdapter {
           break;
         case "sandbox:verified":
           clearTimeout(verdictTimer);
+          clearTimeout(readyTimer);
           verifiedOnce = true;
           delete frame.dataset.rejected;
           container.hidden = false;
@@ -153,7 +159,7 @@ export class SandboxAdapter {
           break;
         case "sandbox:rejected":
           clearTimeout(verdictTimer);
-          frame.dataset.rejected = "1"; // the window shows the reason and its own Retry
+          frame.dataset.rejected = "1"; // hidden if this ends in an error (fail)
           beacon("platform_rejected", { messenger, reason: data.reason || "rejected" });
           if (!autoRetried) {
             autoRetried = true; // one fresh token, one retry, then a visible error
@@ -164,6 +170,9 @@ export class SandboxAdapter {
           break;
         case "sandbox:retry":
           sendFreshToken();
+          break;
+        case "sandbox:escape":
+          onEscape();
           break;
         case "sandbox:stepup": // the agent asked the customer to verify again (stepup.js)
           stepUp({ detail: "Your agent asks you to confirm it's you." })
@@ -268,22 +277,110 @@ function boot() {
   const container = document.getElementById("chat-container");
   const button = document.getElementById("chat-button");
   const loginUrl = form.dataset.loginUrl || "/login/";
+  const enrollUrl = form.dataset.enrollUrl || "/security/";
+  const launcher = document.getElementById("chat-launcher");
+  const chatWindow = document.getElementById("chat-window");
+  const windowTitle = document.getElementById("chat-window-title");
+  const windowSub = document.getElementById("chat-window-sub");
+  const windowAvatar = chatWindow.querySelector(".chat-window-avatar");
   let session = null;
   let current = null; // slug of the chat the status line speaks about
 
+  // --- the floating window and its launcher bubble ---
+  const windowOpen = () => !chatWindow.hidden;
+  const openWindow = () => {
+    chatWindow.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    document.getElementById("chat-launcher-label").textContent = "Close the chat window";
+  };
+  // Closing hides the window; the conversation goes on and the launcher brings it back.
+  const closeWindow = ({ focusLauncher = true } = {}) => {
+    chatWindow.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    document.getElementById("chat-launcher-label").textContent = "Chat with support";
+    if (focusLauncher) launcher.focus();
+  };
+  const focusWindow = () => {
+    const target = chatWindow.querySelector(
+      "#stepup-dialog button, #stepup-dialog a, #chat-status a, #chat-status button",
+    );
+    if (target) target.focus();
+    else if (!container.hidden && container.querySelector("iframe")) container.querySelector("iframe").focus();
+    else document.getElementById("chat-close").focus();
+  };
+  const brandOf = (slug) => {
+    const messenger = config.messengers.find((m) => m.slug === slug);
+    if (!messenger) return;
+    windowTitle.textContent = messenger.brandName;
+    windowAvatar.textContent = (messenger.brandName || "S").slice(0, 1).toUpperCase();
+  };
+  chatWindow.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !event.defaultPrevented) {
+      event.preventDefault();
+      closeWindow();
+    }
+  });
+  document.getElementById("chat-close").addEventListener("click", () => closeWindow());
+  launcher.addEventListener("click", () => {
+    if (windowOpen()) {
+      closeWindow();
+    } else if (session && session.kind === "sandbox" && !session.closed) {
+      openWindow();
+      focusWindow();
+    } else {
+      start({ slug: current || undefined });
+    }
+  });
+  launcher.hidden = false;
+  configureStepUp({
+    host: document.getElementById("chat-window-body"),
+    reveal: () => {
+      openWindow();
+      windowSub.textContent = "Waiting for you to confirm it's you";
+    },
+  });
+
   // ``code``: the error's stable code when known. An ended session offers a log-in link that
   // comes back to this chat (?next=/?chat=<slug>); other errors offer Retry.
+  // In the window: "connecting" and "verified" are said by the header's second line (and to
+  // screen readers by the status line); an error is a card with one way on.
   const onStatus = (state, text, code = null) => {
-    status.className = `chat-status ${state === "error" ? "error" : ""}`;
+    const inFrame = !container.hidden && container.querySelector("iframe");
+    status.className = `chat-status ${state === "error" ? "error" : ""} ${state !== "error" && inFrame ? "quiet" : ""}`;
     status.dataset.state = state;
     status.replaceChildren(text);
     button.disabled = state === "connecting";
+    windowSub.textContent =
+      state === "verified" || state === "open"
+        ? "Verified: the agent knows it's you"
+        : state === "error"
+          ? "Not connected"
+          : "Connecting…";
+    if (state === "error" || state === "connecting") {
+      openWindow();
+    } else if (container.hidden) {
+      closeWindow({ focusLauncher: false }); // a vendor widget draws its own window
+    }
     if (state === "error") {
       status.setAttribute("role", "alert");
       status.setAttribute("aria-live", "assertive");
       const actions = document.createElement("span");
       actions.className = "actions";
-      if (LOGIN_AGAIN.has(code)) {
+      const close = document.createElement("button");
+      close.type = "button";
+      close.id = "chat-error-close";
+      close.textContent = "Close";
+      close.addEventListener("click", () => closeWindow());
+      if (code === "passkey_needed") {
+        const link = document.createElement("a");
+        link.id = "chat-enroll";
+        link.className = "button primary";
+        link.href = enrollUrl;
+        link.textContent = "Set up a passkey";
+        actions.append(link, close);
+      } else if (NO_RETRY.has(code)) {
+        actions.append(close);
+      } else if (LOGIN_AGAIN.has(code)) {
         const back = `/?${new URLSearchParams({ chat: current || "" })}`;
         const link = document.createElement("a");
         link.id = "chat-login";
@@ -301,7 +398,8 @@ function boot() {
             .then(() => (session ? session.retry() : start()))
             .catch((err) => onStatus("error", message(err.code || "widget_unavailable", err))),
         );
-        actions.append(retry);
+        retry.className = "primary";
+        actions.append(retry, close);
       }
       status.append(" ", actions);
     } else {
@@ -354,11 +452,16 @@ function boot() {
   };
 
   const start = async ({ slug, resumed = false } = {}) => {
-    const chosen = slug || document.getElementById("chat-messenger").value;
+    // the picker's choice; a chat opened from a link (?chat=) that the picker does not list
+    // stays the current one
+    const picked = document.getElementById("chat-messenger").value;
+    const chosen = slug || picked || current;
     const messenger = config.messengers.find((m) => m.slug === chosen);
     if (!messenger) return;
     const clickedAt = Date.now();
     current = chosen;
+    brandOf(chosen);
+    if (!resumed) openWindow();
     if (!resumed) beacon("chat_opened", { messenger: chosen, clickedAt });
     if (messenger.adapter === "sandbox") {
       if (!sandbox) {
@@ -383,6 +486,7 @@ function boot() {
         getToken: async () => (await fetchToken(chosen)).token,
         getAuthCode: messenger.oidc ? () => fetchAuthCode(chosen) : null,
         onStatus: reportingStatus(chosen),
+        onEscape: () => closeWindow(),
       });
       return;
     }

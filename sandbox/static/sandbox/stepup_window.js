@@ -1,4 +1,4 @@
-// Sandbox chat window: the agent's step-up request (issue 15), beside chat.js.
+// Sandbox chat window: the agent's step-up request, beside chat.js.
 //
 // chat.js announces the open conversation with a "sandbox:session" DOM event ({conversation,
 // secret}). This module polls the conversation's assurance; when the agent has asked for a
