@@ -111,6 +111,6 @@ def test_logging_out_of_the_portal_closes_the_chat_and_drops_the_provider(
     page.goto("/")
     open_chat(page, "open")
     page.click("text=Log out")
-    page.wait_for_url("**/login/**")
+    page.wait_for_url("**/logged-out/")
     assert recorder.named("closeChat") == [None]
     assert recorder.named("removeAuthTokenProvider") == [None]

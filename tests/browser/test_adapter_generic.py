@@ -75,5 +75,5 @@ def test_logging_out_tells_the_brands_widget_first(customer_page, production, me
     page.goto("/")
     open_chat(page, "verified")
     page.click("text=Log out")
-    page.wait_for_url("**/login/**")
+    page.wait_for_url("**/logged-out/")
     assert recorder.named("logout") == [messenger.slug]

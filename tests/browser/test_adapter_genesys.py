@@ -182,7 +182,7 @@ def test_logging_out_of_the_portal_logs_out_of_genesys(customer_page, production
     page.goto("/")
     open_chat(page, "verified")
     page.click("text=Log out")
-    page.wait_for_url("**/login/**")
+    page.wait_for_url("**/logged-out/")
     assert recorder.named("Auth.logout") == [None]
 
 

@@ -150,7 +150,7 @@ def test_logging_out_removes_the_method_so_nothing_answers_for_the_next_person(
         }"""
     )
     page.click("text=Log out")
-    page.wait_for_url("**/login/**")
+    page.wait_for_url("**/logged-out/")
     assert recorder.named("noMethod") == ["lpGetAuthenticationToken"]
     assert len(recorder.named("token")) == 1
 
@@ -167,5 +167,5 @@ def test_logging_out_withdraws_the_identity_function(customer_page, production, 
         }"""
     )
     page.click("text=Log out")
-    page.wait_for_url("**/login/**")
+    page.wait_for_url("**/logged-out/")
     assert len(recorder.named("identity")) == 1  # nothing names the customer any more

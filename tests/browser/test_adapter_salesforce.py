@@ -155,7 +155,7 @@ def test_logging_out_of_the_portal_clears_the_salesforce_session(
     page.goto("/")
     open_chat(page, "verified")
     page.click("text=Log out")
-    page.wait_for_url("**/login/**")
+    page.wait_for_url("**/logged-out/")
     assert recorder.named("clearSession") == [[True]]
     # a later visit does not restore a widget for nobody
     assert page.evaluate("window.localStorage.getItem('portalChat.open')") is None

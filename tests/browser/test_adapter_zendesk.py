@@ -118,5 +118,5 @@ def test_logging_out_of_the_portal_logs_the_user_out_of_zendesk(
     page.goto("/")
     open_chat(page, "verified")
     page.click("text=Log out")
-    page.wait_for_url("**/login/**")
+    page.wait_for_url("**/logged-out/")
     assert recorder.named("logoutUser") == [None]

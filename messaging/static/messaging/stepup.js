@@ -39,11 +39,13 @@ function el(tag, attrs = {}, ...children) {
 // Where the prompt appears: the chat window's body (configureStepUp, called by chat.js), so
 // it reads as part of the messenger; reveal() opens that window first. Without a host (a page
 // without the chat window) it is a card on the page.
-const place = { host: null, reveal: () => {} };
+// settle() runs when the prompt goes.
+const place = { host: null, reveal: () => {}, settle: () => {} };
 
-export function configureStepUp({ host, reveal }) {
+export function configureStepUp({ host, reveal, settle }) {
   place.host = host || null;
   place.reveal = reveal || (() => {});
+  place.settle = settle || (() => {});
 }
 
 // Resolves once the session has proven its second factor again. Rejects with
@@ -76,6 +78,7 @@ export function stepUp({ detail = "", info = null } = {}) {
       dialog.close();
       dialog.remove();
       host.classList.remove("prompting");
+      place.settle();
       if (ok) resolve();
       else reject(err || new TokenError(
         needsEnrolment ? "passkey_needed" : "step_up_cancelled",
@@ -109,7 +112,6 @@ export function stepUp({ detail = "", info = null } = {}) {
     }
     const cancel = el("button", { type: "button", id: "stepup-cancel", text: needsEnrolment ? "Not now" : "Cancel" });
     cancel.addEventListener("click", () => finish(false));
-    actions.append(cancel);
     dialog.append(actions);
     if (methods.includes("otp")) {
       const input = el("input", {
@@ -149,6 +151,9 @@ export function stepUp({ detail = "", info = null } = {}) {
       });
       dialog.append(form);
     }
+    // leaving comes last: beside the way on when there is one thing to do, else on its own line
+    if (actions.children.length && !methods.includes("otp")) actions.append(cancel);
+    else dialog.append(el("div", { class: "prompt-actions" }, cancel));
     // Escape leaves the prompt (not the chat window around it)
     dialog.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {

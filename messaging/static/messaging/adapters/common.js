@@ -205,3 +205,20 @@ export class VendorAdapter {
     return this.open();
   }
 }
+
+// The customer-facing text of a failure; a throttled request says how long to wait.
+export function message(code, err = null) {
+  if (code === "throttled" && err && err.retryAfter) return `Too many chat requests. ${waitText(err.retryAfter)}`;
+  return describe(code);
+}
+
+// "Try again in 40 seconds." / "Try again in 3 minutes." (as config/throttling.py words it)
+export function waitText(seconds) {
+  const s = Math.max(1, Math.round(seconds));
+  if (s < 60) return `Try again in ${s} second${s === 1 ? "" : "s"}.`;
+  const m = Math.ceil(s / 60);
+  return `Try again in ${m} minute${m === 1 ? "" : "s"}.`;
+}
+
+// Errors the customer fixes by logging in again (the session ended, or lost its second step).
+export const LOGIN_AGAIN = new Set(["not_authenticated", "mfa_required", "csrf_failed"]);
