@@ -149,6 +149,7 @@ def test_screenshots_of_home_chat_and_logout(
 
     # the session ends elsewhere; the next Chat click offers a log-in that comes back here
     sessions_end_all()
+    page.click("#chat-close")  # on a phone the window covers the page
     page.click("#chat-button")
     page.wait_for_selector("#chat-status[data-state=error]")
     shots(page, "session-ended", before=_scroll_to_support)

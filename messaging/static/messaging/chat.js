@@ -236,7 +236,7 @@ function boot() {
         link.className = "button primary";
         link.href = `${loginUrl}?${new URLSearchParams({ next: back })}`;
         link.textContent = "Log in again";
-        actions.append(link);
+        actions.append(link, close);
       } else {
         const retry = document.createElement("button");
         retry.type = "button";
