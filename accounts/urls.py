@@ -12,6 +12,9 @@ urlpatterns = [
     path("login/enroll/", views.enroll_view, name="enroll"),
     path("login/backup-codes/", views.backup_codes_view, name="backup-codes"),
     path("logout/", views.logout_view, name="logout"),
+    path("logged-out/", views.logged_out_view, name="logged-out"),
+    # browsers ask for /favicon.ico whatever the page links; the file is a static asset
+    path("favicon.ico", views.favicon_view, name="favicon"),
     path("theme/<slug:slug>.css", views.brand_theme_view, name="brand-theme"),
     # passkeys (accounts/passkey_views.py)
     path("login/passkey/begin/", passkeys.authenticate_begin, name="passkey-auth-begin"),

@@ -7,6 +7,7 @@ import segno
 from django.contrib.auth import login, logout
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -178,13 +179,33 @@ def backup_codes_view(request):
 @csrf_protect
 @never_cache
 def logout_view(request):
-    """POST logs out; GET (a typed or bookmarked /logout/) asks for confirmation first."""
+    """POST logs out and lands on "You are logged out"; GET (a typed or bookmarked /logout/)
+    asks for confirmation first, or goes to the login when there is no session."""
     if request.method == "GET":
         if not request.user.is_authenticated:
             return redirect("accounts:login")
         return render(request, "accounts/logout.html")
     logout(request)
-    return redirect("accounts:login")
+    return redirect("accounts:logged-out")
+
+
+@require_GET
+@never_cache
+def logged_out_view(request):
+    """GET /logged-out/: says the session ended, with a link to log in again.
+
+    A visitor who still has a session (another tab logged in again) is sent home instead."""
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    return render(request, "accounts/logged_out.html")
+
+
+@require_GET
+def favicon_view(request):
+    """GET /favicon.ico: browsers ask for it whatever the page links; it is a static file."""
+    response = redirect(static("favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_GET

@@ -148,8 +148,10 @@ def open_session(
     OpenID Connect platforms (Genesys) receive ``auth_code`` instead: the page plugin's
     ``{authCode, redirectUri, nonce, codeVerifier?}``, redeemed as ``sandbox.genesys`` says.
     ``resume``: the id of a conversation the chat window had open (a reload, a second Chat
-    click). It is picked up again, with a new secret, only when the freshly verified identity
-    is the same customer on the same messenger and it was active within ``RESUME_WINDOW``;
+    click). A conversation is picked up again, with a new secret, only when the freshly
+    verified identity is the same customer on the same messenger and it was active within
+    ``RESUME_WINDOW``: the named one, else the customer's latest open one on that messenger
+    (another tab or device: one conversation per customer and messenger while it is open);
     otherwise a new conversation opens. The id alone proves nothing: the token does.
     Raises UnknownMessenger for a messenger the portal does not know.
     """
@@ -225,21 +227,36 @@ def open_session(
 
 
 def _resumable(resume: object, *, messenger: str, subject: str) -> Conversation | None:
-    if not isinstance(resume, str) or not subject:
+    """The conversation this customer has open on ``messenger``: the one the window names
+    (``resume``) when it is theirs and open, else their most recently active open one.
+
+    Open means active within ``RESUME_WINDOW``. Joining it rather than opening another keeps
+    the agent's queue at one line per customer and messenger, whichever tab, device or login
+    the Chat click came from.
+    """
+    if not subject:
         return None
-    try:
-        conversation_id = uuid.UUID(resume)
-    except ValueError:
-        return None
-    conversation = Conversation.objects.filter(
-        pk=conversation_id, messenger=messenger, subject=subject
-    ).first()
-    if conversation is None:
-        return None
+    mine = Conversation.objects.filter(messenger=messenger, subject=subject)
+    named = None
+    if isinstance(resume, str):
+        try:
+            named = mine.filter(pk=uuid.UUID(resume)).first()
+        except ValueError:
+            named = None
+    if named is not None and _is_open(named):
+        return named
+    since = timezone.now() - RESUME_WINDOW
+    latest = (
+        mine.filter(models.Q(last_message_at__gte=since) | models.Q(created_at__gte=since))
+        .order_by(models.F("last_message_at").desc(nulls_last=True), "-created_at")
+        .first()
+    )
+    return latest if latest is not None and _is_open(latest) else None
+
+
+def _is_open(conversation: Conversation) -> bool:
     last = conversation.last_message_at or conversation.created_at
-    if timezone.now() - last > RESUME_WINDOW:
-        return None
-    return conversation
+    return timezone.now() - last <= RESUME_WINDOW
 
 
 def post_message(

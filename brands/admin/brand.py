@@ -33,7 +33,7 @@ class MessengerInline(admin.TabularInline):
     model = Messenger
     form = MessengerInlineForm
     extra = 0
-    fields = ("slug", "label", "platform", "is_active")
+    fields = ("slug", "label", "platform", "is_active", "in_chat_picker")
     show_change_link = True
     verbose_name_plural = (
         "messengers (audience, algorithm, lifetime, attributes, vendor settings and step-up "

@@ -127,7 +127,10 @@ class MessengerAdmin(admin.ModelAdmin):
                 "client secret”).",
             },
         ),
-        (None, {"fields": ("brand", "slug", "label", "platform", "is_active")}),
+        (
+            None,
+            {"fields": ("brand", "slug", "label", "platform", "is_active", "in_chat_picker")},
+        ),
         (
             "Tokens",
             {

@@ -165,6 +165,12 @@ class Messenger(models.Model):
     is_active = models.BooleanField(
         "active", default=True, help_text="Inactive messengers get no tokens."
     )
+    in_chat_picker = models.BooleanField(
+        "offered to customers",
+        default=True,
+        help_text="Listed in the portal's chat picker. Off: the messenger still issues tokens "
+        "and opens from a link (/?chat=<slug>), e.g. a vendor integration under test.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

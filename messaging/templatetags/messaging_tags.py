@@ -124,8 +124,17 @@ def chat_launcher_context(request, customer) -> dict:
     }
     if settings.SANDBOX_ENABLED:
         config["sandboxChatUrl"] = SANDBOX_CHAT_URL
+    offered = picker_messengers(messengers)
     return {
-        "messengers": messengers,
-        "choices": choice_labels(messengers),
+        "messengers": offered,
+        "choices": choice_labels(offered),
         "chat_config": config,
     }
+
+
+def picker_messengers(messengers) -> list:
+    """The chats the picker lists: per brand, those ``in_chat_picker``; a brand that offers
+    none lists all of its own (a customer is never left without a chat). The others stay in
+    the chat config, so ``/?chat=<slug>`` (a link from support or the admin) still opens them."""
+    offering = {m.brand_id for m in messengers if m.in_chat_picker}
+    return [m for m in messengers if m.in_chat_picker or m.brand_id not in offering]

@@ -135,7 +135,7 @@ def test_get_logout_asks_for_confirmation_and_post_logs_out(verified_client):
     html = page.content.decode()
     assert f'<form method="post" action="{LOGOUT}"' in html and "Log out?" in html
     assert verified_client.get(HOME).status_code == 200  # GET changed nothing
-    assert verified_client.post(LOGOUT)["Location"] == LOGIN
+    assert verified_client.post(LOGOUT)["Location"] == "/logged-out/"
     assert verified_client.get(HOME)["Location"] == LOGIN
 
 

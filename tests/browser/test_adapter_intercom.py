@@ -109,7 +109,7 @@ def test_logging_out_of_the_portal_shuts_intercom_down(customer_page, production
     page.goto("/")
     open_chat(page, "open")
     page.click("text=Log out")
-    page.wait_for_url("**/login/**")
+    page.wait_for_url("**/logged-out/")
     assert recorder.named("shutdown") == [None]
 
 

@@ -3,12 +3,16 @@ verifies the token from the brand's JWKS over HTTP, and a staff agent sees VERIF
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from brands import services as brand_services
 from brands.models import SigningKey
+from sandbox.models import Conversation
+from sandbox.services import RESUME_WINDOW
 from tests import factories
 from tests.browser.conftest import session_context
 from tests.factories import PASSWORD
@@ -88,7 +92,9 @@ def test_customer_chats_verified_and_the_agent_sees_certified_attributes(
     context.close()
 
 
-def test_a_tampered_token_is_shown_rejected_with_its_reason(customer_page, messenger, agent_page):
+def test_a_tampered_token_is_refused_in_words_and_shown_to_the_agent_with_its_reason(
+    customer_page, messenger, agent_page
+):
     page = customer_page
 
     def tamper(route):
@@ -102,7 +108,9 @@ def test_a_tampered_token_is_shown_rejected_with_its_reason(customer_page, messe
     page.route("**/api/v1/messaging/token", tamper)
     page.goto("/")
     _open_chat_and_wait(page, state="error")
-    assert "bad_signature" in page.inner_text("#chat-status")
+    # the customer reads words; the reason code is for the agent
+    assert "could not confirm that it's you" in page.inner_text("#chat-status")
+    assert "bad_signature" not in page.inner_text("#chat-status")
     agent_page.goto("/sandbox/console/")
     rejected = agent_page.locator(".rejected-item").first
     assert "REJECTED" in rejected.inner_text()
@@ -125,9 +133,12 @@ def test_a_key_rotated_between_two_chats_leaves_both_verified(
         new = brand_services.signing_key_generate(
             brand=messenger.brand, key_size=2048, certificate=False
         )
+    # the first conversation has been idle past the resume window (while it is open, any
+    # window of the same customer joins it instead of opening a second)
+    Conversation.objects.update(created_at=timezone.now() - RESUME_WINDOW - timedelta(minutes=1))
     with time_machine.travel(time.time() + 4 * 3600, tick=True):
         brand_services.signing_key_activate(key=new)
-        # a second chat, in a new tab (a reload of the first tab would resume the first one)
+        # a second chat, in a new tab
         page = page.context.new_page()
         page.goto("/")
         _open_chat_and_wait(page)

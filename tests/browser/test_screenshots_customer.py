@@ -127,8 +127,9 @@ def test_screenshots_of_home_chat_and_logout(
     page.wait_for_selector("#chat-button:not([disabled])")
     shots(page, "home")
 
-    # the chat: verified, one message each way, the agent typing
-    page.click("#chat-button")
+    # the chat: the launcher bubble opens the messenger window, verified, one message each
+    # way, the agent typing
+    page.click("#chat-launcher")
     page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
     frame = _chat_frame(page)
     frame.locator("#body").fill("Hello, a card payment of 42.00 did not go through.")
@@ -148,6 +149,7 @@ def test_screenshots_of_home_chat_and_logout(
 
     # the session ends elsewhere; the next Chat click offers a log-in that comes back here
     sessions_end_all()
+    page.click("#chat-close")  # on a phone the window covers the page
     page.click("#chat-button")
     page.wait_for_selector("#chat-status[data-state=error]")
     shots(page, "session-ended", before=_scroll_to_support)
@@ -156,6 +158,10 @@ def test_screenshots_of_home_chat_and_logout(
     page2 = session_context(browser, portal, customer.user, totp_device).new_page()
     page2.goto("/logout/")
     shots(page2, "logout")
+    # and after logging out, a page that says so, with a way back in
+    page2.click("main button.primary")
+    page2.wait_for_url("**/logged-out/")
+    shots(page2, "logged-out")
     page2.context.close()
     context.close()
 

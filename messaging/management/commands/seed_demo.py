@@ -6,14 +6,16 @@ Lives in ``messaging`` because it spans accounts and brands (messaging is the on
 uses both). Running it twice leaves the same data; it prints the demo logins and, for the demo
 only, one unused backup code per account.
 
-Besides one generic messenger per brand, Northwind Bank gets one demo messenger per vendor
+Customers are offered one chat per brand, its generic web chat (``<brand>-web``). Besides
+it, Northwind Bank gets one demo messenger per vendor
 platform of the registry (``northwind-<platform>``, platforms/) with the vendor settings its
 profile gives as examples and ``"sandbox": true``, so that locally the Chat button opens
 the sandbox chat window, whose platform profile verifies the token as that vendor would.
 Zendesk and Intercom verify a shared secret: seed_demo generates one per messenger (once), and
 when the sandbox is on (installed and ``SANDBOX_ENABLED``) hands it to the sandbox's
 credential store with ``call_command("sandbox_credential", ...)``, as a vendor's admin would
-paste it into its console. Secrets are never printed.
+paste it into its console. Secrets are never printed. These and ``northwind-secure`` are
+not in the customers' chat picker (``Messenger.in_chat_picker``); ``/?chat=<slug>`` opens them.
 """
 
 import io
@@ -175,6 +177,7 @@ class Command(BaseCommand):
         secure = self._passkey_messenger(brands["northwind"])
         genesys, client_secret = self._oidc_setup(brands[PLATFORM_BRAND])
         handed = self._platform_setup(brands[PLATFORM_BRAND])
+        self._one_chat_per_brand(brands)
 
         logins = []
         for username, first, last, tier, vip, balance, currency, since, slugs, backup in CUSTOMERS:
@@ -240,6 +243,23 @@ class Command(BaseCommand):
                     platform="generic",
                     attributes=DEMO_ATTRIBUTES,
                 )
+
+    def _one_chat_per_brand(self, brands: dict[str, Brand]) -> None:
+        """Customers are offered one chat per brand, its web chat (``<brand>-web``).
+
+        The others stay active and open from a link (``/?chat=<slug>``) or the admin; each is
+        labelled for what it is ("Salesforce integration test", "secure chat (passkey)").
+        """
+        for slug, brand in brands.items():
+            for messenger in Messenger.objects.filter(brand=brand):
+                offered = messenger.slug == f"{slug}-web"
+                label = messenger.label
+                if not offered and not label:
+                    label = f"{messenger.get_platform_display()} integration test"
+                if (messenger.in_chat_picker, messenger.label) != (offered, label):
+                    messenger.in_chat_picker = offered
+                    messenger.label = label
+                    messenger.save(update_fields=["in_chat_picker", "label", "updated_at"])
 
     def _passkey_messenger(self, brand: Brand) -> Messenger:
         """A sandbox messenger whose policy asks for a passkey proven within 15 minutes."""

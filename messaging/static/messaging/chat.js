@@ -15,8 +15,8 @@
 //              identity over exactly as that vendor documents (see each module's header).
 //   "generic" in production: the documented portalchat:open / portalchat:logout DOM hook that
 //              the brand's own widget consumes (platforms/generic/static/adapter.js).
-// Sandbox adapter:  adapter.open({container, messenger, clickedAt, getToken, getAuthCode,
-//                   onStatus}) -> {retry, close}
+// Sandbox adapter (sandbox_adapter.js):  adapter.open({container, messenger, clickedAt,
+//                   getToken, getAuthCode, onStatus, onEscape}) -> {retry, close, focus}
 // Vendor adapters:  new Adapter({messenger, vendor, container, getToken, getAuthCode, onStatus})
 //                   .open({resumed}) -> Promise, .retry(), .logout() -> Promise
 //   getToken() -> Promise<string>: always a fresh token from the portal
@@ -37,15 +37,13 @@
 // widget; pages without the chat panel do not load chat.js, so their Log out posts directly
 // (the vendor widget is not loaded on those pages either).
 
-import { TokenError, describe, makePortalSource, withTimeout } from "./adapters/common.js";
+import { LOGIN_AGAIN, TokenError, describe, makePortalSource, message, waitText, withTimeout } from "./adapters/common.js";
 import { beacon } from "./beacons.js";
-import { stepUp, withStepUp } from "./stepup.js";
+import { SandboxAdapter } from "./sandbox_adapter.js";
+import { configureStepUp, withStepUp } from "./stepup.js";
 
-export { TokenError, describe };
+export { SandboxAdapter, TokenError, describe, message, waitText };
 
-const READY_TIMEOUT_MS = 10000;
-const VERDICT_TIMEOUT_MS = 15000;
-const MAX_EXPIRY_REFRESHES_PER_MINUTE = 3;
 const LOGOUT_TIMEOUT_MS = 3000;
 const OPEN_MARK = "portalChat.open";
 // A platform package's adapter (platforms/<name>/static/adapter.js, served under
@@ -63,156 +61,8 @@ export function makeTokenSource({
   return makePortalSource({ url: tokenUrl, csrfToken, field, fetchImpl });
 }
 
-// The customer-facing text of a failure; a throttled request says how long to wait.
-export function message(code, err = null) {
-  if (code === "throttled" && err && err.retryAfter) return `Too many chat requests. ${waitText(err.retryAfter)}`;
-  return describe(code);
-}
-
-// "Try again in 40 seconds." / "Try again in 3 minutes." (as config/throttling.py words it)
-export function waitText(seconds) {
-  const s = Math.max(1, Math.round(seconds));
-  if (s < 60) return `Try again in ${s} second${s === 1 ? "" : "s"}.`;
-  const m = Math.ceil(s / 60);
-  return `Try again in ${m} minute${m === 1 ? "" : "s"}.`;
-}
-
-// Errors the customer fixes by logging in again (the session ended, or lost its second step).
-const LOGIN_AGAIN = new Set(["not_authenticated", "mfa_required", "csrf_failed"]);
-
-// --- the sandbox adapter: an iframe chat window speaking postMessage -----------------------
-
-export class SandboxAdapter {
-  constructor({ chatUrl }) {
-    this.chatUrl = chatUrl;
-  }
-
-  // OpenID Connect messengers (Genesys) pass getAuthCode: the window gets a fresh one-time
-  // code ({authCode, redirectUri, nonce, codeVerifier?}) instead of a token, every time.
-  // restored: reopened by a page load, not by a click; the window then leaves the keyboard
-  // focus where it is (a page that moves focus on load disorients screen-reader users).
-  open({ container, messenger, clickedAt, getToken, getAuthCode, onStatus, restored = false }) {
-    const frame = document.createElement("iframe");
-    frame.title = "Chat with support";
-    frame.src = `${this.chatUrl}?messenger=${encodeURIComponent(messenger)}`;
-    let autoRetried = false;
-    let verdictTimer = null;
-    let expiryRefreshes = [];
-    let closed = false;
-    let verifiedOnce = false;
-
-    const post = (message) => frame.contentWindow.postMessage(message, window.location.origin);
-    // A frame that never opened a conversation has nothing to show after a failure: it is
-    // hidden, and the status line under the button says what happened and what to do.
-    // An ended portal session closes the window too: the conversation stays on the
-    // platform and comes back after the customer logs in again (the log-in link).
-    const fail = (code, err = null) => {
-      clearTimeout(verdictTimer);
-      if (LOGIN_AGAIN.has(code)) {
-        handle.close();
-        container.hidden = true;
-      } else if (!verifiedOnce && !frame.dataset.rejected) {
-        container.hidden = true;
-      }
-      onStatus("error", message(code, err), undefined, code);
-    };
-    const sendFreshToken = async () => {
-      clearTimeout(verdictTimer);
-      onStatus("connecting", verifiedOnce ? "Checking it is still you…" : "Connecting you to an agent…");
-      let proof;
-      try {
-        proof = getAuthCode ? await getAuthCode() : await getToken();
-      } catch (err) {
-        fail(err.code || "network", err);
-        return;
-      }
-      if (closed) return;
-      if (getAuthCode) {
-        post({ type: "sandbox:authcode", authCode: proof, clickedAt, focus: !restored });
-      } else {
-        post({ type: "sandbox:token", token: proof, clickedAt, focus: !restored });
-      }
-      verdictTimer = setTimeout(() => fail("timeout"), VERDICT_TIMEOUT_MS);
-    };
-    const readyTimer = setTimeout(() => fail("timeout"), READY_TIMEOUT_MS);
-
-    const onMessage = (event) => {
-      if (event.source !== frame.contentWindow || event.origin !== window.location.origin) return;
-      const data = event.data || {};
-      switch (data.type) {
-        case "sandbox:ready":
-          clearTimeout(readyTimer);
-          sendFreshToken();
-          break;
-        case "sandbox:verified":
-          clearTimeout(verdictTimer);
-          verifiedOnce = true;
-          delete frame.dataset.rejected;
-          container.hidden = false;
-          onStatus("verified", "You are chatting as a verified customer.");
-          break;
-        case "sandbox:rejected":
-          clearTimeout(verdictTimer);
-          frame.dataset.rejected = "1"; // the window shows the reason and its own Retry
-          beacon("platform_rejected", { messenger, reason: data.reason || "rejected" });
-          if (!autoRetried) {
-            autoRetried = true; // one fresh token, one retry, then a visible error
-            sendFreshToken();
-          } else {
-            fail(data.reason || "rejected");
-          }
-          break;
-        case "sandbox:retry":
-          sendFreshToken();
-          break;
-        case "sandbox:stepup": // the agent asked the customer to verify again (stepup.js)
-          stepUp({ detail: "Your agent asks you to confirm it's you." })
-            .then(async () =>
-              post(getAuthCode ? { type: "sandbox:stepup_proof", authCode: await getAuthCode() }
-                : { type: "sandbox:stepup_proof", token: await getToken() }))
-            .catch((err) => post({ type: "sandbox:stepup_failed", detail: err.message || "" }));
-          break;
-        case "sandbox:token_expired": {
-          const now = Date.now();
-          expiryRefreshes = expiryRefreshes.filter((t) => now - t < 60000);
-          if (expiryRefreshes.length >= MAX_EXPIRY_REFRESHES_PER_MINUTE) {
-            fail("expired");
-          } else {
-            expiryRefreshes.push(now);
-            sendFreshToken();
-          }
-          break;
-        }
-        default:
-          break;
-      }
-    };
-    window.addEventListener("message", onMessage);
-    container.replaceChildren(frame);
-    onStatus("connecting", "Opening the chat…");
-    const handle = {
-      kind: "sandbox",
-      slug: messenger,
-      get closed() {
-        return closed;
-      },
-      retry: sendFreshToken,
-      focus() {
-        restored = false; // the customer clicked Chat: the composer takes the focus
-        container.hidden = false;
-        frame.focus();
-      },
-      close() {
-        closed = true;
-        clearTimeout(readyTimer);
-        clearTimeout(verdictTimer);
-        window.removeEventListener("message", onMessage);
-        frame.remove();
-      },
-    };
-    return handle;
-  }
-}
+// Errors a retry cannot fix: the way out is elsewhere (a link), or closing the window.
+const NO_RETRY = new Set(["passkey_needed", "not_a_member", "unknown_messenger", "unsupported"]);
 
 // --- the page ------------------------------------------------------------------------------
 
@@ -268,29 +118,125 @@ function boot() {
   const container = document.getElementById("chat-container");
   const button = document.getElementById("chat-button");
   const loginUrl = form.dataset.loginUrl || "/login/";
+  const enrollUrl = form.dataset.enrollUrl || "/security/";
+  const launcher = document.getElementById("chat-launcher");
+  const chatWindow = document.getElementById("chat-window");
+  const windowTitle = document.getElementById("chat-window-title");
+  const windowSub = document.getElementById("chat-window-sub");
+  const windowAvatar = chatWindow.querySelector(".chat-window-avatar");
   let session = null;
   let current = null; // slug of the chat the status line speaks about
 
+  // --- the floating window and its launcher bubble ---
+  const windowOpen = () => !chatWindow.hidden;
+  const openWindow = () => {
+    chatWindow.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    document.getElementById("chat-launcher-label").textContent = "Close the chat window";
+  };
+  // Closing hides the window; the conversation goes on and the launcher brings it back.
+  const closeWindow = ({ focusLauncher = true } = {}) => {
+    chatWindow.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    document.getElementById("chat-launcher-label").textContent = "Chat with support";
+    if (focusLauncher) launcher.focus();
+  };
+  const focusWindow = () => {
+    const target = chatWindow.querySelector(
+      "#stepup-dialog button, #stepup-dialog a, #chat-status a, #chat-status button",
+    );
+    if (target) target.focus();
+    else if (!container.hidden && container.querySelector("iframe")) container.querySelector("iframe").focus();
+    else document.getElementById("chat-close").focus();
+  };
+  const brandOf = (slug) => {
+    const messenger = config.messengers.find((m) => m.slug === slug);
+    if (!messenger) return;
+    windowTitle.textContent = messenger.brandName;
+    windowAvatar.textContent = (messenger.brandName || "S").slice(0, 1).toUpperCase();
+  };
+  chatWindow.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !event.defaultPrevented) {
+      event.preventDefault();
+      closeWindow();
+    }
+  });
+  document.getElementById("chat-close").addEventListener("click", () => closeWindow());
+  launcher.addEventListener("click", () => {
+    if (windowOpen()) {
+      closeWindow();
+    } else if (session && session.kind === "sandbox" && !session.closed) {
+      openWindow();
+      focusWindow();
+    } else {
+      start({ slug: current || undefined });
+    }
+  });
+  // Vendor widgets bring their own launcher and window: ours is for the sandbox's chat window,
+  // and a vendor chat's status line stays in the Support card, under the button.
+  launcher.hidden = !config.messengers.some((m) => m.adapter === "sandbox");
+  const windowBody = document.getElementById("chat-window-body");
+  const statusIn = (where) => {
+    if (where === "window" && status.parentElement !== windowBody) windowBody.prepend(status);
+    if (where === "card" && status.parentElement !== form.parentElement) form.after(status);
+  };
+  const inWindow = () => status.parentElement === windowBody;
+  configureStepUp({
+    host: document.getElementById("chat-window-body"),
+    reveal: () => {
+      openWindow();
+      windowSub.dataset.before = windowSub.textContent;
+      windowSub.textContent = "Waiting for you to confirm it's you";
+    },
+    settle: () => {
+      windowSub.textContent = windowSub.dataset.before || windowSub.textContent;
+    },
+  });
+
   // ``code``: the error's stable code when known. An ended session offers a log-in link that
   // comes back to this chat (?next=/?chat=<slug>); other errors offer Retry.
+  // In the window: "connecting" and "verified" are said by the header's second line (and to
+  // screen readers by the status line); an error is a card with one way on.
   const onStatus = (state, text, code = null) => {
-    status.className = `chat-status ${state === "error" ? "error" : ""}`;
+    const inFrame = !container.hidden && container.querySelector("iframe");
+    status.className = `chat-status ${state === "error" ? "error" : ""} ${state !== "error" && inFrame ? "quiet" : ""}`;
     status.dataset.state = state;
     status.replaceChildren(text);
     button.disabled = state === "connecting";
+    windowSub.textContent =
+      state === "verified" || state === "open"
+        ? "Verified: the agent knows it's you"
+        : state === "error"
+          ? "Not connected"
+          : "Connecting…";
+    if (inWindow() && (state === "error" || state === "connecting")) openWindow();
     if (state === "error") {
       status.setAttribute("role", "alert");
       status.setAttribute("aria-live", "assertive");
       const actions = document.createElement("span");
       actions.className = "actions";
-      if (LOGIN_AGAIN.has(code)) {
+      const close = document.createElement("button");
+      close.type = "button";
+      close.id = "chat-error-close";
+      close.textContent = "Close";
+      close.addEventListener("click", () => closeWindow());
+      if (code === "passkey_needed") {
+        const link = document.createElement("a");
+        link.id = "chat-enroll";
+        link.className = "button primary";
+        link.href = enrollUrl;
+        link.textContent = "Set up a passkey";
+        actions.append(link, close);
+      } else if (NO_RETRY.has(code)) {
+        actions.append(close);
+      } else if (LOGIN_AGAIN.has(code)) {
         const back = `/?${new URLSearchParams({ chat: current || "" })}`;
         const link = document.createElement("a");
         link.id = "chat-login";
         link.className = "button primary";
         link.href = `${loginUrl}?${new URLSearchParams({ next: back })}`;
         link.textContent = "Log in again";
-        actions.append(link);
+        actions.append(link, close);
       } else {
         const retry = document.createElement("button");
         retry.type = "button";
@@ -301,7 +247,8 @@ function boot() {
             .then(() => (session ? session.retry() : start()))
             .catch((err) => onStatus("error", message(err.code || "widget_unavailable", err))),
         );
-        actions.append(retry);
+        retry.className = "primary";
+        actions.append(retry, close);
       }
       status.append(" ", actions);
     } else {
@@ -354,11 +301,22 @@ function boot() {
   };
 
   const start = async ({ slug, resumed = false } = {}) => {
-    const chosen = slug || document.getElementById("chat-messenger").value;
+    // the picker's choice; a chat opened from a link (?chat=) that the picker does not list
+    // stays the current one
+    const picked = document.getElementById("chat-messenger").value;
+    const chosen = slug || picked || current;
     const messenger = config.messengers.find((m) => m.slug === chosen);
     if (!messenger) return;
     const clickedAt = Date.now();
     current = chosen;
+    brandOf(chosen);
+    if (messenger.adapter === "sandbox") {
+      statusIn("window");
+      if (!resumed) openWindow();
+    } else {
+      statusIn("card");
+      if (windowOpen()) closeWindow({ focusLauncher: false });
+    }
     if (!resumed) beacon("chat_opened", { messenger: chosen, clickedAt });
     if (messenger.adapter === "sandbox") {
       if (!sandbox) {
@@ -383,6 +341,7 @@ function boot() {
         getToken: async () => (await fetchToken(chosen)).token,
         getAuthCode: messenger.oidc ? () => fetchAuthCode(chosen) : null,
         onStatus: reportingStatus(chosen),
+        onEscape: () => closeWindow(),
       });
       return;
     }

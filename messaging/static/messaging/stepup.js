@@ -6,10 +6,11 @@
 //   assurance policy): withStepUp(fetchFresh) shows the prompt, then asks once more;
 // - the agent asks for it (sandbox chat window -> {type: "sandbox:stepup"}): chat.js calls
 //   stepUp() and hands the window a fresh token.
-// The prompt is a modal <dialog> on the portal page: "Use my passkey" (PortalPasskeys from
+// The prompt is a card inside the chat window (a non-modal <dialog>, keyboard focus on its first
+// control, Escape leaves it): "Use my passkey" (PortalPasskeys from
 // accounts/static/accounts/passkeys.js, user verification required) and/or a code form
 // (POST /login/stepup/ {"code"}); when a passkey is required and the customer has none, a
-// link to the security page to add one.
+// link to the security page to set one up, and "Not now".
 
 import { TokenError } from "./adapters/common.js";
 
@@ -35,26 +36,54 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// Resolves once the session has proven its second factor again; rejects with
-// TokenError("step_up_cancelled") when the customer closes the prompt.
+// Where the prompt appears: the chat window's body (configureStepUp, called by chat.js), so
+// it reads as part of the messenger; reveal() opens that window first. Without a host (a page
+// without the chat window) it is a card on the page.
+// settle() runs when the prompt goes.
+const place = { host: null, reveal: () => {}, settle: () => {} };
+
+export function configureStepUp({ host, reveal, settle }) {
+  place.host = host || null;
+  place.reveal = reveal || (() => {});
+  place.settle = settle || (() => {});
+}
+
+// Resolves once the session has proven its second factor again. Rejects with
+// TokenError("passkey_needed") when the chat needs a passkey the customer has not set up and
+// they leave the prompt, TokenError("step_up_cancelled") when they leave it otherwise.
 export function stepUp({ detail = "", info = null } = {}) {
   const urls = { ...DEFAULTS, ...(info || {}) };
   const methods = (info && info.methods) || ["passkey", "otp"];
   const hasPasskey = !info || info.has_passkey !== false;
+  const needsEnrolment = methods.includes("passkey") && !hasPasskey && !methods.includes("otp");
   return new Promise((resolve, reject) => {
+    document.getElementById("stepup-dialog")?.remove(); // one prompt at a time
+    const host = place.host || document.body;
     const error = el("p", { class: "error", role: "alert", id: "stepup-error", hidden: "" });
+    const actions = el("div", { class: "prompt-actions" });
+    // a non-modal <dialog> inside the chat window: styled as the window's own card
     const dialog = el(
       "dialog",
-      { id: "stepup-dialog", class: "stepup-dialog", "aria-labelledby": "stepup-title" },
-      el("h2", { id: "stepup-title", text: "Confirm it's you" }),
-      el("p", { id: "stepup-detail", text: detail || "Please prove your second factor again to continue the chat." }),
+      { id: "stepup-dialog", class: "chat-prompt", "aria-labelledby": "stepup-title", "aria-describedby": "stepup-detail" },
+      el("h3", { id: "stepup-title", text: needsEnrolment ? "This chat needs a passkey" : "Confirm it's you" }),
+      el("p", {
+        id: "stepup-detail",
+        text: needsEnrolment
+          ? "You have not set up a passkey yet. Go to your security settings to add one, then open the chat again."
+          : detail || "Please prove your second factor again to continue the chat.",
+      }),
       error,
     );
     const finish = (ok, err) => {
       dialog.close();
       dialog.remove();
+      host.classList.remove("prompting");
+      place.settle();
       if (ok) resolve();
-      else reject(err || new TokenError("step_up_cancelled", "Verification was not completed."));
+      else reject(err || new TokenError(
+        needsEnrolment ? "passkey_needed" : "step_up_cancelled",
+        "Verification was not completed.",
+      ));
     };
     const fail = (message) => {
       error.textContent = message;
@@ -76,18 +105,14 @@ export function stepUp({ detail = "", info = null } = {}) {
           fail(err.message || "The passkey could not be used.");
         }
       });
-      dialog.append(el("p", {}, button));
+      actions.append(button);
     }
-    if (methods.includes("passkey") && !hasPasskey) {
-      dialog.append(
-        el(
-          "p",
-          { id: "stepup-enroll" },
-          el("a", { href: urls.enroll_url, id: "stepup-enroll-link", text: "Go to your security settings" }),
-          " to add one, then open the chat again.",
-        ),
-      );
+    if (needsEnrolment) {
+      actions.append(el("a", { href: urls.enroll_url, id: "stepup-enroll-link", class: "button primary", text: "Set up a passkey" }));
     }
+    const cancel = el("button", { type: "button", id: "stepup-cancel", text: needsEnrolment ? "Not now" : "Cancel" });
+    cancel.addEventListener("click", () => finish(false));
+    dialog.append(actions);
     if (methods.includes("otp")) {
       const input = el("input", {
         id: "stepup-code",
@@ -126,15 +151,22 @@ export function stepUp({ detail = "", info = null } = {}) {
       });
       dialog.append(form);
     }
-    const cancel = el("button", { type: "button", id: "stepup-cancel", class: "link", text: "Cancel" });
-    cancel.addEventListener("click", () => finish(false));
-    dialog.addEventListener("cancel", (event) => {
-      event.preventDefault();
-      finish(false);
+    // leaving comes last: beside the way on when there is one thing to do, else on its own line
+    if (actions.children.length && !methods.includes("otp")) actions.append(cancel);
+    else dialog.append(el("div", { class: "prompt-actions" }, cancel));
+    // Escape leaves the prompt (not the chat window around it)
+    dialog.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        finish(false);
+      }
     });
-    dialog.append(el("p", {}, cancel));
-    document.body.append(dialog);
-    dialog.showModal();
+    place.reveal();
+    host.classList.add("prompting");
+    host.append(dialog);
+    dialog.show();
+    (dialog.querySelector("#stepup-passkey, #stepup-enroll-link, #stepup-code") || cancel).focus();
   });
 }
 

@@ -10,10 +10,13 @@
 //                      codeVerifier?}, clickedAt}   (OpenID Connect platforms: Genesys)
 //   window -> parent  {type: "sandbox:verified", conversation, resumed}  session opened
 //   window -> parent  {type: "sandbox:rejected", reason}            token refused
-//   window -> parent  {type: "sandbox:retry"}                       Retry clicked
+//   window -> parent  {type: "sandbox:retry"}                       "Continue here" clicked
+//   window -> parent  {type: "sandbox:escape"}                      Escape pressed in the window
 //   window -> parent  {type: "sandbox:token_expired"}               token's exp already past
-// After a rejection (or a Retry) the window accepts another sandbox:token; a token that
-// arrives once the conversation is open is answered with sandbox:verified again.
+// After a rejection the window accepts another sandbox:token (the page's one retry path); a
+// token that arrives once the conversation is open is answered with sandbox:verified again.
+// The customer reads what happened in words (REFUSAL); the reason code goes to the page (for
+// its beacon) and to the platform's records, which the agent console shows.
 //
 // One conversation per tab and messenger: the window keeps the id of its conversation in
 // sessionStorage (never the secret; the tab's storage ends with the tab) and sends it with
@@ -139,7 +142,7 @@ async function openSession(token, clickedAt, pageAttributes, authCode = null, fo
   if (httpStatus === 201) {
     verified(data);
   } else {
-    rejected(data.reason || data.error || "error", data.detail || "");
+    rejected(data.reason || data.error || "error");
   }
 }
 
@@ -162,10 +165,18 @@ function verified(data) {
   poll();
 }
 
-function rejected(reason, detail) {
+// What the customer reads for a refusal; every other reason reads as the default.
+const REFUSAL = {
+  expired: "Your secure sign-in expired before it reached us.",
+  replayed: "That secure sign-in was already used.",
+  not_yet_valid: "Your secure sign-in is not valid yet: the clocks disagree.",
+  jwks_unavailable: "We cannot check your sign-in right now.",
+  network_error: "The chat service could not be reached.",
+};
+
+function rejected(reason) {
   state.phase = "rejected";
-  $("reason").textContent = reason;
-  $("reason-detail").textContent = detail;
+  $("reason-text").textContent = REFUSAL[reason] || "The chat service did not accept your secure sign-in.";
   show("rejected");
   tell({ type: "sandbox:rejected", reason });
 }
@@ -362,10 +373,8 @@ window.addEventListener("message", (event) => {
   }
 });
 
-$("retry").addEventListener("click", () => {
-  state.phase = "waiting";
-  status("Asking for a new sign-in…");
-  tell({ type: "sandbox:retry" });
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") tell({ type: "sandbox:escape" }); // the page closes its window
 });
 
 $("take-back").addEventListener("click", () => {
@@ -391,5 +400,6 @@ if (window.parent === window) {
   status("Open this chat from the Chat with support button of your portal.");
   document.querySelector(".spinner").hidden = true;
 } else {
+  body.classList.add("framed"); // the page's messenger window wears the brand header
   tell({ type: "sandbox:ready" });
 }

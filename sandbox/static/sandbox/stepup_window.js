@@ -28,6 +28,7 @@ function panel() {
     const button = document.createElement("button");
     button.type = "button";
     button.id = "stepup-start";
+    button.className = "primary";
     button.textContent = "Verify it's me";
     button.addEventListener("click", () => {
       button.disabled = true;

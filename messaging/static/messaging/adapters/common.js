@@ -15,21 +15,34 @@
 export const SCRIPT_TIMEOUT_MS = 15000;
 export const READY_TIMEOUT_MS = 20000;
 
+// What the customer reads. Codes (the portal's and the platform's reasons, e.g. bad_signature)
+// are for the agent console and the reports, never shown here.
 const MESSAGES = {
   not_authenticated: "Your session has ended. Please log in again to chat.",
   mfa_required: "Please complete two-step verification again to chat.",
+  csrf_failed: "Your session has ended. Please log in again to chat.",
   not_a_member: "You cannot chat with this brand from your account.",
   unknown_messenger: "This chat is not available right now.",
   throttled: "Too many chat requests. Please wait a minute and try again.",
   no_signing_key: "Verified chat is temporarily unavailable. Please try again shortly.",
   network: "We could not reach the portal. Check your connection and try again.",
-  timeout: "The chat did not answer in time.",
+  network_error: "We could not reach the chat service. Check your connection and try again.",
+  timeout: "The chat did not answer in time. Please try again.",
   widget_unavailable: "The chat service could not be loaded. Please try again later.",
   unsupported: "This chat platform is not supported on this page.",
   refresh_loop: "The chat kept asking for your identity. Please try again in a minute.",
+  expired: "Your secure sign-in for the chat expired before it arrived. Please try again.",
   step_up_required: "This chat needs a stronger or fresher proof of your identity.",
   step_up_cancelled: "This chat needs you to confirm it's you. Click Retry when you are ready.",
+  passkey_needed:
+    "This chat needs a passkey, and your account does not have one yet. Set one up in your security settings, then open the chat again.",
+  jwks_unavailable: "The chat service cannot check your identity right now. Please try again in a minute.",
 };
+
+// Any other refusal by the chat platform (a verifier reason code): the customer cannot fix
+// it, a fresh attempt sometimes can, and the agent console shows the code.
+export const REFUSED =
+  "The chat service could not confirm that it's you. Please try again; if it keeps happening, call us or write to us.";
 
 export class TokenError extends Error {
   // retryAfter: seconds to wait (the API's Retry-After on 429 throttled), or null
@@ -42,8 +55,7 @@ export class TokenError extends Error {
 }
 
 export function describe(reasonOrCode) {
-  if (MESSAGES[reasonOrCode]) return MESSAGES[reasonOrCode];
-  return `Your identity could not be verified (${reasonOrCode}).`;
+  return MESSAGES[reasonOrCode] || REFUSED;
 }
 
 export function errorCode(err) {
@@ -193,3 +205,20 @@ export class VendorAdapter {
     return this.open();
   }
 }
+
+// The customer-facing text of a failure; a throttled request says how long to wait.
+export function message(code, err = null) {
+  if (code === "throttled" && err && err.retryAfter) return `Too many chat requests. ${waitText(err.retryAfter)}`;
+  return describe(code);
+}
+
+// "Try again in 40 seconds." / "Try again in 3 minutes." (as config/throttling.py words it)
+export function waitText(seconds) {
+  const s = Math.max(1, Math.round(seconds));
+  if (s < 60) return `Try again in ${s} second${s === 1 ? "" : "s"}.`;
+  const m = Math.ceil(s / 60);
+  return `Try again in ${m} minute${m === 1 ? "" : "s"}.`;
+}
+
+// Errors the customer fixes by logging in again (the session ended, or lost its second step).
+export const LOGIN_AGAIN = new Set(["not_authenticated", "mfa_required", "csrf_failed"]);
