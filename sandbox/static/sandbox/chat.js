@@ -24,14 +24,14 @@
 // fresh token proves the same customer; a reload or a second Chat click therefore shows the
 // same conversation, a different customer gets a new one.
 
+import { formatTime } from "./times.js";
+
 const ORIGIN = window.location.origin;
 const POLL_MS = 2000;
 const TYPING_EVERY_MS = 3000;
 const body = document.body;
 const $ = (id) => document.getElementById(id);
 const STORE_KEY = `sandbox.conversation.${body.dataset.messenger}`;
-const TIME = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const DAY_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 const state = {
   phase: "waiting", // waiting | connecting | verified | rejected | taken
@@ -193,11 +193,12 @@ function headers(json = false) {
   };
 }
 
+// The same clock as the agent's console (times.js: 24-hour, the reader's zone).
 function timeLabel(iso) {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return "";
   const today = new Date().toDateString() === at.toDateString();
-  return today ? TIME.format(at) : DAY_TIME.format(at);
+  return formatTime(at, today ? "clock" : "date-clock");
 }
 
 // One message: a bubble, who wrote it (agents), the time and, for our own, the delivery state.
