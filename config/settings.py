@@ -123,8 +123,8 @@ else:
 if E.REDIS_URL:
     CACHES = {
         "default": {
-            # Django's Redis backend, reusing its client objects (config.cache)
-            "BACKEND": "config.cache.RedisCache",
+            # Django's Redis backend, reusing its client objects (config.fastpath)
+            "BACKEND": "config.fastpath.RedisCache",
             "LOCATION": E.REDIS_URL,
             "KEY_PREFIX": E.CACHE_KEY_PREFIX,
         }
