@@ -17,12 +17,6 @@ Contract, piece by piece (what goes in, what comes out, what it relies on):
     keys are swapped into its parameters. Relies on the SQL compiler's ``as_sql``,
     ``klass_info``, ``select``, converters and ``get_related_populators``.
 
-``RedisCache``
-    Django's Redis cache backend, with one ``redis.Redis`` client object per connection pool
-    instead of a new one per cache operation (safe: redis-py clients are thread-safe and take
-    a connection from the pool per command). Relies on ``RedisCacheClient``'s
-    ``_get_connection_pool``, ``_client`` and the backend's ``_class`` hook.
-
 ``OTPMiddleware`` with ``session_device_wanted`` / ``session_device_found``
     django-otp's middleware (a device verifies the user only when it belongs to the user and
     is confirmed, else the session forgets it). While it resolves the session's user it names
@@ -62,8 +56,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
-from django.core.cache.backends.redis import RedisCacheClient
 from django.db import connections, router, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
@@ -163,30 +155,6 @@ class Prepared:
         for name, position in c.annotations.items():
             setattr(obj, name, row[position])
         return obj
-
-
-# --- RedisCache ---------------------------------------------------------------------------
-
-
-class _ReusingClient(RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
-
-
-class RedisCache(DjangoRedisCache):
-    """Django's Redis backend reusing one client object per pool (module docstring)."""
-
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = _ReusingClient
 
 
 # --- OTPMiddleware ------------------------------------------------------------------------

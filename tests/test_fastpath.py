@@ -1,6 +1,6 @@
 """``config.fastpath`` pinned against the plain Django / django-otp code it stands for: the same
 objects, the same rows, the same signals and the same verified device, on SQLite and on
-PostgreSQL (and Redis where the piece is Redis's)."""
+PostgreSQL."""
 
 import threading
 from decimal import Decimal
@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save, pre_save
@@ -237,39 +236,6 @@ def test_session_device_hooks_do_nothing_outside_the_middleware():
     assert fastpath.session_device_wanted() is None
     fastpath.session_device_found(None)  # no error, no effect
     assert fastpath.session_device_wanted() is None
-
-
-# --- RedisCache ---------------------------------------------------------------------------
-
-needs_redis = pytest.mark.skipif(
-    settings.CACHES["default"]["BACKEND"] != "config.fastpath.RedisCache",
-    reason="the shared cache is Redis only with REDIS_URL",
-)
-
-
-@needs_redis
-def test_redis_cache_reads_and_writes_what_djangos_backend_does():
-    plain = DjangoRedisCache(
-        settings.CACHES["default"]["LOCATION"], {"KEY_PREFIX": cache.key_prefix}
-    )
-    cache.set("pinned", {"a": 1}, timeout=30)
-    plain.set("pinned-int", 41, timeout=30)
-    assert plain.get("pinned") == {"a": 1}
-    assert cache.incr("pinned-int") == 42
-    assert plain.get("pinned-int") == 42
-    assert cache.get_many(["pinned", "pinned-int", "absent"]) == plain.get_many(
-        ["pinned", "pinned-int", "absent"]
-    )
-    results = []
-    threads = [
-        threading.Thread(target=lambda: results.append(cache.incr("pinned-int"))) for _ in range(8)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == list(range(43, 51))
-    assert plain.get("pinned-int") == 50
 
 
 # --- read-ahead ---------------------------------------------------------------------------
