@@ -1,42 +1,30 @@
 """How every request's user and verified second factor are loaded: Django's and django-otp's
-own logic, with one query compiled once (``config.prepared``) for the session's user, its
-customer record, tier and (PostgreSQL) brand ids, and the device the session names.
+own logic, with one query compiled once (``config.fastpath.Prepared``) for the session's user,
+its customer record, tier and (PostgreSQL) brand ids, and the device the session names.
 
 Loading the session's user and its device were more than half of the CPU that a token request
-(and any logged-in page) spent before its own work began (docs/benchmarks.md), nearly all of
-it in building and compiling querysets and in the round trips. The answers are the same
-objects from the same rows, read from the database on every request as before: a deactivated
-user, a changed password or a deleted or unconfirmed device take effect at the next request,
-as they do with Django's classes (tests/accounts/test_request_user.py).
+(and any logged-in page) spent before its own work began (docs/decisions/token-path-speed.md),
+nearly all of it in building and compiling querysets and in the round trips. The answers are
+the same objects from the same rows, read from the database on every request as before: a
+deactivated user, a changed password or a deleted or unconfirmed device take effect at the
+next request, as they do with Django's classes (tests/accounts/test_request_user.py).
 
-How the device joins the user's query: ``OTPMiddleware`` tells the backend, for the time it
-resolves the user, which device the session names (``_session_device``, a context variable);
-the backend then reads the user with that device through a ``FilteredRelation`` on the
-device model's relation to its user (a LEFT JOIN on the device's id *and* its user), and
-hands the device back the same way. django-otp's checks then run unchanged: the device must
-belong to the user and be confirmed, else the session forgets it.
+How the device joins the user's query: ``OTPMiddleware`` (``config.fastpath``) names, while
+it resolves the user, the device the session holds (``session_device_wanted``); the backend
+reads the user with that device through a ``FilteredRelation`` on the device model's relation
+to its user (a LEFT JOIN on the device's id *and* its user), and hands the device back
+(``session_device_found``). django-otp's checks then run unchanged: the device must belong to
+the user and be confirmed, else the session forgets it.
 """
 
 from __future__ import annotations
 
-import contextvars
-
-from django.apps import apps
 from django.contrib.auth import backends, get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
 from django.db.models import FilteredRelation, OuterRef, Q
-from django.utils.functional import LazyObject, empty
-from django_otp import DEVICE_ID_SESSION_KEY, middleware
-from django_otp.models import Device
 
-from config.prepared import Prepared
-
-_NOT_LOADED = object()
-# Set by OTPMiddleware while it resolves the user: {"label", "id", "device"}.
-_session_device: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
-    "session_device", default=None
-)
+from config import fastpath
 
 
 def _user_with_customer(pk):
@@ -72,17 +60,8 @@ def _with_device(model):
     return build
 
 
-_users = Prepared(_user_with_customer)
-_users_with_device: dict[str, Prepared] = {}
-
-
-def _device_model(label: str):
-    """The Device subclass ``app_label.model_name``, or None."""
-    try:
-        model = apps.get_model(label)
-    except (ValueError, LookupError):
-        return None
-    return model if issubclass(model, Device) else None
+_users = fastpath.Prepared(_user_with_customer)
+_users_with_device: dict[type, fastpath.Prepared] = {}
 
 
 class ModelBackend(backends.ModelBackend):
@@ -95,50 +74,21 @@ class ModelBackend(backends.ModelBackend):
             user_id = int(user_id)
         except (TypeError, ValueError):
             return None
-        wanted = _session_device.get()
+        wanted = fastpath.session_device_wanted()
         if wanted is None:
             user = _users.first(user_id)
         else:
-            prepared = _users_with_device.get(wanted["label"])
+            model, device_id = wanted
+            prepared = _users_with_device.get(model)
             if prepared is None:
                 prepared = _users_with_device.setdefault(
-                    wanted["label"], Prepared(_with_device(wanted["model"]))
+                    model, fastpath.Prepared(_with_device(model))
                 )
-            user = prepared.first(user_id, wanted["id"])
+            user = prepared.first(user_id, device_id)
             if user is not None:
-                wanted["device"] = user.__dict__.pop("session_device", None)
+                fastpath.session_device_found(user.__dict__.pop("session_device", None))
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-class OTPMiddleware(middleware.OTPMiddleware):
-    """django-otp's middleware (the device must belong to the user and be confirmed, else
-    the session forgets it), with the device read in the user's query (module docstring)."""
-
-    def _verify_user_sync(self, request, user):
-        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
-        wanted = None
-        if persistent_id:
-            persistent_id = self._normalize_persistent_id(persistent_id)
-            label, _, device_id = persistent_id.rpartition("/")
-            model = _device_model(label) if device_id.isdigit() else None
-            if model is not None:
-                # "device": filled in by the backend when it reads the user
-                wanted = dict(label=label, model=model, id=int(device_id), device=_NOT_LOADED)
-        # ``user`` is AuthenticationMiddleware's lazy user: resolve it here (with the device
-        # joined), so that ``request.user`` is one lazy object around the user, not two.
-        token = _session_device.set(wanted)
-        try:
-            if isinstance(user, LazyObject):
-                if user._wrapped is empty:
-                    user._setup()
-                user = user._wrapped
-        finally:
-            _session_device.reset(token)
-        self._init_user_fields(user)
-        if user.is_authenticated and persistent_id:
-            if wanted is not None and wanted["device"] is not _NOT_LOADED:
-                device = wanted["device"]
-            else:  # the user was resolved earlier, or by another backend
-                device = Device.from_persistent_id(persistent_id)
-            user.otp_device = self._finalize_device(request, user, device)
-        return user
+# django-otp's middleware naming the session's device to ``ModelBackend`` (settings name it here)
+OTPMiddleware = fastpath.OTPMiddleware

@@ -74,11 +74,8 @@ def clear() -> None:
         _version = None
 
 
-def signing_key(
-    *, brand: Brand, algorithm: str, prefetched: dict | None = None
-) -> LoadedSigningKey:
-    """The brand's active key for ``algorithm``, decrypted once per process and version
-    (``prefetched``: see ``keyset.current``).
+def signing_key(*, brand: Brand, algorithm: str) -> LoadedSigningKey:
+    """The brand's active key for ``algorithm``, decrypted once per process and version.
 
     Raises ``NoSigningKey`` (503 ``no_signing_key``) when there is no active usable key, or when
     its ciphertext no longer decrypts; the key is then marked unusable with the reason. Call it
@@ -86,7 +83,7 @@ def signing_key(
     Raises ``KeystoreUnavailable`` (503 ``keystore_unavailable``) when the key is in an HSM
     that cannot be reached now (nothing is marked: it signs again once the token answers).
     """
-    version = keyset.current(prefetched)
+    version = keyset.current()
     if version is not None:
         _sync(version)
     # Which key is active is cached only for committed state; inside a transaction that changed

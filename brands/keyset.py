@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 
 from brands.errors import KeySetUnavailable
+from config import fastpath
 
 logger = logging.getLogger(__name__)
 
@@ -114,17 +115,19 @@ def store() -> _CacheStore | _DatabaseStore:
 
 def version_keys() -> list[str]:
     """The shared-cache key of the version when it lives there (else none): a caller that
-    makes a round trip to Redis anyway reads it along (``current(prefetched=...)``)."""
+    makes a round trip to Redis anyway reads it along (``config.fastpath.read_ahead_keep``),
+    and ``current()`` then takes it from there."""
     return [CACHE_KEY] if isinstance(store(), _CacheStore) else []
 
 
-def current(prefetched: dict | None = None) -> str | None:
-    """The current key-set version (one read, none when ``prefetched``, the values of
-    ``version_keys()`` read by the caller in this request, holds it), or ``None`` when its
-    store is unreachable: callers then read the database and cache nothing."""
+def current() -> str | None:
+    """The current key-set version (one read, none when this request read it ahead with
+    ``version_keys()``: ``config.fastpath.read_ahead_values``), or ``None`` when its store
+    is unreachable: callers then read the database and cache nothing."""
     where = store()
-    if prefetched and isinstance(where, _CacheStore) and prefetched.get(CACHE_KEY):
-        return prefetched[CACHE_KEY]
+    ahead = fastpath.read_ahead_values()
+    if ahead and isinstance(where, _CacheStore) and ahead.get(CACHE_KEY):
+        return ahead[CACHE_KEY]
     try:
         version = where.get()
         if version is None:

@@ -123,8 +123,7 @@ else:
 if E.REDIS_URL:
     CACHES = {
         "default": {
-            # Django's Redis backend, reusing its client objects (config.cache)
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": E.REDIS_URL,
             "KEY_PREFIX": E.CACHE_KEY_PREFIX,
         }

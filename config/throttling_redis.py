@@ -72,7 +72,7 @@ _location = None
 
 
 def enabled() -> bool:
-    """The default cache is Django's Redis backend (or ``config.cache``'s subclass)."""
+    """The default cache is Django's Redis backend (or a subclass)."""
     return isinstance(caches["default"], RedisCache)
 
 

@@ -1,13 +1,8 @@
 """The token API, the auth-code API, the certified-attributes API and the setup document."""
 
-import json
-import re
-
 from django.conf import settings
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
@@ -25,7 +20,7 @@ from brands import keyset
 from brands.errors import UnknownBrand
 from brands.models import ATTRIBUTE_API_PLATFORMS
 from brands.selectors import brand_get, messenger_get
-from config import throttling
+from config import fastpath, throttling
 from config.errors import DomainError
 from config.security import client_address
 from messaging import beacon_api, profiles, readcache, selectors, services
@@ -54,8 +49,9 @@ class TokenThrottle(BaseThrottle):
     (docs/decisions/throttled-requests-unrecorded.md).
 
     A view may name shared-cache keys it will read next (``throttle_reads()``, the token
-    API's versions): they are read in the same round trip and left on the request as
-    ``request.prefetched``, so the throttles and those reads cost one round trip together."""
+    API's versions): they are read in the same round trip and kept for the rest of the
+    request (``config.fastpath.read_ahead_keep``), so the throttles and those reads cost one
+    round trip together."""
 
     scopes = (
         ("token-address", "TOKEN_RATE_PER_ADDRESS", lambda request: client_address(request)),
@@ -76,10 +72,11 @@ class TokenThrottle(BaseThrottle):
                 )
             )
         reads = view.throttle_reads() if hasattr(view, "throttle_reads") else []
+        waits = []
         if buckets or reads:
-            waits, request.prefetched = throttling.reserve_and_read(buckets, reads)
-        else:
-            waits = []
+            waits, found = throttling.reserve_and_read(buckets, reads)
+            if reads:
+                fastpath.read_ahead_keep(found)
         refused = [i for i, wait in enumerate(waits) if wait > 0]
         if not refused:
             return True
@@ -97,19 +94,9 @@ class MessengerInput(serializers.Serializer):
     messenger = serializers.SlugField(max_length=50)
 
 
-_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
-
-
 def messenger_slug(request) -> str:
-    """The body's ``messenger``, as ``MessengerInput`` validates it: a well-formed slug is
-    taken as it is (the serializer's field machinery was a measurable share of the token
-    API's time), anything else goes through the serializer, which answers with its own
-    errors (400 ``invalid_request``) or its normalised value (trimmed whitespace)."""
-    data = request.data
-    slug = data.get("messenger") if isinstance(data, dict) else None
-    if isinstance(slug, str) and _SLUG.fullmatch(slug):
-        return slug
-    serializer = MessengerInput(data=data)
+    """The body's ``messenger``, validated by ``MessengerInput`` (400 ``invalid_request``)."""
+    serializer = MessengerInput(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data["messenger"]
 
@@ -121,16 +108,13 @@ def _customer_and_messenger(request):
     return customer, messenger
 
 
-# What django.utils.cache.add_never_cache_headers writes on a response without caching
-# headers, as constants: parsing and merging the header was a measurable cost per token.
-NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
-
-
+@method_decorator(never_cache, name="dispatch")
 class TokenIssueApi(APIView):
     """Issue a fresh token for the logged-in, MFA-verified customer on one messenger.
 
-    Every answer, errors included, carries ``never_cache``'s headers (set in
-    ``finalize_response``: the decorator built a new wrapper on every request)."""
+    Every answer, errors included, carries ``never_cache``'s headers. The versions the token
+    work reads (``throttle_reads``) come with the throttles' round trip, for this request
+    only (``config.fastpath.cache_read_ahead``)."""
 
     permission_classes = [IsVerifiedUser]
     throttle_classes = [TokenThrottle]
@@ -153,43 +137,22 @@ class TokenIssueApi(APIView):
         messenger = serializers.CharField()
         kid = serializers.CharField()
 
+    def dispatch(self, request, *args, **kwargs):
+        with fastpath.cache_read_ahead():
+            return super().dispatch(request, *args, **kwargs)
+
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request):
-        prefetched = getattr(request, "prefetched", None)
-        customer, messenger = selectors.chat_party(
-            slug=messenger_slug(request), user=request.user, prefetched=prefetched
-        )
+        customer, messenger = selectors.chat_party(slug=messenger_slug(request), user=request.user)
         issued = services.token_issue(
             customer=customer,
             messenger=messenger,
             client_address=client_address(request),
             user_agent=request.headers.get("User-Agent", ""),
-            assurance=second_factor_assurance(request._request.session, request.user),
-            prefetched=prefetched,
-            session_expires_at=request._request.session.get_expiry_date(),
+            assurance=second_factor_assurance(request.session, request.user),
+            session_expires_at=request.session.get_expiry_date(),
         )
-        # What OutputSerializer documents, built and encoded directly (compact JSON, as DRF's
-        # JSONRenderer, which content negotiation has already chosen): the serializer's field
-        # machinery and the template-response round were a measurable share of the
-        # endpoint's time (docs/benchmarks.md); test_token_api checks the shape.
-        body = {
-            "token": issued.token,
-            "token_type": "JWT",
-            "expires_at": issued.expires_at.isoformat().replace("+00:00", "Z"),
-            "expires_in": issued.expires_in,
-            "brand": issued.brand,
-            "messenger": issued.messenger,
-            "kid": issued.kid,
-        }
-        return HttpResponse(
-            json.dumps(body, separators=(",", ":")), content_type="application/json"
-        )
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = NEVER_CACHE
-        response["Expires"] = http_date()
-        return response
+        return Response(self.OutputSerializer(issued).data)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -230,11 +193,11 @@ class AuthCodeIssueApi(APIView):
             issued = oidc.auth_code_issue(
                 customer=customer,
                 messenger=messenger,
-                auth_time=second_factor_time(request._request.session, request.user),
-                assurance=second_factor_assurance(request._request.session, request.user),
+                auth_time=second_factor_time(request.session, request.user),
+                assurance=second_factor_assurance(request.session, request.user),
                 client_address=client_address(request),
-                session_key=request._request.session.session_key,
-                session_expires_at=request._request.session.get_expiry_date(),
+                session_key=request.session.session_key,
+                session_expires_at=request.session.get_expiry_date(),
             )
         except oidc.OidcError as exc:
             raise DomainError(str(exc), code="not_an_oidc_client") from exc

@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import Customer
 from brands.models import Brand, Messenger
 from config.errors import DomainError
+from messaging.addresses import address_or_none
 from messaging.models import AuthEvent
 
 Kind = AuthEvent.Kind
@@ -86,8 +87,6 @@ def event_values(
     """The row ``event_record`` would insert (same arguments), as (model, field values by
     attribute name), for a caller that inserts it together with its own audit row in one
     statement (the token API, ``messaging.services.rows_insert_together``)."""
-    from messaging.services import _ip_or_none  # the one address normaliser of messaging
-
     return AuthEvent, {
         "kind": kind,
         "occurred_at": timezone.now(),
@@ -98,7 +97,7 @@ def event_values(
         "reason": reason[:40],
         "jti": jti[:64],
         "gap_ms": gap_ms,
-        "client_address": _ip_or_none(client_address),
+        "client_address": address_or_none(client_address),
     }
 
 

@@ -4,6 +4,7 @@ from accounts.models import Customer, User
 from accounts.selectors import customer_for_user
 from brands.models import Messenger
 from brands.selectors import messenger_get
+from config import fastpath
 from config.errors import DomainError
 from messaging import readcache
 
@@ -25,9 +26,7 @@ def messenger_for_customer(*, slug: str, customer: Customer | None) -> Messenger
     return messenger
 
 
-def chat_party(
-    *, slug: str, user: User, prefetched: dict | None = None
-) -> tuple[Customer, Messenger]:
+def chat_party(*, slug: str, user: User) -> tuple[Customer, Messenger]:
     """The token API's read: the messenger ``slug`` and the user's customer record (with its
     tier; ``customer.user`` is the session's user, which Django loaded for this request).
 
@@ -35,15 +34,17 @@ def chat_party(
     404 for unknown or inactive messengers and brands, 403 ``not_a_member`` for a user who is
     not a customer of the messenger's brand (staff without a customer record included).
     The messenger comes from the per-process copies of ``messaging.readcache`` (exact
-    invalidation through the directory version, which the caller may have read already
-    with ``readcache.version_keys()``: ``prefetched``) when a shared cache is configured.
+    invalidation through the directory version, which the request may have read ahead with
+    ``readcache.version_keys()``: ``config.fastpath.read_ahead_values``) when a shared cache
+    is configured.
     The customer and its tier come with the session's user (``accounts.auth``), on
     PostgreSQL with the ids of its brands; elsewhere the membership is one query.
     """
+    ahead = fastpath.read_ahead_values()
     if not readcache.enabled():
         version = None
-    elif prefetched is not None:
-        version = readcache.version_read(prefetched)
+    elif ahead is not None:
+        version = readcache.version_read(ahead)
     else:
         version = readcache.version()
     if version is None:

@@ -1,22 +1,21 @@
 """Issuing tokens: claims from the customer record, signed with the brand's active key."""
 
 import hashlib
-import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import jwt
-from django.db import connections, models, router, transaction
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from accounts.models import Customer
 from brands import conf as brands_conf
 from brands import keycache
 from brands.models import Messenger
+from config import fastpath
 from messaging import conf, events, profiles, stepup
+from messaging.addresses import address_or_none
 from messaging.models import TokenIssue
 from messaging.profiles.base import ClaimsEncoder, DirectTokenRefused
 
@@ -50,7 +49,6 @@ def token_issue(
     client_address: str | None = None,
     user_agent: str = "",
     assurance=None,
-    prefetched: dict | None = None,
     session_expires_at: datetime | None = None,
 ) -> IssuedToken:
     """Sign a fresh token for ``customer`` on ``messenger`` and audit it, together or not at all.
@@ -64,7 +62,6 @@ def token_issue(
     path). Shared-secret platforms (Zendesk, Intercom) sign HS256 with the messenger's own
     secret, never with a brand key. ``assurance`` (the session's ``Assurance``, see
     accounts/assurance.py) adds ``auth_time``, ``amr`` and ``acr`` as the profile maps them.
-    ``prefetched``: shared-cache values this request already read (``keyset.current``).
     Raises ``brands.errors.NoSigningKey`` (503) when the brand has no usable key, or the
     messenger no secret; ``DirectTokenRefused`` (400 ``use_auth_code``) for platforms that
     take no token from the page (Genesys); ``messaging.stepup.StepUpRequired`` (403
@@ -81,9 +78,7 @@ def token_issue(
     if profile.shared_secret:
         key = keycache.messenger_secret(messenger=messenger)
     else:
-        key = keycache.signing_key(
-            brand=messenger.brand, algorithm=algorithm, prefetched=prefetched
-        )
+        key = keycache.signing_key(brand=messenger.brand, algorithm=algorithm)
     now = timezone.now().replace(microsecond=0)
     expires_at = now + messenger.token_ttl
     if profile.session_lifetime and session_expires_at is not None:
@@ -106,9 +101,10 @@ def token_issue(
         headers={"kid": key.kid, "typ": profile.typ},
         json_encoder=ClaimsEncoder,
     )
-    # The audit row and its event go in together, in one statement, before the token leaves
-    # this function: a token exists outside the process only once both rows are committed.
-    rows_insert_together(
+    # The audit row and its event go in together (one statement on PostgreSQL) before the
+    # token leaves this function: a token exists outside the process only once both rows are
+    # committed.
+    fastpath.rows_insert_together(
         _token_issue_values(
             kind=TokenIssue.Kind.TOKEN,
             jti=jti,
@@ -184,67 +180,6 @@ def _token_issue_values(
         "algorithm": key.algorithm,
         "issued_at": issued_at,
         "expires_at": expires_at,
-        "client_address": _ip_or_none(client_address),
+        "client_address": address_or_none(client_address),
         "user_agent": user_agent[:300],
     }
-
-
-def rows_insert_together(*rows: tuple[type[models.Model], dict]) -> None:
-    """Insert ``rows`` (``(model, {attname: value})`` pairs) all or none, in one round trip.
-
-    On PostgreSQL one statement (``WITH a AS (INSERT ...) INSERT ...``): atomic on its own,
-    so outside a transaction there is no BEGIN/COMMIT to wait for, and inside one it simply
-    joins it. The SQL comes from Django's own insert compiler (compiled once per model) and
-    each value goes through its field's ``get_db_prep_save``, so value conversion is exactly
-    that of ``save()``; fields left out take their default (``auto_now_add``: now). No model
-    instance is built (their construction was a measurable share of the token API's time,
-    docs/benchmarks.md). Other databases: ``save()`` of each in a transaction. Primary keys
-    are not read back, and no ``post_save`` signal is sent on PostgreSQL: callers insert rows
-    stamped with the time of recording, which the one listener (the reports' rollups, for
-    back-dated events) ignores.
-    """
-    connection = connections[router.db_for_write(rows[0][0])]
-    if connection.vendor != "postgresql":
-        with transaction.atomic(using=connection.alias):
-            for model, values in rows:
-                model(**values).save(force_insert=True, using=connection.alias)
-        return
-    statements, params = [], []
-    for model, values in rows:
-        sql, fields = _insert_statement(model, connection)
-        statements.append(sql)
-        for field in fields:
-            if field.attname in values:
-                value = values[field.attname]
-            elif getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):
-                value = timezone.now()
-            else:
-                value = field.get_default()
-            params.append(field.get_db_prep_save(value, connection=connection))
-    ctes = ", ".join(f"audit_{i} AS ({sql})" for i, sql in enumerate(statements[:-1]))
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {ctes} {statements[-1]}" if ctes else statements[-1], params)
-
-
-_statements: dict[tuple[type, str], tuple[str, list]] = {}
-
-
-def _insert_statement(model: type[models.Model], connection) -> tuple[str, list]:
-    """The INSERT of one ``model`` row as Django's compiler writes it, and its fields in
-    parameter order; compiled once per model (the text never changes, only the values)."""
-    key = (model, connection.alias)
-    if key not in _statements:
-        meta = model._meta
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-        query = InsertQuery(model)
-        query.insert_values(fields, [model()])
-        ((sql, _),) = query.get_compiler(connection=connection).as_sql()
-        _statements[key] = (sql, fields)
-    return _statements[key]
-
-
-def _ip_or_none(address: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address(address or ""))
-    except ValueError:
-        return None

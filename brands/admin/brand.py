@@ -6,6 +6,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -126,7 +127,8 @@ class BrandAdmin(admin.ModelAdmin):
     def rotation_view(self, request, object_id):
         brand = self.get_object(request, object_id)
         if brand is None or not self.has_view_permission(request, brand):
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            messages.warning(request, f"No brand with ID “{object_id}”. Perhaps it was deleted?")
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.admin_site.name))
         now = timezone.now()
         try:
             document = selectors.jwks_document(brand=brand)

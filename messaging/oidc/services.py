@@ -25,9 +25,10 @@ from brands import keycache
 from brands.algorithms import Algorithm
 from brands.models import Messenger
 from messaging import conf, events, profiles, stepup
+from messaging.addresses import address_or_none
 from messaging.models import AttributeLookup, AuthorizationCode, OidcGrant, TokenIssue
 from messaging.selectors import NotAMember
-from messaging.services import _ip_or_none, token_issue_audit
+from messaging.services import token_issue_audit
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def auth_code_issue(
         source=source,
         session_hash=_hash(session_key) if session_key else "",
         session_expires_at=session_expires_at,
-        client_address=_ip_or_none(client_address),
+        client_address=address_or_none(client_address),
         created_at=now,
         expires_at=expires_at,
     )
@@ -353,7 +354,7 @@ def attributes_lookup(
         customer=customer,
         found=customer is not None,
         attributes=sorted(attributes),
-        client_address=_ip_or_none(client_address),
+        client_address=address_or_none(client_address),
         created_at=timezone.now(),
     )
     events.event_record(

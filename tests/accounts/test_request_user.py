@@ -1,4 +1,4 @@
-"""The session's user and device are read on every request (``accounts.auth``, one query):
+"""The session's user and device are read on every request (``accounts.auth``):
 what changes in the database applies at the next request, as with Django's own classes."""
 
 import pytest
@@ -52,3 +52,28 @@ def test_a_device_of_another_user_is_no_second_factor(verified_client, messenger
     other = factories.CustomerFactory().user
     TOTPDevice.objects.filter(pk=totp_device.pk).update(user=other)
     assert _post(verified_client, messenger).json()["error"] == "mfa_required"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", ["customer", "staff", "inactive", "unknown", "not_a_number"])
+def test_the_backend_returns_the_user_djangos_backend_returns(customer, staff_user, case):
+    from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+    from django.forms.models import model_to_dict
+
+    from accounts.auth import ModelBackend
+
+    user_id = {"customer": customer.user_id, "staff": staff_user.pk, "unknown": 10**9}.get(
+        case, customer.user_id
+    )
+    if case == "inactive":
+        type(customer.user).objects.filter(pk=user_id).update(is_active=False)
+    if case == "not_a_number":
+        user_id = "not-a-number"
+
+    plain = DjangoModelBackend().get_user(user_id) if case != "not_a_number" else None
+    ours = ModelBackend().get_user(user_id)
+
+    assert (ours is None) == (plain is None)
+    if plain is not None:
+        assert model_to_dict(ours) == model_to_dict(plain)
+        assert getattr(ours, "customer", None) == getattr(plain, "customer", None)
