@@ -185,6 +185,10 @@ class TokenIssueApi(APIView):
             json.dumps(body, separators=(",", ":")), content_type="application/json"
         )
 
+    def handle_exception(self, exc):
+        beacon_api.refusal_record(self.request, exc)  # why no token: for the report
+        return super().handle_exception(exc)
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Cache-Control"] = NEVER_CACHE
@@ -241,6 +245,10 @@ class AuthCodeIssueApi(APIView):
         response = Response(self.OutputSerializer(issued).data)
         response["Cache-Control"] = "no-store"
         return response
+
+    def handle_exception(self, exc):
+        beacon_api.refusal_record(self.request, exc)  # why no token: for the report
+        return super().handle_exception(exc)
 
 
 class OidcClient:
