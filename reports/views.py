@@ -109,6 +109,13 @@ def report_view(request):
     context.update(
         figures=figures,
         data=figures.as_dict(),
+        outcome_rows=[
+            (code, label, n, _share_text(n, figures.attempts))
+            for code, label, n in [
+                ("verified", "Verified", figures.verified),
+                *figures.not_verified_rows,
+            ]
+        ],
         gap_cells=[
             (charts.duration_text(ms / 1000), ms, ms > selectors.gap_target_ms())
             for ms in figures.gap_ms.values()
@@ -137,6 +144,16 @@ def report_view(request):
         ),
     )
     return render(request, "reports/report.html", context)
+
+
+def _share_text(n: int, total: int) -> str:
+    """A share as a percentage that never reads 0 % for something that happened."""
+    if not total:
+        return "\u2013"
+    share = n / total * 100
+    if 0 < share < 0.1:
+        return "< 0.1 %"
+    return f"{share:.0f} %" if share >= 10 or share == 0 else f"{share:.1f} %"
 
 
 def _difference_text(pct: float | None) -> str:

@@ -40,7 +40,7 @@ def _forge_first_token(route, forged=[]):  # noqa: B006 -- one forgery per test 
 
 
 def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
-    customer_page, messenger, staff_page
+    customer_page, messenger, staff_page, tmp_path
 ):
     # given a customer whose first token is forged on its way to the platform
     page = customer_page
@@ -68,6 +68,26 @@ def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
     assert data["gap_samples"] == 2
     assert 0 < data["gap_ms"]["p50"] <= data["gap_ms"]["p99"] < 20000
     assert data["unverified_fallbacks"] == 0
+    assert data["not_verified"] == {}  # the rejected token was retried: the attempt verified
+    # and a platform's export of these two conversations (jti from the token API) plus one
+    # unverified conversation, imported as a vendor's file would be
+    jtis = list(AuthEvent.objects.filter(kind="token_issued").values_list("jti", flat=True))
+    start = AuthEvent.objects.earliest("occurred_at").occurred_at.isoformat()
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "conversation_id,jti,sub,start,end,handle_seconds\n"
+        + "".join(f"v{i},{jti},,{start},{start},60\n" for i, jti in enumerate(jtis[-2:]))
+        + f"u1,,,{start},{start},80\n"
+    )
+    call_command(
+        "import_conversations",
+        "--brand",
+        messenger.brand.slug,
+        "--format",
+        "generic",
+        str(export),
+        stdout=io.StringIO(),
+    )
 
     # and so does the staff page, in the browser
     staff_page.goto("/admin/")
@@ -80,7 +100,10 @@ def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
     assert "100" in staff_page.inner_text("#tile-success .value")
     assert "bad_signature" in staff_page.inner_text("#rejections")
     gap_cells = staff_page.locator("#gap-table tbody td").all_inner_texts()
-    assert gap_cells[0].endswith("ms") and gap_cells[3] == "2"
+    assert gap_cells[0].endswith((" ms", " s")) and gap_cells[3] == "2"  # humanised
+    assert staff_page.inner_text("#outcomes-total") == "2"  # verified 2, no other reason
+    roi = staff_page.inner_text("#roi tbody tr")
+    assert "1 min" in roi and "1 min 20 s" in roi and "25 % shorter when verified" in roi
     assert staff_page.locator("figure.chart svg").count() == 3
     SHOTS.mkdir(exist_ok=True)
     staff_page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
