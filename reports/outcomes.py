@@ -17,6 +17,11 @@ the same portal session, customer and messenger that follow the click, up to the
 So attempts = verified + the sum of every other outcome, exactly, for any period: an attempt
 belongs to the period of its click. One query (two window functions, SQLite 3.25+ and
 PostgreSQL) that returns one row per brand, messenger and outcome.
+
+Cost: it sorts the period's clicks, verdicts and refusals by session; measured on PostgreSQL
+with 300,000 generated events over 30 days (94,000 attempts) on the shared 2-core machine,
+0.8 s for 7 days and 3.5-4 s for 30 days, most of a 30-day report. Longer periods read it per
+day from the rollups. Making it cheap needs the click linked to its verdicts on write.
 """
 
 from __future__ import annotations
