@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from messaging.models import AuthEvent
+from tests.browser.a11y import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -104,6 +105,11 @@ def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
     assert staff_page.inner_text("#outcomes-total") == "2"  # verified 2, no other reason
     roi = staff_page.inner_text("#roi tbody tr")
     assert "1 min" in roi and "1 min 20 s" in roi and "25 % shorter when verified" in roi
+    # accessible, and nothing wider than a phone's screen (wide tables scroll in place)
+    for viewport in ({"width": 390, "height": 844}, {"width": 1280, "height": 900}):
+        staff_page.set_viewport_size(viewport)
+        assert staff_page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        assert_accessible(staff_page)
     assert staff_page.locator("figure.chart svg").count() == 3
     SHOTS.mkdir(exist_ok=True)
     staff_page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
