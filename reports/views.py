@@ -152,8 +152,8 @@ def _share_text(n: int, total: int) -> str:
         return "\u2013"
     share = n / total * 100
     if 0 < share < 0.1:
-        return "< 0.1 %"
-    return f"{share:.0f} %" if share >= 10 or share == 0 else f"{share:.1f} %"
+        return "< 0.1\u00a0%"
+    return f"{share:.0f}\u00a0%" if share >= 10 or share == 0 else f"{share:.1f}\u00a0%"
 
 
 def _difference_text(pct: float | None) -> str:

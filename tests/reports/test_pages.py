@@ -89,7 +89,8 @@ def test_a_period_with_conversations_shows_rate_and_times(staff_client, add_even
     outcomes = page[
         page.index('id="outcomes"') : page.index("</table>", page.index('id="outcomes"'))
     ]
-    assert '<tr data-outcome="verified">' in outcomes and "<td>1</td><td>50 %</td>" in outcomes
+    assert '<tr data-outcome="verified">' in outcomes
+    assert "<td>1</td><td>50\N{NO-BREAK SPACE}%</td>" in outcomes
     assert '<tr data-outcome="rejected:expired"><td>Platform rejected: expired</td><td>1</td>' in (
         outcomes
     )
