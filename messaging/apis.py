@@ -154,6 +154,10 @@ class TokenIssueApi(APIView):
         )
         return Response(self.OutputSerializer(issued).data)
 
+    def handle_exception(self, exc):
+        beacon_api.refusal_record(self.request, exc)  # why no token: for the report
+        return super().handle_exception(exc)
+
 
 @method_decorator(never_cache, name="dispatch")
 class AuthCodeIssueApi(APIView):
@@ -204,6 +208,10 @@ class AuthCodeIssueApi(APIView):
         response = Response(self.OutputSerializer(issued).data)
         response["Cache-Control"] = "no-store"
         return response
+
+    def handle_exception(self, exc):
+        beacon_api.refusal_record(self.request, exc)  # why no token: for the report
+        return super().handle_exception(exc)
 
 
 class OidcClient:

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsVerifiedUser
 from accounts.selectors import customer_for_user
 from brands.models import Messenger
+from config.errors import DomainError
 from config.security import client_address
 from config.throttling import AtomicRateThrottle
 from messaging import conf, events, selectors
@@ -41,6 +42,33 @@ def throttled_record(request, scope: str) -> bool:
         client_address=client_address(request),
     )
     return False
+
+
+def refusal_record(request, exc) -> None:
+    """Record why the token or auth-code API refused to sign (a ``token_refused`` event with
+    the error's code), so the report can explain the attempt.
+
+    Only domain errors raised after the throttles let the request through (step-up required,
+    not a member, unknown messenger, no signing key, ...), and only for a logged-in session:
+    a refusal before the throttles (authentication, permission) or by them (429) writes
+    nothing, so no client can turn refused requests into INSERTs faster than its token rate.
+    """
+    session_key = request._request.session.session_key
+    user = getattr(request, "user", None)
+    if not isinstance(exc, DomainError) or not session_key or not getattr(user, "pk", None):
+        return
+    slug = request.data.get("messenger") if isinstance(request.data, dict) else None
+    messenger = (
+        Messenger.objects.filter(slug=slug).first() if isinstance(slug, str) and slug else None
+    )
+    events.event_record(
+        kind=events.Kind.TOKEN_REFUSED,
+        messenger=messenger,
+        customer=customer_for_user(user),
+        session_key=session_key,
+        reason=exc.code,
+        client_address=client_address(request),
+    )
 
 
 class MessagingRateThrottle(AtomicRateThrottle):

@@ -37,6 +37,7 @@ BEACON_KINDS = (
     Kind.PLATFORM_VERIFIED,
     Kind.PLATFORM_REJECTED,
     Kind.UNVERIFIED_FALLBACK,
+    Kind.THROTTLED,  # a 429 of the token API, which itself writes nothing
 )
 # A verifier reason code (docs/architecture.md) or a vendor's, as an opaque short slug.
 _REASON = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -112,7 +113,9 @@ def event_beacon_record(
 ) -> AuthEvent:
     """Record what the caller's own widget saw; the caller is the only possible subject.
 
-    ``platform_rejected`` needs a ``reason`` slug; the other kinds ignore it. A
+    ``platform_rejected`` needs a ``reason`` slug; ``throttled`` (the chat saw a 429 from the
+    token API, which writes nothing itself) is recorded with the reason ``token-beacon``; the
+    other kinds ignore it. A
     ``platform_verified`` answering this session's latest ``chat_opened`` on the messenger
     (within ``MAX_GAP`` and not answered yet) carries the click-to-verified time measured
     between the two server timestamps. Raises ``InvalidBeacon`` for anything else.
@@ -124,6 +127,8 @@ def event_beacon_record(
     if kind == Kind.PLATFORM_REJECTED:
         if not _REASON.fullmatch(reason or ""):
             raise InvalidBeacon("A rejection needs its reason code (lower-case slug).")
+    elif kind == Kind.THROTTLED:
+        reason = "token-beacon"  # the browser says only that a token request got a 429
     else:
         reason = ""
     gap_ms = None

@@ -215,6 +215,7 @@ class AuthEvent(models.Model):
         ATTRIBUTES_LOOKED_UP = "attributes_looked_up", "Attributes looked up"
         THROTTLED = "throttled", "Throttled"
         CLIENT_AUTH_FAILED = "client_auth_failed", "OIDC client authentication failed"
+        TOKEN_REFUSED = "token_refused", "Token refused before signing"
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     occurred_at = models.DateTimeField(help_text="Server time of the event (UTC).")
@@ -253,7 +254,8 @@ class AuthEvent(models.Model):
         max_length=40,
         blank=True,
         help_text="Rejections: the verifier's reason; lookups: not_a_member; throttles: scope; "
-        "client authentication failures: the endpoint (token, attributes).",
+        "client authentication failures: the endpoint (token, attributes); token refusals: "
+        "the API's error code (step_up_required, not_a_member, ...).",
     )
     jti = models.CharField(max_length=64, blank=True, help_text="Issued tokens: their jti.")
     gap_ms = models.PositiveIntegerField(

@@ -2,8 +2,9 @@ from django.apps import AppConfig
 
 
 class ReportsConfig(AppConfig):
-    """Authentication reports: reads ``messaging.AuthEvent`` and writes only its own daily
-    rollups of it (``reports.services``)."""
+    """Authentication reports: reads ``messaging.AuthEvent`` and writes only its own tables:
+    the daily rollups of it (``rollup_events`` and the receivers below) and the conversations
+    imported from platforms' exports (``import_conversations``). Reading never writes."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"

@@ -100,3 +100,21 @@ def bar_chart(rows, *, title: str, color: str = COLORS["bar"], mark_over: str | 
         )
         body.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}" {FONT}>{n}</text>')
     return _svg(width, height, title, body)
+
+
+def duration_text(seconds: float | None) -> str:
+    """A duration as people say it: "850 ms", "1.6 s", "1 min 20 s", "2 h 5 min" (None: a dash)."""
+    if seconds is None:
+        return "\u2013"
+    if seconds < 1:
+        return f"{round(seconds * 1000)} ms"
+    if seconds < 10:
+        return f"{seconds:.1f} s".replace(".0 s", " s")
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min {secs} s" if secs else f"{minutes} min"

@@ -63,7 +63,12 @@ class DayCount(_DayRow):
     """Events of one day, brand and messenger by kind and reason."""
 
     kind = models.CharField(max_length=24)
-    reason = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The event's reason; for kind attempt_outcome, how the attempts ended "
+        "(reports.outcomes: verified, step_up_required, rejected:<code>, abandoned, ...).",
+    )
     gaps = models.PositiveBigIntegerField(
         help_text="How many of them carry a click-to-verified time (verified attempts)."
     )
@@ -104,3 +109,46 @@ class DaySignal(_DayRow):
 
     class Meta:
         indexes = [models.Index(fields=["day", "level"], name="daysignal_day")]
+
+
+class ImportedConversation(models.Model):
+    """One conversation from a platform's export (or the sandbox's), for the ROI figures.
+
+    Imported by ``manage.py import_conversations`` (``reports.conversations``), which joins it
+    to the portal's events once, on import: ``verified`` says whether the customer chatted as
+    a verified customer. The report reads these rows only (average handle time, verified vs
+    not). Re-importing the same conversation (brand, source, conversation id) replaces it.
+    """
+
+    class Source(models.TextChoices):
+        GENESYS = "genesys", "Genesys Cloud"
+        SALESFORCE = "salesforce", "Salesforce"
+        ZENDESK = "zendesk", "Zendesk"
+        GENERIC = "generic", "Generic CSV (the sandbox's export)"
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    conversation_id = models.CharField(max_length=255, help_text="The platform's own id.")
+    jti = models.CharField(max_length=64, blank=True, help_text="The token it was verified with.")
+    subject = models.CharField(max_length=255, blank=True, help_text="The customer id (sub).")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    handle_seconds = models.PositiveIntegerField(help_text="Agent handle time, in seconds.")
+    verified = models.BooleanField(
+        help_text="On import: its jti is a token the portal signed for this brand, or its "
+        "customer was verified by the platform for this brand between 10 minutes before its "
+        "start and its end."
+    )
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "source", "conversation_id"], name="importedconversation_once"
+            )
+        ]
+        indexes = [models.Index(fields=["brand", "started_at"], name="importedconv_brand_time")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.conversation_id}"

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from reports import services
+from reports import services, tally
 
 
 def event_saved(sender, instance, created, **kwargs):
@@ -11,7 +11,7 @@ def event_saved(sender, instance, created, **kwargs):
     ``event_record`` stamps events with the time of recording, so on the live path this is
     one comparison and no query; only back-dated events (tests, imports) reach the delete.
     """
-    if instance.occurred_at < timezone.now() - services.rollup_settle():
+    if instance.occurred_at < timezone.now() - tally.rollup_settle():
         services.days_forget(instance.occurred_at, instance.occurred_at)
 
 

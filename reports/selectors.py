@@ -1,10 +1,13 @@
-"""The report's figures, read from ``messaging.AuthEvent`` (this app writes nothing).
+"""The report's figures, read from ``messaging.AuthEvent`` and the daily rollups (no write).
 
 Definitions (the page, ``manage.py report`` and the CSV export all use these):
 
 - attempts: ``chat_opened`` events (Chat clicks reported by the widget glue).
-- verified: ``platform_verified`` events that answer a click (they carry ``gap_ms``); a
-  later re-verification of the same conversation (token refresh) is not a second success.
+- verified: attempts clicked in the period that ended verified (``reports.outcomes``: the
+  ``platform_verified`` that answers the click); a re-verification is not a second success.
+- not_verified: every other attempt by the reason it did not end verified (step-up required,
+  not a member, throttled, rejected by the platform's code, abandoned, ...): verified plus
+  these is attempts, exactly.
 - success_rate: verified / attempts, 0.0 when there were no attempts.
 - rejected: ``platform_rejected`` by reason code.
 - tokens_issued: ``token_issued`` + ``code_exchanged`` + ``refresh_used`` (every signed token).
@@ -12,7 +15,8 @@ Definitions (the page, ``manage.py report`` and the CSV export all use these):
   at least p of the samples at or below it; PostgreSQL's ``percentile_disc``), computed from
   a histogram of distinct values so the database never ships or sorts every sample;
   0 with ``gap_samples`` 0 when nothing was verified.
-- fraud signals: ``FRAUD_SIGNALS`` below, each with count, first and last time seen.
+- fraud signals: ``FRAUD_SIGNALS`` (``reports.tally``), with count, first and last time seen.
+- roi: average handle time of imported conversations, verified vs not (``conversations_roi``).
 
 Cost over 10 million events (docs/benchmarks.md): one grouped count by kind and reason, one
 histogram of gaps, one grouped series, and small grouped reads for the signals, each on an
@@ -23,49 +27,33 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Avg, Count, Max, Min
 from django.db.models.functions import TruncDate, TruncHour
 
-from brands.models import Brand, Messenger
+from brands.models import Brand
 from messaging.models import AuthEvent
-from reports import conf
+from reports import daily, outcomes
+from reports.models import ImportedConversation
+from reports.tally import (
+    BURST_SIGNALS,
+    FRAUD_SIGNALS,
+    SERIES_KINDS,
+    TOKEN_KINDS,
+    Scope,
+    Tally,
+    bursts,
+    day_start,
+    gap_target_ms,
+    series_step_add,
+)
 
 Kind = AuthEvent.Kind
+__all__ = ["Figures", "Scope", "events_list", "live_counters", "percentile", "report_figures"]
 
-TOKEN_KINDS = (Kind.TOKEN_ISSUED, Kind.CODE_EXCHANGED, Kind.REFRESH_USED)
 PERCENTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
 GAP_BUCKETS_MS = (1000, 2000, 3000, 4000, 5000, 7500, 10000)
-
-
-def gap_target_ms() -> int:
-    """REPORTS_GAP_TARGET_MS: click-to-verified target (default 5000 ms)."""
-    return int(conf.get("GAP_TARGET_MS"))
-
-
-def burst_threshold() -> int:
-    """REPORTS_BURST_THRESHOLD: rejections per address or customer in one hour that make a
-    burst (default 5)."""
-    return int(conf.get("BURST_THRESHOLD"))
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a report covers: [since, until) and optionally one brand and/or one messenger."""
-
-    since: datetime
-    until: datetime
-    brand: Brand | None = None
-    messenger: Messenger | None = None
-
-    def events(self) -> QuerySet[AuthEvent]:
-        qs = AuthEvent.objects.filter(occurred_at__gte=self.since, occurred_at__lt=self.until)
-        if self.messenger is not None:
-            qs = qs.filter(messenger_id=self.messenger.pk)
-        elif self.brand is not None:
-            qs = qs.filter(brand_id=self.brand.pk)
-        return qs
 
 
 @dataclass
@@ -95,6 +83,8 @@ class Figures:
     signals: list[Signal]
     series: list[tuple[date | datetime, int, int, int]]
     gap_precision: str = "exact"
+    outcomes: dict[str, int] = field(default_factory=dict)
+    roi: list[RoiRow] = field(default_factory=list)
 
     @property
     def attempts(self) -> int:
@@ -102,7 +92,20 @@ class Figures:
 
     @property
     def verified(self) -> int:
-        return sum(self.gap_histogram.values())
+        """Attempts of the period that ended verified (``reports.outcomes``)."""
+        return self.outcomes.get(outcomes.VERIFIED, 0)
+
+    @property
+    def not_verified(self) -> dict[str, int]:
+        """Every other attempt by the reason it did not end verified, most frequent first:
+        with ``verified`` they add up to ``attempts``."""
+        rows = [(r, n) for r, n in self.outcomes.items() if r != outcomes.VERIFIED and n]
+        return dict(sorted(rows, key=lambda row: (-row[1], row[0])))
+
+    @property
+    def not_verified_rows(self) -> list[tuple[str, str, int]]:
+        """(reason code, label, attempts) for the page."""
+        return [(r, outcomes.outcome_label(r), n) for r, n in self.not_verified.items()]
 
     @property
     def success_rate(self) -> float:
@@ -149,6 +152,7 @@ class Figures:
             "attempts": self.attempts,
             "verified": self.verified,
             "success_rate": self.success_rate,
+            "not_verified": self.not_verified,
             "rejected": dict(sorted(self.rejected.items())),
             "tokens_issued": self.tokens_issued,
             "auth_codes_issued": self.counts.get(Kind.AUTH_CODE_ISSUED, 0),
@@ -156,11 +160,12 @@ class Figures:
             "throttled": self.counts.get(Kind.THROTTLED, 0),
             "unverified_fallbacks": self.unverified_fallbacks,
             "gap_ms": self.gap_ms,
-            "gap_samples": self.verified,
+            "gap_samples": sum(self.gap_histogram.values()),
             "gap_precision": self.gap_precision,
             "gap_target_ms": gap_target_ms(),
             "gap_breaches": self.gap_breaches,
             "fraud_signals": [s.as_dict() for s in self.signals],
+            "roi": [row.as_dict() for row in self.roi],
         }
 
 
@@ -182,110 +187,32 @@ def percentile(histogram: dict[int, int], p: float) -> int:
     return max(histogram)  # unreachable: seen reaches total
 
 
-# The fraud signals that are one kind of event: (kind, label, event kind, reason).
-FRAUD_SIGNALS: tuple[tuple[str, str, str, str], ...] = (
-    ("replayed_jti", "Replayed tokens (a jti seen before)", Kind.PLATFORM_REJECTED, "replayed"),
-    ("wrong_audience", "Tokens for the wrong audience", Kind.PLATFORM_REJECTED, "wrong_audience"),
-    (
-        "revoked_or_retired_key",
-        "Tokens signed by a revoked or retired key (unknown_key at the platform)",
-        Kind.PLATFORM_REJECTED,
-        "unknown_key",
-    ),
-    (
-        "non_member_lookup",
-        "Attribute lookups for non-members",
-        Kind.ATTRIBUTES_LOOKED_UP,
-        "not_a_member",
-    ),
-    (
-        "attributes_auth_failed",
-        "Wrong client credentials at the attributes API",
-        Kind.CLIENT_AUTH_FAILED,
-        "attributes",
-    ),
-    (
-        "token_auth_failed",
-        "Wrong client credentials at the OIDC token endpoint",
-        Kind.CLIENT_AUTH_FAILED,
-        "token",
-    ),
-)
-# Bursts: at least ``burst_threshold()`` rejections from one address / for one customer
-# within one clock hour.
-BURST_SIGNALS = (
-    ("rejected_burst_address", "Bursts of rejected tokens from one address", "client_address"),
-    ("rejected_burst_customer", "Bursts of rejected tokens for one customer", "customer_id"),
-)
-
-
-@dataclass
-class Tally:
-    """The additive figures of part of a scope: raw events, or whole rolled-up days.
-
-    ``counts`` by (kind, reason); ``gaps`` is the click-to-verified histogram {ms: n};
-    ``signals`` maps a signal kind to [count, first seen, last seen]; ``series`` maps a day
-    or hour to [attempts, verified, rejected]. Parts of one period add up exactly: every
-    figure is a sum, a minimum or a maximum, and bursts are per clock hour, which never
-    straddles a day.
-    """
-
-    counts: dict[tuple[str, str], int] = field(default_factory=dict)
-    gaps: dict[int, int] = field(default_factory=dict)
-    signals: dict[str, list] = field(default_factory=dict)
-    series: dict = field(default_factory=dict)
-
-    def count_add(self, kind: str, reason: str, n: int) -> None:
-        self.counts[(kind, reason)] = self.counts.get((kind, reason), 0) + n
-
-    def gap_add(self, value: int, n: int) -> None:
-        self.gaps[value] = self.gaps.get(value, 0) + n
-
-    def signal_add(self, kind: str, n: int, first: datetime, last: datetime) -> None:
-        entry = self.signals.setdefault(kind, [0, None, None])
-        entry[0] += n
-        entry[1] = min(filter(None, (entry[1], first)))
-        entry[2] = max(filter(None, (entry[2], last)))
-
-    def step_add(self, step, attempts: int = 0, verified: int = 0, rejected: int = 0) -> None:
-        entry = self.series.setdefault(step, [0, 0, 0])
-        entry[0] += attempts
-        entry[1] += verified
-        entry[2] += rejected
-
-    def merge(self, other: Tally) -> None:
-        for (kind, reason), n in other.counts.items():
-            self.count_add(kind, reason, n)
-        for value, n in other.gaps.items():
-            self.gap_add(value, n)
-        for kind, (n, first, last) in other.signals.items():
-            self.signal_add(kind, n, first, last)
-        for step, row in other.series.items():
-            self.step_add(step, *row)
-
-
 def report_figures(scope: Scope) -> Figures:
-    """Every figure of the report for ``scope`` (a handful of grouped queries).
+    """Every figure of the report for ``scope`` (a handful of grouped queries; no write).
 
-    Periods longer than ``rollup_after_days()`` read their whole closed days from the daily
-    rollups (``reports.services``) and only the partial days at either end from the events;
+    Periods longer than ``rollup_after_days()`` read their closed days that have a current
+    rollup from the daily rollups (``reports.daily``) and every other day from the events;
     shorter periods read the events alone, so their percentiles are exact to the millisecond.
     """
-    from reports import services  # services builds rollups with this module's definitions
-
     hourly = scope.until - scope.since <= timedelta(days=2)
-    days = services.rollup_days(scope)
+    days = daily.rollup_days(scope)
     tally = Tally()
+    rolled_any = False
     if days is None:
         tally.merge(_raw_tally(scope, hourly=hourly))
     else:
         first, last = days
-        services.days_ensure(first, last)
-        head_end = _day_start(first)
-        tail_start = _day_start(last + timedelta(days=1))
+        head_end = day_start(first)
+        tail_start = day_start(last + timedelta(days=1))
         if scope.since < head_end:
             tally.merge(_raw_tally(replace(scope, until=head_end), hourly=False))
-        tally.merge(services.days_tally(scope, first, last))
+        for start, end, rolled in daily.day_runs(first, last, daily.current_days(first, last)):
+            if rolled:
+                rolled_any = True
+                tally.merge(daily.days_tally(scope, start, end))
+            else:
+                run = replace(scope, since=day_start(start), until=day_start(end + timedelta(1)))
+                tally.merge(_raw_tally(run, hourly=False))
         if tail_start < scope.until:
             tally.merge(_raw_tally(replace(scope, since=tail_start), hourly=False))
     counts: dict[str, int] = {}
@@ -296,6 +223,12 @@ def report_figures(scope: Scope) -> Figures:
         for (kind, reason), n in tally.counts.items()
         if kind == Kind.PLATFORM_REJECTED
     }
+    ended = {
+        reason: n for (kind, reason), n in tally.counts.items() if kind == outcomes.OUTCOME_KIND
+    }
+    untraceable = counts.get(Kind.CHAT_OPENED, 0) - sum(ended.values())
+    if untraceable > 0:
+        ended[outcomes.UNTRACEABLE] = untraceable
     return Figures(
         scope=scope,
         counts=counts,
@@ -303,18 +236,23 @@ def report_figures(scope: Scope) -> Figures:
         gap_histogram=tally.gaps,
         signals=_signals(tally),
         series=_series(scope, tally, hourly=hourly),
-        gap_precision="exact" if days is None else "1%",
+        gap_precision="1%" if rolled_any else "exact",
+        outcomes=ended,
+        roi=conversations_roi(scope),
     )
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _raw_tally(scope: Scope, *, hourly: bool) -> Tally:
     """The figures of ``scope`` read from the events themselves."""
     tally = Tally()
     events = scope.events()
+    for _brand, _messenger, outcome, n in outcomes.attempt_outcomes(
+        since=scope.since,
+        until=scope.until,
+        brand_id=scope.brand.pk if scope.brand else None,
+        messenger_id=scope.messenger.pk if scope.messenger else None,
+    ):
+        tally.count_add(outcomes.OUTCOME_KIND, outcome, n)
     for row in events.values("kind", "reason").annotate(n=Count("*")).order_by():
         tally.count_add(row["kind"], row["reason"], row["n"])
     for value, n in (
@@ -342,35 +280,8 @@ def _raw_tally(scope: Scope, *, hourly: bool) -> Tally:
         .annotate(n=Count("*"), gaps=Count("gap_ms"))
         .order_by()
     ):
-        _step_add(tally, row["step"], row["kind"], row["n"], row["gaps"])
+        series_step_add(tally, row["step"], row["kind"], row["n"], row["gaps"])
     return tally
-
-
-SERIES_KINDS = (Kind.CHAT_OPENED, Kind.PLATFORM_VERIFIED, Kind.PLATFORM_REJECTED)
-
-
-def _step_add(tally: Tally, step, kind: str, n: int, gaps: int) -> None:
-    if kind == Kind.CHAT_OPENED:
-        tally.step_add(step, attempts=n)
-    elif kind == Kind.PLATFORM_VERIFIED:
-        tally.step_add(step, verified=gaps)
-    elif kind == Kind.PLATFORM_REJECTED:
-        tally.step_add(step, rejected=n)
-
-
-def bursts(events: QuerySet[AuthEvent], column: str, *, group_by: tuple[str, ...]):
-    """Rejections of ``events`` by ``column`` (address or customer) and clock hour, where at
-    least ``burst_threshold()`` fall in one hour: dicts with n, first and last, plus the
-    ``group_by`` columns."""
-    return (
-        events.filter(kind=Kind.PLATFORM_REJECTED)
-        .exclude(**{f"{column}__isnull": True})
-        .annotate(hour=TruncHour("occurred_at"))
-        .values(*group_by, column, "hour")
-        .annotate(n=Count("*"), first=Min("occurred_at"), last=Max("occurred_at"))
-        .filter(n__gte=burst_threshold())
-        .order_by()
-    )
 
 
 def _signals(tally: Tally) -> list[Signal]:
@@ -400,6 +311,73 @@ def _series(scope: Scope, tally: Tally, *, hourly: bool) -> list[tuple]:
     return steps
 
 
+@dataclass(frozen=True)
+class RoiRow:
+    """Average handle time of one brand's imported conversations, verified vs not."""
+
+    brand: str
+    brand_name: str
+    verified: int
+    verified_avg_s: float | None
+    unverified: int
+    unverified_avg_s: float | None
+
+    @property
+    def difference_pct(self) -> float | None:
+        """How much shorter (negative: longer) verified conversations are, in percent of the
+        unverified average; None without both kinds."""
+        if not self.verified_avg_s or not self.unverified_avg_s:
+            return None
+        return round(
+            (self.unverified_avg_s - self.verified_avg_s) / self.unverified_avg_s * 100, 1
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "brand": self.brand,
+            "verified_conversations": self.verified,
+            "verified_avg_handle_s": _round(self.verified_avg_s),
+            "unverified_conversations": self.unverified,
+            "unverified_avg_handle_s": _round(self.unverified_avg_s),
+            "verified_shorter_by_pct": self.difference_pct,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def conversations_roi(scope: Scope) -> list[RoiRow]:
+    """Per brand, the imported conversations that started in the scope's period: how many
+    and their average handle time, verified and not (one grouped read)."""
+    qs = ImportedConversation.objects.filter(
+        started_at__gte=scope.since, started_at__lt=scope.until
+    )
+    if scope.messenger is not None:
+        qs = qs.filter(brand_id=scope.messenger.brand_id)
+    elif scope.brand is not None:
+        qs = qs.filter(brand_id=scope.brand.pk)
+    by_brand: dict[str, dict] = {}
+    for row in (
+        qs.values("brand__slug", "brand__name", "verified")
+        .annotate(n=Count("*"), avg=Avg("handle_seconds"))
+        .order_by("brand__slug")
+    ):
+        entry = by_brand.setdefault(row["brand__slug"], {"name": row["brand__name"]})
+        entry[row["verified"]] = (row["n"], float(row["avg"]))
+    return [
+        RoiRow(
+            brand=slug,
+            brand_name=entry["name"],
+            verified=entry.get(True, (0, None))[0],
+            verified_avg_s=entry.get(True, (0, None))[1],
+            unverified=entry.get(False, (0, None))[0],
+            unverified_avg_s=entry.get(False, (0, None))[1],
+        )
+        for slug, entry in by_brand.items()
+    ]
+
+
 def events_list(scope: Scope, *, kind: str = "", reason: str = "", limit: int = 200):
     """The events behind a figure (drill-down), newest first, without secrets."""
     qs = scope.events().select_related("brand", "messenger", "customer")
@@ -411,8 +389,9 @@ def events_list(scope: Scope, *, kind: str = "", reason: str = "", limit: int = 
 
 
 def live_counters(*, window: timedelta, now: datetime) -> dict:
-    """Events of the last ``window`` by brand and kind, rejections by brand and reason, and the
-    click-to-verified percentiles, for the Prometheus endpoint."""
+    """Events of the last ``window`` by brand and kind, rejections by brand and reason, how
+    the attempts clicked in it ended by brand and outcome, and the click-to-verified
+    percentiles, for the Prometheus endpoint."""
     qs = AuthEvent.objects.filter(occurred_at__gte=now - window, occurred_at__lt=now)
     by_kind = list(qs.values("brand__slug", "kind", "reason").annotate(n=Count("*")).order_by())
     histogram = dict(
@@ -421,7 +400,14 @@ def live_counters(*, window: timedelta, now: datetime) -> dict:
         .annotate(n=Count("*"))
         .order_by()
     )
+    ended: dict[tuple[int | None, str], int] = {}
+    for brand_id, _messenger, outcome, n in outcomes.attempt_outcomes(
+        since=now - window, until=now, now=now
+    ):
+        ended[(brand_id, outcome)] = ended.get((brand_id, outcome), 0) + n
+    slugs = dict(Brand.objects.filter(pk__in={b for b, _ in ended}).values_list("pk", "slug"))
     return {
         "rows": by_kind,
+        "outcomes": {(slugs.get(b, ""), o): n for (b, o), n in ended.items()},
         "gap_ms": {k: percentile(histogram, p) for k, p in PERCENTILES.items()},
     }

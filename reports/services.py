@@ -3,8 +3,9 @@
 A UTC day is rolled up once it is closed: it ended ``REPORTS_ROLLUP_SETTLE`` (10 minutes) ago,
 so no transaction that started in it can still commit an event for it (events carry the
 server's time of recording, ``messaging.events.event_record``). The nightly
-``manage.py rollup_events`` rolls up the days that closed since; a report that finds a day
-missing rolls it up itself (about a third of a second per day of 25,000 events). A rollup is
+``manage.py rollup_events`` rolls up the days that closed since (about a third of a second
+per day of 25,000 events); a report that finds a day without a current rollup reads that
+day's events instead and writes nothing (``reports.daily``). A rollup is
 dropped when its day changes behind it: an event recorded with an earlier time (tests,
 imports), ``generate_events`` and ``purge_events`` (the ``events_rewritten`` signal), or a
 change of the click-to-verified target or of the burst threshold, which the rollup records.
@@ -18,41 +19,33 @@ histogram: gaps over 100 ms are kept as the upper edge of their 1 % bucket (edge
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+from accounts.models import Customer
+from brands.models import Brand
+from messaging.events import MAX_GAP
 from messaging.models import AuthEvent
-from reports import conf
-from reports.models import DayCount, DayGap, DaySignal, RolledDay
-from reports.selectors import (
+from reports.conversations import ConversationRow
+from reports.daily import current_days
+from reports.models import DayCount, DayGap, DaySignal, ImportedConversation, RolledDay
+from reports.outcomes import OUTCOME_KIND, attempt_outcomes
+from reports.tally import (
     BURST_SIGNALS,
     FRAUD_SIGNALS,
-    SERIES_KINDS,
-    Scope,
-    Tally,
-    _step_add,
+    TOKEN_KINDS,
     burst_threshold,
     bursts,
+    day_start,
     gap_target_ms,
 )
 
 Kind = AuthEvent.Kind
 Level = DaySignal.Level
 EXACT_GAP_MS = 100
-
-
-def rollup_after_days() -> int:
-    """REPORTS_ROLLUP_AFTER_DAYS: periods longer than this read whole days from rollups
-    (default 31, so today, 7 and 30 days stay exact to the millisecond)."""
-    return int(conf.get("ROLLUP_AFTER_DAYS"))
-
-
-def rollup_settle() -> timedelta:
-    """REPORTS_ROLLUP_SETTLE_SECONDS: how long after its end a day counts as closed (600)."""
-    return conf.get("ROLLUP_SETTLE_SECONDS")
 
 
 def gap_bucket(value: int, anchor: int) -> int:
@@ -68,41 +61,9 @@ def gap_bucket(value: int, anchor: int) -> int:
     return edge
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def closed_until(now: datetime | None = None) -> date:
-    """The last closed UTC day."""
-    return ((now or timezone.now()) - rollup_settle()).date() - timedelta(days=1)
-
-
-def rollup_days(scope: Scope, *, now: datetime | None = None) -> tuple[date, date] | None:
-    """The whole closed days (first, last) a report over ``scope`` reads from rollups, or None
-    when the period is short enough to read the events alone."""
-    if scope.until - scope.since <= timedelta(days=rollup_after_days()):
-        return None
-    first = scope.since.astimezone(UTC).date()
-    if _day_start(first) < scope.since:
-        first += timedelta(days=1)
-    last = min(
-        (scope.until.astimezone(UTC) - timedelta(microseconds=1)).date(),
-        closed_until(now),
-    )
-    if _day_start(last + timedelta(days=1)) > scope.until:
-        last -= timedelta(days=1)
-    return (first, last) if first <= last else None
-
-
 def days_ensure(first: date, last: date, *, progress=None) -> int:
     """Roll up every day of [first, last] that has no current rollup; returns how many."""
-    current = set(
-        RolledDay.objects.filter(
-            day__range=(first, last),
-            gap_anchor_ms=gap_target_ms(),
-            burst_threshold=burst_threshold(),
-        ).values_list("day", flat=True)
-    )
+    current = current_days(first, last)
     missing = [
         first + timedelta(days=i)
         for i in range((last - first).days + 1)
@@ -117,7 +78,7 @@ def days_ensure(first: date, last: date, *, progress=None) -> int:
 
 def day_roll(day: date) -> RolledDay | None:
     """Summarise one closed day's events (replacing any earlier summary of it)."""
-    start = _day_start(day)
+    start = day_start(day)
     events = AuthEvent.objects.filter(
         occurred_at__gte=start, occurred_at__lt=start + timedelta(days=1)
     )
@@ -128,7 +89,7 @@ def day_roll(day: date) -> RolledDay | None:
             rolled = RolledDay.objects.create(
                 day=day, gap_anchor_ms=anchor, burst_threshold=threshold, rolled_at=timezone.now()
             )
-            DayCount.objects.bulk_create(_counts(rolled, events))
+            DayCount.objects.bulk_create(_counts(rolled, events) + _outcomes(rolled, start))
             DayGap.objects.bulk_create(_gaps(rolled, events, anchor))
             DaySignal.objects.bulk_create(_day_signals(rolled, events))
     except IntegrityError:
@@ -150,6 +111,24 @@ def _counts(rolled: RolledDay, events) -> list[DayCount]:
         for row in events.values("brand_id", "messenger_id", "kind", "reason")
         .annotate(n=Count("*"), gaps=Count("gap_ms"))
         .order_by()
+    ]
+
+
+def _outcomes(rolled: RolledDay, start: datetime) -> list[DayCount]:
+    """How the day's attempts ended (``reports.outcomes``), by brand and messenger."""
+    return [
+        DayCount(
+            day=rolled,
+            brand_id=brand_id,
+            messenger_id=messenger_id,
+            kind=OUTCOME_KIND,
+            reason=outcome,
+            n=n,
+            gaps=0,
+        )
+        for brand_id, messenger_id, outcome, n in attempt_outcomes(
+            since=start, until=start + timedelta(days=1)
+        )
     ]
 
 
@@ -216,47 +195,6 @@ def _day_signals(rolled: RolledDay, events) -> list[DaySignal]:
     return rows
 
 
-def days_tally(scope: Scope, first: date, last: date) -> Tally:
-    """The figures of the rolled-up days [first, last] within ``scope``'s brand / messenger."""
-    owner: dict = {}
-    if scope.messenger is not None:
-        owner, level = {"messenger_id": scope.messenger.pk}, Level.MESSENGER
-    elif scope.brand is not None:
-        owner, level = {"brand_id": scope.brand.pk}, Level.BRAND
-    else:
-        level = Level.ALL
-    days = {"day_id__gte": first, "day_id__lte": last}
-    tally = Tally()
-    counts = DayCount.objects.filter(**days, **owner)
-    for row in counts.values("kind", "reason").annotate(total=Sum("n")).order_by():
-        tally.count_add(row["kind"], row["reason"], row["total"])
-    for value, n in (
-        DayGap.objects.filter(**days, **owner)
-        .values_list("gap_ms")
-        .annotate(total=Sum("n"))
-        .order_by()
-    ):
-        tally.gap_add(value, n)
-    for row in (
-        counts.filter(kind__in=SERIES_KINDS)
-        .values("day_id", "kind")
-        .annotate(total=Sum("n"), gaps=Sum("gaps"))
-        .order_by()
-    ):
-        _step_add(tally, row["day_id"], row["kind"], row["total"], row["gaps"])
-    signals = DaySignal.objects.filter(**days)
-    pair = signals.filter(level=Level.PAIR, **owner)
-    burst = signals.filter(level=level, **owner)
-    for rows in (pair, burst):
-        for row in (
-            rows.values("signal")
-            .annotate(total=Sum("n"), first=Min("first_seen"), last=Max("last_seen"))
-            .order_by()
-        ):
-            tally.signal_add(row["signal"], row["total"], row["first"], row["last"])
-    return tally
-
-
 def days_forget(since: datetime | None, until: datetime | None) -> int:
     """Drop the rollups of the days that [since, until) touches (None: open-ended)."""
     days = RolledDay.objects.all()
@@ -266,3 +204,84 @@ def days_forget(since: datetime | None, until: datetime | None) -> int:
         days = days.filter(day__lte=until.astimezone(UTC).date())
     deleted, _ = days.delete()
     return deleted
+
+
+def conversations_import(
+    *, brand: Brand, source: str, rows: list[ConversationRow]
+) -> tuple[int, int]:
+    """Store ``rows`` (a platform's conversations) for ``brand``, joined to the portal's events;
+    returns (how many, how many of them verified). All or nothing; a conversation imported
+    before from the same source is replaced.
+
+    Verified means: its ``jti`` is a token the portal signed for this brand (a token, code
+    exchange or refresh event), or its ``sub`` is a customer the platform verified for this
+    brand (a ``platform_verified`` event) between ``MAX_GAP`` before its start and its end.
+    """
+    jtis = {r.jti for r in rows if r.jti}
+    signed = (
+        set(
+            AuthEvent.objects.filter(brand_id=brand.pk, kind__in=TOKEN_KINDS, jti__in=jtis)
+            .values_list("jti", flat=True)
+            .distinct()
+        )
+        if jtis
+        else set()
+    )
+    subjects = {r.subject for r in rows if r.subject and r.jti not in signed}
+    customer_ids = (
+        dict(Customer.objects.filter(customer_id__in=subjects).values_list("pk", "customer_id"))
+        if subjects
+        else {}
+    )
+    verified_at: dict[str, list] = {}
+    if customer_ids:
+        first = min(r.started_at for r in rows) - MAX_GAP
+        last = max(r.ended_at for r in rows)
+        for customer_pk, moment in AuthEvent.objects.filter(
+            brand_id=brand.pk,
+            kind=AuthEvent.Kind.PLATFORM_VERIFIED,
+            customer_id__in=list(customer_ids),
+            occurred_at__gte=first,
+            occurred_at__lte=last,
+        ).values_list("customer_id", "occurred_at"):
+            verified_at.setdefault(customer_ids[customer_pk], []).append(moment)
+
+    def verified(row: ConversationRow) -> bool:
+        if row.jti and row.jti in signed:
+            return True
+        return any(
+            row.started_at - MAX_GAP <= moment <= row.ended_at
+            for moment in verified_at.get(row.subject, ())
+        )
+
+    objects = [
+        ImportedConversation(
+            brand=brand,
+            source=source,
+            conversation_id=row.conversation_id,
+            jti=row.jti,
+            subject=row.subject,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            handle_seconds=row.handle_seconds,
+            verified=verified(row),
+        )
+        for row in rows
+    ]
+    with transaction.atomic():
+        ImportedConversation.objects.bulk_create(
+            objects,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["brand", "source", "conversation_id"],
+            update_fields=[
+                "jti",
+                "subject",
+                "started_at",
+                "ended_at",
+                "handle_seconds",
+                "verified",
+                "imported_at",
+            ],
+        )
+    return len(objects), sum(1 for o in objects if o.verified)

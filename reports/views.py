@@ -62,6 +62,8 @@ def _figure_rows(figures: selectors.Figures):
         yield ["figure", name, data[name], "", ""]
     for name, value in data["gap_ms"].items():
         yield ["gap_ms", name, value, "", ""]
+    for reason, count in data["not_verified"].items():
+        yield ["not_verified", reason, count, "", ""]
     for reason, count in data["rejected"].items():
         yield ["rejected", reason, count, "", ""]
     for signal in data["fraud_signals"]:
@@ -72,6 +74,16 @@ def _figure_rows(figures: selectors.Figures):
             signal["first_seen"] or "",
             signal["last_seen"] or "",
         ]
+    for row in data["roi"]:
+        for name in (
+            "verified_conversations",
+            "verified_avg_handle_s",
+            "unverified_conversations",
+            "unverified_avg_handle_s",
+            "verified_shorter_by_pct",
+        ):
+            value = row[name]
+            yield ["roi", f"{row['brand']}.{name}", "" if value is None else value, "", ""]
 
 
 @never_cache
@@ -97,6 +109,27 @@ def report_view(request):
     context.update(
         figures=figures,
         data=figures.as_dict(),
+        outcome_rows=[
+            (code, label, n, _share_text(n, figures.attempts))
+            for code, label, n in [
+                ("verified", "Verified", figures.verified),
+                *figures.not_verified_rows,
+            ]
+        ],
+        gap_cells=[
+            (charts.duration_text(ms / 1000), ms, ms > selectors.gap_target_ms())
+            for ms in figures.gap_ms.values()
+        ],
+        gap_target_text=charts.duration_text(selectors.gap_target_ms() / 1000),
+        roi_rows=[
+            (
+                row,
+                charts.duration_text(row.verified_avg_s),
+                charts.duration_text(row.unverified_avg_s),
+                _difference_text(row.difference_pct),
+            )
+            for row in figures.roi
+        ],
         query=request.GET.urlencode(),
         series_svg=charts.series_chart(
             figures.series, title="Attempts, verified and rejected", hourly=hourly
@@ -111,6 +144,22 @@ def report_view(request):
         ),
     )
     return render(request, "reports/report.html", context)
+
+
+def _share_text(n: int, total: int) -> str:
+    """A share as a percentage that never reads 0 % for something that happened."""
+    if not total:
+        return "\u2013"
+    share = n / total * 100
+    if 0 < share < 0.1:
+        return "< 0.1\u00a0%"
+    return f"{share:.0f}\u00a0%" if share >= 10 or share == 0 else f"{share:.1f}\u00a0%"
+
+
+def _difference_text(pct: float | None) -> str:
+    if pct is None:
+        return "\u2013 (needs both verified and unverified conversations)"
+    return f"{abs(pct):g} % {'shorter' if pct >= 0 else 'longer'} when verified"
 
 
 @never_cache
@@ -215,6 +264,16 @@ def metrics(request):
         lines.append(
             f'portal_auth_rejections_last_hour{{brand="{_label(brand)}",'
             f'reason="{_label(reason)}"}} {n}'
+        )
+    lines += [
+        "# HELP portal_chat_attempts_last_hour Chat attempts clicked in the last hour by how "
+        "they ended (verified, or the reason they did not).",
+        "# TYPE portal_chat_attempts_last_hour gauge",
+    ]
+    for (brand, outcome), n in sorted(live["outcomes"].items()):
+        lines.append(
+            f'portal_chat_attempts_last_hour{{brand="{_label(brand)}",'
+            f'outcome="{_label(outcome)}"}} {n}'
         )
     lines += [
         "# HELP portal_click_to_verified_ms Click-to-verified time, last hour (nearest rank).",

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from messaging.models import AuthEvent
+from tests.browser.a11y import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +41,7 @@ def _forge_first_token(route, forged=[]):  # noqa: B006 -- one forgery per test 
 
 
 def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
-    customer_page, messenger, staff_page
+    customer_page, messenger, staff_page, tmp_path
 ):
     # given a customer whose first token is forged on its way to the platform
     page = customer_page
@@ -68,6 +69,26 @@ def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
     assert data["gap_samples"] == 2
     assert 0 < data["gap_ms"]["p50"] <= data["gap_ms"]["p99"] < 20000
     assert data["unverified_fallbacks"] == 0
+    assert data["not_verified"] == {}  # the rejected token was retried: the attempt verified
+    # and a platform's export of these two conversations (jti from the token API) plus one
+    # unverified conversation, imported as a vendor's file would be
+    jtis = list(AuthEvent.objects.filter(kind="token_issued").values_list("jti", flat=True))
+    start = AuthEvent.objects.earliest("occurred_at").occurred_at.isoformat()
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "conversation_id,jti,sub,start,end,handle_seconds\n"
+        + "".join(f"v{i},{jti},,{start},{start},60\n" for i, jti in enumerate(jtis[-2:]))
+        + f"u1,,,{start},{start},80\n"
+    )
+    call_command(
+        "import_conversations",
+        "--brand",
+        messenger.brand.slug,
+        "--format",
+        "generic",
+        str(export),
+        stdout=io.StringIO(),
+    )
 
     # and so does the staff page, in the browser
     staff_page.goto("/admin/")
@@ -80,7 +101,15 @@ def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
     assert "100" in staff_page.inner_text("#tile-success .value")
     assert "bad_signature" in staff_page.inner_text("#rejections")
     gap_cells = staff_page.locator("#gap-table tbody td").all_inner_texts()
-    assert gap_cells[0].endswith("ms") and gap_cells[3] == "2"
+    assert gap_cells[0].endswith((" ms", " s")) and gap_cells[3] == "2"  # humanised
+    assert staff_page.inner_text("#outcomes-total") == "2"  # verified 2, no other reason
+    roi = staff_page.inner_text("#roi tbody tr")
+    assert "1 min" in roi and "1 min 20 s" in roi and "25 % shorter when verified" in roi
+    # accessible, and nothing wider than a phone's screen (wide tables scroll in place)
+    for viewport in ({"width": 390, "height": 844}, {"width": 1280, "height": 900}):
+        staff_page.set_viewport_size(viewport)
+        assert staff_page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        assert_accessible(staff_page)
     assert staff_page.locator("figure.chart svg").count() == 3
     SHOTS.mkdir(exist_ok=True)
     staff_page.screenshot(path=str(SHOTS / "report.png"), full_page=True)

@@ -60,7 +60,7 @@ def test_report_text_output_gives_rate_and_times_when_there_were_chats(add_event
     call_command("report", "--messenger", messenger.slug, stdout=out)
     text = out.getvalue()
     assert "success rate          50.0 %" in text
-    assert "p50 800 ms, p95 800 ms, p99 800 ms (1 samples, 0 over 5000 ms)" in text
+    assert "p50 800 ms, p95 800 ms, p99 800 ms (1 samples, 0 over 5 s)" in text
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,8 @@ def test_an_empty_period_shows_zeros_and_dashes_not_made_up_figures(staff_client
     table = page[page.index('id="gap-table"') :]
     gaps = table[table.index("<tbody>") : table.index("</table>")]
     assert " ms" not in gaps and gaps.count("\N{EN DASH}</td>") == 3
-    assert "No rejections in this period." in page
+    assert "No platform rejections in this period." in page
+    assert 'id="outcomes-total">0<' in page
     assert "(none)" not in page  # no empty bar chart under the empty table
     assert page.count('<figure class="chart">') == 1  # the time series only
 
@@ -83,7 +84,17 @@ def test_a_period_with_conversations_shows_rate_and_times(staff_client, add_even
     AuthEvent.objects.update(occurred_at=timezone.now())
     page = staff_client.get(f"{URL}?period=today").content.decode()
     assert 'id="tile-success"><span class="value">50&nbsp;%<' in page
-    assert "<td>1500 ms</td>" in page.replace('<td class="">', "<td>")
+    assert '<td class="" title="1500 ms">1.5 s</td>' in page  # humanised, exact on hover
+    # the outcome table explains the attempt that did not end verified, and adds up
+    outcomes = page[
+        page.index('id="outcomes"') : page.index("</table>", page.index('id="outcomes"'))
+    ]
+    assert '<tr data-outcome="verified">' in outcomes
+    assert "<td>1</td><td>50\N{NO-BREAK SPACE}%</td>" in outcomes
+    assert '<tr data-outcome="rejected:expired"><td>Platform rejected: expired</td><td>1</td>' in (
+        outcomes
+    )
+    assert 'id="outcomes-total">2<' in outcomes
     assert page.count('<figure class="chart">') == 3  # click-to-verified, over time, rejections
 
 

@@ -1,13 +1,16 @@
 """Long reports read whole closed days from daily rollups and give the events' own figures."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from brands import services as brand_services
-from reports import services
+from reports import daily, services, tally
 from reports.models import RolledDay
 from reports.selectors import Scope, report_figures
 from tests.reports.conftest import NOW, chat
@@ -50,8 +53,14 @@ def _scope(**kw):
     return Scope(since=NOW - timedelta(days=59, hours=12), until=NOW, **kw)
 
 
+def _roll():
+    call_command("rollup_events", "--no-progress", stdout=io.StringIO())
+
+
 def _figures(settings, scope, *, rolled: bool) -> dict:
     settings.REPORTS_ROLLUP_AFTER_DAYS = 31 if rolled else 100000
+    if rolled:
+        _roll()
     return report_figures(scope).as_dict()
 
 
@@ -83,6 +92,7 @@ def test_rolled_up_days_give_the_same_figures_as_the_events(
 
 def test_the_burst_across_two_messengers_counts_for_the_brand_only(settings, history, brand):
     settings.REPORTS_ROLLUP_AFTER_DAYS = 31
+    _roll()
     burst = {}
     for name, kw in (("all", {}), ("brand", {"brand": brand}), ("app", {"messenger": history})):
         signals = report_figures(_scope(**kw)).as_dict()["fraud_signals"]
@@ -92,6 +102,7 @@ def test_the_burst_across_two_messengers_counts_for_the_brand_only(settings, his
 
 def test_a_back_dated_event_drops_its_days_rollup(settings, history, add_event):
     settings.REPORTS_ROLLUP_AFTER_DAYS = 31
+    _roll()
     before = report_figures(_scope()).attempts
     day = (NOW - timedelta(days=20)).date()
     assert RolledDay.objects.filter(day=day).exists()
@@ -102,7 +113,7 @@ def test_a_back_dated_event_drops_its_days_rollup(settings, history, add_event):
 
 def test_purge_and_generate_drop_the_rollups_of_the_days_they_touch(settings, history, capsys):
     settings.REPORTS_ROLLUP_AFTER_DAYS = 31
-    report_figures(_scope())
+    _roll()
     call_command("purge_events", "--older-than", "400d", "--no-progress")
     assert RolledDay.objects.count() >= 57  # nothing that old: the rollups stand
     cutoff_days = (services.timezone.now() - (NOW - timedelta(days=30))).days
@@ -117,7 +128,7 @@ def test_purge_and_generate_drop_the_rollups_of_the_days_they_touch(settings, hi
 
 def test_a_new_target_rebuilds_the_rollups_with_it_as_an_edge(settings, history):
     settings.REPORTS_ROLLUP_AFTER_DAYS = 31
-    report_figures(_scope())
+    _roll()
     settings.REPORTS_GAP_TARGET_MS = 7000
     exact_breaches = _figures(settings, _scope(), rolled=False)["gap_breaches"]
     assert _figures(settings, _scope(), rolled=True)["gap_breaches"] == exact_breaches
@@ -128,10 +139,10 @@ def test_short_periods_and_todays_events_are_read_exactly(settings, history, add
     settings.REPORTS_ROLLUP_AFTER_DAYS = 31
     thirty = Scope(since=NOW - timedelta(days=30), until=NOW)
     assert report_figures(thirty).gap_precision == "exact"
-    assert services.rollup_days(thirty) is None
-    first, last = services.rollup_days(_scope())
+    assert daily.rollup_days(thirty) is None
+    first, last = daily.rollup_days(_scope())
     assert first == (NOW - timedelta(days=59)).date()
-    assert last <= services.closed_until()
+    assert last <= tally.closed_until()
 
 
 @pytest.mark.parametrize("value", [1, 99, 100, 101, 999, 4950, 4999, 5000, 5001, 60000, 599999])
@@ -162,6 +173,7 @@ def test_rollup_events_without_events_and_with_a_bad_date(db, capsys):
 
 
 def test_the_page_says_when_percentiles_come_from_rollups(staff_client, history):
+    _roll()
     long = staff_client.get(
         "/admin/reports/", {"period": "custom", "since": "2026-09-01", "until": "2026-11-24"}
     )
@@ -169,3 +181,35 @@ def test_the_page_says_when_percentiles_come_from_rollups(staff_client, history)
     assert "within 1 % above the exact value" in long.content.decode()
     short = staff_client.get("/admin/reports/", {"period": "7d"})
     assert "within 1 % above" not in short.content.decode()
+
+
+def _writes(queries) -> list[str]:
+    verbs = ("INSERT", "UPDATE", "DELETE")
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(verbs)]
+
+
+def test_reading_a_long_report_writes_nothing_and_reads_missing_days_from_the_events(
+    settings, history, staff_client
+):
+    # given half the days rolled up and the others not (a new day, a dropped rollup)
+    settings.REPORTS_ROLLUP_AFTER_DAYS = 31
+    exact = _figures(settings, _scope(), rolled=False)
+    _roll()
+    RolledDay.objects.filter(day__gte=(NOW - timedelta(days=30)).date()).delete()
+    rolled_before = RolledDay.objects.count()
+    # when the page, its CSV, the JSON of the command and the metrics are read
+    settings.REPORTS_METRICS_TOKEN = "t" * 32
+    long = {"period": "custom", "since": "2026-09-26", "until": "2026-11-25"}
+    with CaptureQueriesContext(connection) as queries:
+        figures = report_figures(_scope()).as_dict()
+        assert staff_client.get("/admin/reports/", long).status_code == 200
+        assert staff_client.get("/admin/reports/", {**long, "format": "csv"}).status_code == 200
+        call_command("report", "--since", "2026-09-26", "--json", stdout=io.StringIO())
+        metrics = staff_client.get("/metrics", HTTP_AUTHORIZATION="Bearer " + "t" * 32)
+        assert metrics.status_code == 200
+    # then nothing was written, no rollup was built, and the figures are the events' own
+    assert _writes(queries.captured_queries) == []
+    assert RolledDay.objects.count() == rolled_before
+    assert {k: v for k, v in figures.items() if k not in GAP_KEYS} == {
+        k: v for k, v in exact.items() if k not in GAP_KEYS
+    }

@@ -6,7 +6,8 @@ messenger and up to 500 of their brands' customers: each chat is a click, a toke
 OpenID Connect messengers, an auth code and its exchange), then mostly a verification
 (log-normal click-to-verified time, median about 1.6 s, a tail past 5 s), sometimes a
 rejection by a weighted reason followed by a retry, now and then a refresh, an attribute
-lookup (a few for non-members) or a throttle. Deterministic for a given ``--seed``.
+lookup (a few for non-members), a throttle, a refusal for step-up or an abandoned click.
+Deterministic for a given ``--seed``.
 
 PostgreSQL: rows go in with ``COPY`` (about 10x ``bulk_create``); elsewhere ``bulk_create``.
 Summaries derived from the period (the reports' daily rollups) are dropped when it is done
@@ -70,7 +71,12 @@ def _chat(rng: random.Random, at, messenger, customer_id, address):
 
     add(K.CHAT_OPENED)
     if rng.random() < 0.01:
-        add(K.THROTTLED, 50, reason="token-customer")
+        add(K.THROTTLED, 50, reason="token-beacon")  # the chat's beacon after a 429
+        return rows
+    if rng.random() < 0.02:  # a chat that needs a passkey the customer does not add
+        add(K.TOKEN_REFUSED, 60, reason="step_up_required")
+        return rows
+    if rng.random() < 0.02:  # clicked, then the customer left before the chat answered
         return rows
     oidc = messenger.is_oidc_client
     add(K.AUTH_CODE_ISSUED if oidc else K.TOKEN_ISSUED, 80, jti="" if oidc else _jti(rng))

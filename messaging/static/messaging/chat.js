@@ -110,8 +110,20 @@ function boot() {
   if (!configElement || !form) return;
   const config = JSON.parse(configElement.textContent);
   const csrfToken = form.querySelector("[name=csrfmiddlewaretoken]").value;
-  const fetchToken = withStepUp(makeTokenSource({ tokenUrl: config.tokenUrl, csrfToken }));
-  const fetchAuthCode = withStepUp(makeTokenSource({ tokenUrl: config.authCodeUrl, csrfToken, field: "authCode" }));
+  // A 429 writes nothing on the server (docs/decisions/throttled-attempts-counted-by-beacon.md):
+  // the chat says so in one beacon (rate-limited like every beacon) so the report can count it.
+  const beaconOn429 = (source) => async (slug) => {
+    try {
+      return await source(slug);
+    } catch (err) {
+      if (err && err.code === "throttled") beacon("throttled", { messenger: slug });
+      throw err;
+    }
+  };
+  const fetchToken = beaconOn429(withStepUp(makeTokenSource({ tokenUrl: config.tokenUrl, csrfToken })));
+  const fetchAuthCode = beaconOn429(
+    withStepUp(makeTokenSource({ tokenUrl: config.authCodeUrl, csrfToken, field: "authCode" })),
+  );
   const sandbox = config.sandboxChatUrl ? new SandboxAdapter({ chatUrl: config.sandboxChatUrl }) : null;
   const vendorSessions = new Map(); // slug -> vendor adapter instance (widgets are page-global)
   const status = document.getElementById("chat-status");

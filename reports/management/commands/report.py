@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from brands.models import Brand, Messenger
+from reports.charts import duration_text
 from reports.forms import BadPeriod, moment_parse, period_bounds, period_check
+from reports.outcomes import outcome_label
 from reports.selectors import Scope, report_figures
 
 
@@ -69,19 +71,32 @@ class Command(BaseCommand):
         w(f"  tokens issued         {data['tokens_issued']}")
         w(f"  unverified fallbacks  {data['unverified_fallbacks']}")
         w(f"  throttled             {data['throttled']}")
-        gap = data["gap_ms"]
+        w("  not verified, by reason" + ("" if data["not_verified"] else "  none"))
+        for reason, count in data["not_verified"].items():
+            w(f"    {outcome_label(reason):<56}{count}")
+        gap = {k: duration_text(v / 1000) for k, v in data["gap_ms"].items()}
         if data["gap_samples"]:
             w(
-                f"  click-to-verified     p50 {gap['p50']} ms, p95 {gap['p95']} ms, "
-                f"p99 {gap['p99']} ms ({data['gap_samples']} samples, "
-                f"{data['gap_breaches']} over {data['gap_target_ms']} ms)"
+                f"  click-to-verified     p50 {gap['p50']}, p95 {gap['p95']}, "
+                f"p99 {gap['p99']} ({data['gap_samples']} samples, "
+                f"{data['gap_breaches']} over {duration_text(data['gap_target_ms'] / 1000)})"
             )
         else:
             w("  click-to-verified     - (no verified conversation)")
-        w("  rejected by reason" + ("" if data["rejected"] else "  none"))
+        w("  platform rejections by reason" + ("" if data["rejected"] else "  none"))
         for reason, count in data["rejected"].items():
             w(f"    {reason:<22}{count}")
         w("  fraud signals")
         for signal in data["fraud_signals"]:
             seen = f"  {signal['first_seen']} .. {signal['last_seen']}" if signal["count"] else ""
             w(f"    {signal['kind']:<26}{signal['count']}{seen}")
+        w("  handle time (imported conversations)" + ("" if data["roi"] else "  none"))
+        for row in data["roi"]:
+            shorter = row["verified_shorter_by_pct"]
+            w(
+                f"    {row['brand']:<16}verified {row['verified_conversations']} x "
+                f"{duration_text(row['verified_avg_handle_s'])}, not verified "
+                f"{row['unverified_conversations']} x "
+                f"{duration_text(row['unverified_avg_handle_s'])}"
+                + ("" if shorter is None else f", {shorter:g} % shorter when verified")
+            )

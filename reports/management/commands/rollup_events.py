@@ -1,8 +1,8 @@
 """``manage.py rollup_events``: roll up every closed day that has no current rollup (cron).
 
 Run it nightly after ``REPORTS_ROLLUP_SETTLE_SECONDS`` past midnight UTC (docs: README,
-"Reports"); a report over a long period also rolls up a missing day itself, so the command
-only keeps that work off the first report of the day. ``--rebuild`` drops every rollup first.
+"Reports"): it is the only builder of rollups; a report over a long period reads a day that
+has none from its events (slower, never a write). ``--rebuild`` drops every rollup first.
 Progress bar on stderr; exit 2 on bad input.
 """
 
@@ -13,7 +13,7 @@ from django.db.models import Min
 
 from messaging.management.progress import ProgressBar
 from messaging.models import AuthEvent
-from reports import services
+from reports import services, tally
 from reports.forms import BadPeriod, moment_parse
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             first = oldest.date() if oldest else None
         if o["rebuild"]:
             services.days_forget(None, None)
-        last = services.closed_until()
+        last = tally.closed_until()
         if first is None or first > last:
             self.stdout.write("Nothing to roll up: no closed day with events.")
             return
