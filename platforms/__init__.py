@@ -10,6 +10,8 @@ it (docs/platforms/adding-a-platform.md):
                       the sandbox verifies with, written from the vendor's documentation.
 ``static/adapter.js`` the browser adapter, served as ``messaging/adapters/<name>/adapter.js``.
 ``guide.md``          the administrator's setup guide, step by step in the vendor's console.
+``export.py``         optional: ``COLUMNS``, which column of the vendor's conversation export
+                      (CSV) holds each field the reports' handle-time import needs.
 
 and its vendor-contract test is ``tests/platforms/test_<name>_contract.py``, which cites the
 vendor's documentation. ``tests/platforms/test_conformance.py`` fails when a discovered
@@ -62,3 +64,12 @@ def guide(name: str) -> str | None:
     """The repository path of platform ``name``'s setup guide, or None when it has none."""
     path = part_path(name, "guide")
     return f"platforms/{name}/guide.md" if path.is_file() else None
+
+
+def conversation_exports() -> dict[str, dict[str, tuple[str, ...]]]:
+    """``{name: COLUMNS}`` of every platform with an ``export.py`` (reports.conversations)."""
+    found = {}
+    for name in names():
+        if (ROOT / name / "export.py").is_file():
+            found[name] = import_module(f"{__name__}.{name}.export").COLUMNS
+    return found

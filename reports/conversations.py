@@ -7,21 +7,8 @@ conversation to the portal's events when the export carries them (a custom field
 participant attribute holding the verified identity; without them the conversation counts
 as not verified).
 
-- Genesys Cloud: the analytics conversation-detail fields ``conversationId``,
-  ``conversationStart``, ``conversationEnd`` and the handle-time metric ``tHandle``
-  (milliseconds), or the column titles of an Interactions view exported to CSV ("Conversation
-  ID", "Date", "Handle"): https://help.mypurecloud.com/articles/export-view-data/ and
-  https://developer.genesys.cloud/analyticsdatamanagement/analytics/detail/ (conversation
-  detail record).
-- Salesforce: a ``MessagingSession`` report or Data Loader export: ``Id``, ``StartTime``,
-  ``EndTime``, ``AcceptTime``. There is no handle-time field: Salesforce's object reference
-  advises the session length ``EndTime - AcceptTime`` to assess agent work, which is what we
-  compute. https://developer.salesforce.com/docs/platform/field-reference/references/field-reference/salesforce-field-reference-messagingsession.html
-  and https://developer.salesforce.com/docs/atlas.en-us.250.0.object_reference.meta/object_reference/sforce_api_objects_messagingsession.htm
-- Zendesk: the Chat incremental export's chat objects flattened to CSV: ``id``,
-  ``timestamp``, ``end_timestamp``, ``duration`` (seconds), ``visitor.id``/``external_id``:
-  https://developer.zendesk.com/api-reference/live-chat/chat-api/incremental_export/ (field
-  names as in https://fivetran.com/docs/connectors/applications/zendesk-chat/connector-schema).
+- each platform that has one: its ``platforms/<name>/export.py`` (``COLUMNS``), which cites
+  the vendor's export documentation;
 - generic: ``conversation_id``, ``jti``, ``sub``, ``start``, ``end``, ``handle_seconds``: what
   the sandbox's ``sandbox_export_conversations`` writes.
 """
@@ -34,33 +21,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-# field -> (accepted headers, unit of a plain number for durations)
+import platforms
+
+# format -> field -> accepted headers: each platform's export, and the generic CSV
 FORMATS: dict[str, dict[str, tuple[str, ...]]] = {
-    "genesys": {
-        "conversation_id": ("conversationId", "Conversation ID"),
-        "start": ("conversationStart", "Conversation Start", "Date"),
-        "end": ("conversationEnd", "Conversation End", "End Date"),
-        "handle_ms": ("tHandle",),
-        "handle": ("Handle", "Total Handle"),
-        "jti": ("jti",),
-        "sub": ("sub", "customerId"),
-    },
-    "salesforce": {
-        "conversation_id": ("Id", "Messaging Session ID"),
-        "start": ("StartTime", "Start Time"),
-        "end": ("EndTime", "End Time"),
-        "accepted": ("AcceptTime", "Accept Time"),
-        "jti": ("jti", "Portal_Jti__c"),
-        "sub": ("sub", "Portal_Subject__c"),
-    },
-    "zendesk": {
-        "conversation_id": ("id", "chat_id"),
-        "start": ("timestamp",),
-        "end": ("end_timestamp",),
-        "handle": ("duration",),
-        "jti": ("jti",),
-        "sub": ("external_id", "visitor.external_id", "sub"),
-    },
+    **platforms.conversation_exports(),
     "generic": {
         "conversation_id": ("conversation_id",),
         "start": ("start",),

@@ -120,14 +120,12 @@ class ImportedConversation(models.Model):
     not). Re-importing the same conversation (brand, source, conversation id) replaces it.
     """
 
-    class Source(models.TextChoices):
-        GENESYS = "genesys", "Genesys Cloud"
-        SALESFORCE = "salesforce", "Salesforce"
-        ZENDESK = "zendesk", "Zendesk"
-        GENERIC = "generic", "Generic CSV (the sandbox's export)"
-
     brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
-    source = models.CharField(max_length=12, choices=Source.choices)
+    source = models.CharField(
+        max_length=12,
+        help_text="The export's format: a platform with a conversation export "
+        "(platforms/<name>/export.py) or generic (the sandbox's CSV).",
+    )
     conversation_id = models.CharField(max_length=255, help_text="The platform's own id.")
     jti = models.CharField(max_length=64, blank=True, help_text="The token it was verified with.")
     subject = models.CharField(max_length=255, blank=True, help_text="The customer id (sub).")

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             name='ImportedConversation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('genesys', 'Genesys Cloud'), ('salesforce', 'Salesforce'), ('zendesk', 'Zendesk'), ('generic', "Generic CSV (the sandbox's export)")], max_length=12)),
+                ('source', models.CharField(help_text="The export's format: a platform with a conversation export (platforms/<name>/export.py) or generic (the sandbox's CSV).", max_length=12)),
                 ('conversation_id', models.CharField(help_text="The platform's own id.", max_length=255)),
                 ('jti', models.CharField(blank=True, help_text='The token it was verified with.', max_length=64)),
                 ('subject', models.CharField(blank=True, help_text='The customer id (sub).', max_length=255)),
