@@ -1,9 +1,23 @@
-"""Shared fixtures: nouns built on the factories of ``tests/factories.py``."""
+"""Shared fixtures: nouns built on the factories of ``tests/factories.py``.
+
+Two settings of the test run only (never seen by a server, a command or ``check --deploy``,
+which load ``config.settings`` as it is):
+
+- passwords are hashed with MD5 (``FAST_PASSWORD_HASHERS``): every test user is a password
+  hash, and the production PBKDF2 costs about 0.5 s each. A test about password checking
+  itself asks for ``production_password_hasher``.
+- under pytest-xdist, each worker's Redis keys carry its own prefix, and clearing the cache
+  deletes that prefix only (``_redis_per_worker``): the workers share the Redis db of
+  ``REDIS_URL`` and never see or flush each other's keys.
+"""
 
 import io
 import json
+import os
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
@@ -14,6 +28,71 @@ from brands import services as brand_services
 from brands.models import Messenger
 from sandbox.verifier.jwks import reset_jwks_clients
 from tests import factories
+
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PRODUCTION_PASSWORD_HASHERS = list(django_settings.PASSWORD_HASHERS)
+
+
+def _password_hashers(hashers: list[str]) -> None:
+    django_settings.PASSWORD_HASHERS = hashers
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
+def _redis_per_worker() -> None:
+    """Under xdist, this worker's own key prefix, and ``clear()`` of that prefix only.
+
+    Django's ``RedisCache.clear()`` is ``FLUSHDB``: one worker's ``_clear_cache`` would empty
+    the throttles, sessions and key-set versions of a test running in the other. Subprocesses
+    a test starts read ``CACHE_KEY_PREFIX`` and share the prefix."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    default = django_settings.CACHES["default"]
+    if not worker or "redis" not in default["BACKEND"].lower():
+        return
+    import redis
+    from django.utils.module_loading import import_string
+
+    prefix = f"{default.get('KEY_PREFIX') or 'test'}-{worker}"
+    default["KEY_PREFIX"] = os.environ["CACHE_KEY_PREFIX"] = prefix
+    location = default["LOCATION"]
+
+    def clear(self) -> None:
+        client = redis.Redis.from_url(location)
+        try:
+            keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+
+    import_string(default["BACKEND"]).clear = clear
+
+
+def pytest_configure(config):
+    _password_hashers(FAST_PASSWORD_HASHERS)
+    _redis_per_worker()
+
+
+# Folders whose tests share something outside their worker process, so that under
+# ``--dist loadgroup`` they all run on one worker: the PKCS#11 token that ``.ci/run`` names
+# (one SoftHSM2 token for the whole run). The fault tests mark themselves (one deployment).
+ONE_WORKER_FOLDERS = {"tests/hsm/": "hsm"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for folder, group in ONE_WORKER_FOLDERS.items():
+            if item.nodeid.startswith(folder):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture
+def production_password_hasher():
+    """Passwords hashed as in production (PBKDF2), for a test of password checking itself."""
+    _password_hashers(PRODUCTION_PASSWORD_HASHERS)
+    yield
+    _password_hashers(FAST_PASSWORD_HASHERS)
 
 
 @pytest.fixture(autouse=True)
