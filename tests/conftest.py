@@ -14,6 +14,7 @@ which load ``config.settings`` as it is):
 import io
 import json
 import os
+import threading
 
 import pytest
 from django.conf import settings as django_settings
@@ -23,7 +24,7 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from brands import keyset
+from brands import keycache, keymaterial, keyset
 from brands import services as brand_services
 from brands.models import Messenger
 from sandbox.verifier.jwks import reset_jwks_clients
@@ -105,6 +106,38 @@ def _clear_cache():
     cache.clear()
     keyset.forget_recent()
     reset_jwks_clients()
+
+
+# RSA keys: the test run keeps the keys it generated, by size, for the next tests (generating
+# one costs 0.1 s at 2048 bits and about 1 s at 3072, the default; tests/brands has its own).
+_RSA_KEYS: dict[int, list] = {}
+_RSA_KEYS_LOCK = threading.Lock()
+
+
+@pytest.fixture(autouse=True)
+def fast_rsa(monkeypatch):
+    """RSA keys ``brands.keymaterial`` generates are taken from the run's keys of that size:
+    within one test every key is a distinct key of the size asked for (a new one is generated
+    when a test needs more than earlier tests did). Other algorithms are generated as usual.
+    Yields the real generator."""
+    original = keymaterial.generate_private_key
+    taken: dict[int, int] = {}
+
+    def generate(algorithm, key_size=None):
+        size = keymaterial.generation_size(algorithm, key_size)  # refuses as the real one does
+        if size is None:
+            return original(algorithm, key_size)
+        with _RSA_KEYS_LOCK:
+            keys = _RSA_KEYS.setdefault(size, [])
+            index = taken[size] = taken.get(size, -1) + 1
+            if index == len(keys):
+                keys.append(original(algorithm, size))
+            return keys[index]
+
+    monkeypatch.setattr(keymaterial, "generate_private_key", generate)
+    keycache.clear()
+    yield original
+    keycache.clear()
 
 
 @pytest.fixture
