@@ -38,9 +38,11 @@ serve: install .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py runserver $(HOST)
 
-## The whole test suite (SQLite and local cache unless DATABASE_URL / REDIS_URL are set)
+## The whole test suite (SQLite and local cache unless DATABASE_URL / REDIS_URL are set) on
+## WORKERS processes (pytest-xdist: one per CPU by default), then the coverage table
+WORKERS ?= auto
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --cov --cov-report=term:skip-covered
 
 lint: install
 	$(BIN)/ruff check .
@@ -53,7 +55,8 @@ format: install
 check: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
-## 1280 px and 390 px screenshots of the pages into docs/images/ (Chromium)
+## 1280 px and 390 px screenshots of the pages into docs/images/ (Chromium). Only here are
+## pictures written: `make test` runs the same tests' checks without them.
 screenshots: install
 	SCREENSHOTS_DIR=docs/images $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_screenshots_*.py
 

@@ -5,7 +5,7 @@ Fields: ``time`` (UTC, ISO 8601 with milliseconds), ``level``, ``logger``, ``mes
 attributes given with ``logger.info(..., extra={...})`` are added when they are plain JSON
 values. Nothing about the request is logged implicitly (no headers, cookies or bodies):
 what a line holds is exactly what the code chose to write, and the code never writes a
-token, a key, a secret, a code or a session key (tests/production/test_logging.py).
+token, a key, a secret, a code or a session key (tests/operations/test_logging.py).
 """
 
 from __future__ import annotations

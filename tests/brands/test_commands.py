@@ -214,6 +214,8 @@ def _encrypted_ec_pem() -> bytes:
         (None, (), "Cannot read"),
         (b"x", ("--password-env", "NOPE_NOT_SET"), "is not set"),
     ],
+    # named, not by their keys: generated at collection, they differ in each xdist worker
+    ids=["garbage", "weak", "encrypted", "wrong-password", "missing-file", "unset-password-env"],
 )
 def test_import_signing_key_bad_input_exits_2(brand, tmp_path, content, extra, message):
     path = tmp_path / "key.pem"

@@ -4,6 +4,7 @@ import os
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -13,6 +14,19 @@ from django.urls import get_resolver
 from tests.conftest import login_verified
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def screenshot(page, path: Path, **options) -> bool:
+    """Write ``page`` as a PNG at ``path`` when ``make screenshots`` asks for pictures
+    (``SCREENSHOTS_DIR`` set), and say whether it did.
+
+    ``make test`` sets no folder: the screenshot tests still resize, measure and run axe-core
+    at every width, but no picture is encoded or written (the PNGs cost time, not checks).
+    ``options`` are Playwright's ``page.screenshot`` options (``full_page=True``)."""
+    if not os.environ.get("SCREENSHOTS_DIR"):
+        return False
+    page.screenshot(path=str(path), **options)
+    return True
 
 
 def pytest_collection_modifyitems(config, items):

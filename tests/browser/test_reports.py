@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from messaging.models import AuthEvent
 from tests.browser.a11y import assert_accessible
+from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -112,11 +113,11 @@ def test_two_chats_and_a_forged_token_show_in_the_report_page_and_command(
         assert_accessible(staff_page)
     assert staff_page.locator("figure.chart svg").count() == 3
     SHOTS.mkdir(exist_ok=True)
-    staff_page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+    screenshot(staff_page, SHOTS / "report.png", full_page=True)
     # the rejection drills down to its event
     staff_page.click("#rejections a:has-text('bad_signature')")
     staff_page.wait_for_selector("#events")
-    staff_page.screenshot(path=str(SHOTS / "events.png"), full_page=True)
+    screenshot(staff_page, SHOTS / "events.png", full_page=True)
     rows = staff_page.locator("#events tbody tr").all_inner_texts()
     assert len(rows) == 1 and "platform_rejected" in rows[0] and "bad_signature" in rows[0]
     assert "cus_" in rows[0]  # the customer's public id, never a token

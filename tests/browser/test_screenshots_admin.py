@@ -11,6 +11,7 @@ import pytest
 from brands import services
 from messaging.services import token_issue
 from tests import factories
+from tests.browser.conftest import screenshot
 from tests.sandbox.console_world import platform_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,11 +58,11 @@ def test_the_signing_keys_and_brands_lists_show_every_column_at_1280_px(staff_pa
     staff_page.goto("/admin/brands/signingkey/")
     edges = _fits(staff_page)
     assert any(label.upper() == "STATE" for label in edges), edges
-    staff_page.screenshot(path=str(shots / "admin-signing-keys-1280.png"), full_page=True)
+    screenshot(staff_page, shots / "admin-signing-keys-1280.png", full_page=True)
     staff_page.goto("/admin/brands/brand/")
     edges = _fits(staff_page)
     assert any(label.upper() == "CREATED AT" for label in edges), edges
-    staff_page.screenshot(path=str(shots / "admin-brands-1280.png"), full_page=True)
+    screenshot(staff_page, shots / "admin-brands-1280.png", full_page=True)
 
 
 def test_the_messengers_list_shows_every_column_at_1280_px(staff_page, shots):
@@ -88,7 +89,7 @@ def test_the_messengers_list_shows_every_column_at_1280_px(staff_page, shots):
     assert "HS256" in rows.filter(has_text="northwind-zendesk").inner_text()
     assert "ES256" in rows.filter(has_text="northwind-widget-es").inner_text()
     assert "5 min" in rows.filter(has_text="northwind-web-customer-portal").inner_text()
-    staff_page.screenshot(path=str(shots / "admin-messengers-1280.png"), full_page=True)
+    screenshot(staff_page, shots / "admin-messengers-1280.png", full_page=True)
 
 
 def test_the_customer_user_token_and_conversation_lists_show_every_column_at_1280_px(
@@ -129,7 +130,7 @@ def test_the_rotation_timeline_fits_and_says_why(staff_page, shots):
         "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
     assert not scrolls
-    staff_page.screenshot(path=str(shots / "admin-rotation-timeline-1280.png"), full_page=True)
+    screenshot(staff_page, shots / "admin-rotation-timeline-1280.png", full_page=True)
 
 
 def test_activate_now_shows_a_confirmation_page_before_acting(staff_page, shots):
@@ -141,7 +142,7 @@ def test_activate_now_shows_a_confirmation_page_before_acting(staff_page, shots)
     staff_page.select_option("select[name='action']", "activate_now")
     staff_page.click("button[name='index']")
     staff_page.wait_for_selector("#confirm-warning")
-    staff_page.screenshot(path=str(shots / "admin-confirm-activate-now-1280.png"), full_page=True)
+    screenshot(staff_page, shots / "admin-confirm-activate-now-1280.png", full_page=True)
     pending.refresh_from_db()
     assert pending.state == "pending"
     staff_page.click("input[type='submit']")

@@ -19,7 +19,7 @@ from sandbox.models import Conversation
 from sandbox.services import post_message, typing_mark
 from tests import factories
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import session_context, sessions_end_all
+from tests.browser.conftest import screenshot, session_context, sessions_end_all
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +41,7 @@ def shots(tmp_path):
             assert_accessible(page)
             if frame is not None:
                 assert_accessible(frame())
-            page.screenshot(path=str(folder / f"customer-{name}-{width}.png"))
+            screenshot(page, folder / f"customer-{name}-{width}.png")
 
     return shoot
 

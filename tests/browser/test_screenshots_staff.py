@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from tests import factories
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import session_context
+from tests.browser.conftest import screenshot, session_context
 from tests.sandbox.console_world import busy_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,8 +75,8 @@ def _shoot(context, shots: Path, name: str, url: str, *, ready: str, axe: bool =
         if axe:
             assert_accessible(page)
         path = shots / f"{name}-{width}.png"
-        page.screenshot(path=str(path), full_page=True)
-        assert path.stat().st_size > 5000
+        if screenshot(page, path, full_page=True):
+            assert path.stat().st_size > 5000
     page.close()
     assert external == [], f"{name} made requests outside the portal: {external}"
 

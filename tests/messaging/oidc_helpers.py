@@ -8,6 +8,8 @@ import jwt
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import GENESYS_REDIRECT
+
 
 def auth_code(client: Client, messenger_slug: str):
     """POST /api/v1/messaging/auth-code as the page plugin does."""
@@ -41,6 +43,30 @@ def exchange(client: Client, messenger, secret: str, code: str, **extra):
         **extra,
     }
     return token_request(client, messenger.brand.slug, form, auth=(messenger.client_id, secret))
+
+
+def authorize_request(client: Client, messenger, **params):
+    """GET the browser authorize endpoint of ``acme`` as the Genesys client would send it."""
+    query = {
+        "response_type": "code",
+        "client_id": messenger.client_id,
+        "redirect_uri": GENESYS_REDIRECT,
+        "scope": "openid profile",
+        "state": "st-1",
+        "nonce": "n-1",
+        **params,
+    }
+    return client.get(reverse("messaging:oidc-authorize", args=["acme"]) + "?" + urlencode(query))
+
+
+def refresh_request(client: Client, messenger, secret: str, refresh_token: str, **extra):
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
+    return token_request(client, messenger.brand.slug, form, auth=(messenger.client_id, secret))
+
+
+def userinfo_request(client: Client, brand, access_token: str, method: str = "get"):
+    url = reverse("messaging:oidc-userinfo", args=[brand.slug])
+    return getattr(client, method)(url, HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
 def verify_id_token(client: Client, brand, id_token: str, audience: str) -> dict:

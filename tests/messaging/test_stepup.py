@@ -125,14 +125,14 @@ def test_the_oidc_authorize_endpoint_sends_a_weak_session_to_step_up_and_back(
 ):
     from urllib.parse import parse_qs, urlsplit
 
-    from tests.messaging.test_oidc_provider import _authorize
+    from tests.messaging.oidc_helpers import authorize_request
 
     messenger, _ = genesys_client
     messenger.min_acr = "urn:portal:acr:passkey"
     messenger.save()
     client = totp_login(customer, totp_device)
-    location = urlsplit(_authorize(client, messenger)["Location"])
+    location = urlsplit(authorize_request(client, messenger)["Location"])
     assert location.path == "/login/stepup/"
     assert parse_qs(location.query)["next"][0].startswith("/brands/acme/oidc/authorize?")
-    silent = urlsplit(_authorize(client, messenger, prompt="none")["Location"])
+    silent = urlsplit(authorize_request(client, messenger, prompt="none")["Location"])
     assert parse_qs(silent.query)["error"] == ["interaction_required"]

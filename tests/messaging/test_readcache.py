@@ -1,7 +1,7 @@
 """The token API's per-process copies (``messaging.readcache``: the messenger) never outlive
 a change, and what is not copied (the customer, its tier, its memberships) is read each time:
 a removed membership, a deactivated messenger or brand, or a changed customer record is seen
-by the very next request. Across processes: tests/production/test_faults.
+by the very next request. Across processes: tests/faults/.
 
 The copies are on only with a shared cache; here they are switched on whatever the cache, so
 these tests exercise them on SQLite + local memory too (one process shares its local cache).

@@ -12,7 +12,7 @@ from django_otp.oath import totp
 from accounts import services as accounts_services
 from tests import factories
 from tests.factories import PASSWORD
-from tests.hardening.helpers import Browser, PasswordCheckCounter
+from tests.security.helpers import Browser, PasswordCheckCounter
 
 LOGIN = reverse("accounts:login")
 VERIFY = reverse("accounts:verify")
@@ -167,10 +167,14 @@ def _parallel_guesses(base_url: str, username: str, count: int) -> list[int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_forty_parallel_guesses_check_at_most_the_limit(live_server, monkeypatch, settings):
-    # given a customer and a limit of 5 failures per username
+def test_forty_parallel_guesses_check_at_most_the_limit(
+    live_server, monkeypatch, settings, production_password_hasher
+):
+    # given a customer and a limit of 5 failures per username; the production hasher, so each
+    # password check takes as long as in production and the guesses overlap as they would
     settings.ACCOUNTS_LOGIN_FAILURES_PER_USERNAME = 5
-    factories.UserFactory(username="target")
+    target = factories.UserFactory(username="target")
+    assert target.password.startswith("pbkdf2_sha256$")
     checks = PasswordCheckCounter(monkeypatch)
     # when 40 guesses arrive at the same moment on the threaded live server
     statuses = _parallel_guesses(live_server.url, "target", 40)
