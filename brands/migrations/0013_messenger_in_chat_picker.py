@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='messenger',
             name='in_chat_picker',
-            field=models.BooleanField(default=True, help_text="Listed in the portal's chat picker. Off: the messenger still issues tokens and opens from a link (/?chat=<slug>), e.g. a vendor integration under test.", verbose_name='offered to customers'),
+            field=models.BooleanField(default=True, help_text="Listed in the portal's chat picker. Off: the messenger still issues tokens and opens from a link (/?chat=<slug>), e.g. a vendor integration under test.", verbose_name='in chat picker'),
         ),
     ]

@@ -166,7 +166,7 @@ class Messenger(models.Model):
         "active", default=True, help_text="Inactive messengers get no tokens."
     )
     in_chat_picker = models.BooleanField(
-        "offered to customers",
+        "in chat picker",
         default=True,
         help_text="Listed in the portal's chat picker. Off: the messenger still issues tokens "
         "and opens from a link (/?chat=<slug>), e.g. a vendor integration under test.",
