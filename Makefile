@@ -39,10 +39,12 @@ serve: install .env
 	$(BIN)/python manage.py runserver $(HOST)
 
 ## The whole test suite (SQLite and local cache unless DATABASE_URL / REDIS_URL are set) on
-## WORKERS processes (pytest-xdist: one per CPU by default), then the coverage table
+## WORKERS processes (pytest-xdist: one per CPU by default). COVERAGE=1 also measures
+## coverage (coverage.py) and prints the table of files not fully covered (CI does).
 WORKERS ?= auto
+COVERAGE ?=
 test: install
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --cov --cov-report=term:skip-covered
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup $(if $(COVERAGE),--cov --cov-report=term:skip-covered)
 
 lint: install
 	$(BIN)/ruff check .
