@@ -161,11 +161,12 @@ def credential_set(
         raise CredentialError("The credential may not contain a NUL character.")
     if len(client_id) > 300 or len(key_id) > 255:
         raise CredentialError("The client id or key id is too long.")
+    as_client_secret, as_shared_secret = secret_fingerprints(secret)
     if fingerprint and not fingerprint_matches(secret, fingerprint):
         raise CredentialError(
             f"The secret does not match the fingerprint {fingerprint[:100]!r}: its fingerprint "
-            f"is {secret_fingerprints(secret)[0][:16]} (client secret) or "
-            f"{_pairs(secret_fingerprints(secret)[1][:16])} (shared secret). Nothing was stored."
+            f"is {as_client_secret[:16]} (client secret) or "
+            f"{_pairs(as_shared_secret[:16])} (shared secret). Nothing was stored."
         )
     row, _ = VendorCredential.objects.update_or_create(
         messenger=messenger,
@@ -173,7 +174,7 @@ def credential_set(
             "client_id": client_id,
             "key_id": key_id,
             "secret_ciphertext": _seal(secret, messenger=messenger),
-            "secret_fingerprint": hashlib.sha256(secret.encode()).hexdigest()[:16],
+            "secret_fingerprint": as_client_secret[:16],
         },
     )
     return row
