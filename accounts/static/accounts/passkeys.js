@@ -168,6 +168,8 @@
     var status = container.querySelector("[data-passkey-status]");
     var nameInput = container.querySelector("input[data-passkey-name]");
     if (!button) return;
+    // The button is rendered disabled: a click before this script has run would do nothing.
+    button.disabled = false;
     button.addEventListener("click", function () {
       if (status) {
         status.textContent = "";
