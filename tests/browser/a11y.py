@@ -14,8 +14,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 def axe_violations(page, *, exclude=()):
     """Run axe-core on ``page`` and return its violations as ``(rule id, impact, targets)``."""
-    # Evaluated through the DevTools protocol, so the portal's strict CSP stays as it is.
-    page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
+    # Evaluated through the DevTools protocol, so the portal's strict CSP stays as it is;
+    # once per document (a resized page keeps it).
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
     result = page.evaluate(
         """async ([tags, exclude]) => {
             const context = exclude.length ? {exclude: exclude.map((s) => [s])} : document;

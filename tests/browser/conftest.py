@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import socketserver
 import threading
 import time
 from pathlib import Path
@@ -14,6 +15,12 @@ from django.urls import get_resolver
 from tests.conftest import login_verified
 
 CHROMIUM = "/usr/bin/chromium"
+
+# The live server writes a response's status line, headers and body in separate small
+# writes; with Nagle's algorithm on, a write waits for the browser's delayed ACK (40 ms on
+# Linux loopback) on many requests. The stdlib's switch turns it off (TCP_NODELAY) for the
+# servers of this test process.
+socketserver.StreamRequestHandler.disable_nagle_algorithm = True
 
 
 def screenshot(page, path: Path, **options) -> bool:
