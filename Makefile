@@ -41,10 +41,13 @@ serve: install .env
 ## The whole test suite (SQLite and local cache unless DATABASE_URL / REDIS_URL are set) on
 ## WORKERS processes (pytest-xdist: one per CPU by default). COVERAGE=1 also measures
 ## coverage (coverage.py) and prints the table of files not fully covered (CI does).
+## Bytecode is cached even where the environment says PYTHONDONTWRITEBYTECODE (this machine
+## does): every worker and every server a test starts would otherwise compile the project and
+## rewrite the tests' asserts from source again.
 WORKERS ?= auto
 COVERAGE ?=
 test: install
-	$(BIN)/pytest -n $(WORKERS) --dist loadgroup $(if $(COVERAGE),--cov --cov-report=term:skip-covered)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(WORKERS) --dist loadgroup $(if $(COVERAGE),--cov --cov-report=term:skip-covered)
 
 lint: install
 	$(BIN)/ruff check .
