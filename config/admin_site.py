@@ -6,7 +6,6 @@ share its throttle, its session rotation and its second step, and never see djan
 keeping ``next`` (docs/decisions/login-and-second-factor.md).
 """
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect
@@ -29,25 +28,6 @@ def abbreviated(value, keep: int = 12) -> str:
     value = "" if value is None else str(value)
     short = value if len(value) <= keep + 2 else f"{value[:keep]}…"
     return format_html('<code title="{}">{}</code>', value, short)
-
-
-_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
-
-
-def duration_text(value) -> str:
-    """A duration as staff read it: "90 days", "1 hour, 30 minutes", "30 seconds" (not
-    Python's "90 days, 0:00:00"). A number is seconds; anything else is shown as it is.
-    Sub-second parts are dropped; zero is "0 seconds"."""
-    if isinstance(value, bool) or not isinstance(value, timedelta | int | float):
-        return str(value)
-    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
-    sign, seconds = ("minus ", -seconds) if seconds < 0 else ("", seconds)
-    parts = []
-    for name, size in _UNITS:
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
-    return sign + (", ".join(parts) or "0 seconds")
 
 
 class PortalAdminSite(OTPAdminSite):

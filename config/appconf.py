@@ -40,3 +40,22 @@ class AppSettings:
         raise ImproperlyConfigured(
             f"{self.prefix}_{name} must be a timedelta (or seconds), not {type(value).__name__}"
         )
+
+
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def duration_text(value) -> str:
+    """A duration as staff read it: "90 days", "1 hour, 30 minutes", "30 seconds" (not
+    Python's "90 days, 0:00:00"). A number is seconds; anything else is shown as it is.
+    Sub-second parts are dropped; zero is "0 seconds"."""
+    if isinstance(value, bool) or not isinstance(value, timedelta | int | float):
+        return str(value)
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
+    sign, seconds = ("minus ", -seconds) if seconds < 0 else ("", seconds)
+    parts = []
+    for name, size in _UNITS:
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return sign + (", ".join(parts) or "0 seconds")

@@ -20,6 +20,7 @@ from brands.services.key_lifecycle import (
     signing_key_certificate_renew,
     signing_keys_destroy_revoked,
 )
+from config.appconf import duration_text
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def _rotation_due(active: SigningKey, *, now: datetime) -> str:
         return (
             f"the active key {active.kid} has signed since "
             f"{active.activated_at:%Y-%m-%d %H:%M} UTC, longer than the rotation period "
-            f"({conf.get('ROTATION_PERIOD')})"
+            f"({duration_text(conf.get('ROTATION_PERIOD'))})"
         )
     if (
         active.certificate_not_after is not None
@@ -110,7 +111,7 @@ def _rotation_due(active: SigningKey, *, now: datetime) -> str:
 def _publish_next_reason(after: str) -> str:
     return (
         f"{after}: a next key must be published at least the pre-publication period "
-        f"({conf.get('PREPUBLICATION_PERIOD')}) before it may sign"
+        f"({duration_text(conf.get('PREPUBLICATION_PERIOD'))}) before it may sign"
     )
 
 
@@ -188,7 +189,7 @@ def signing_keys_plan(
                     key.algorithm,
                     RotationAction.PURGE,
                     f"retired {key.retired_at:%Y-%m-%d %H:%M} UTC, longer ago than the retention "
-                    f"({conf.get('RETENTION')}): its last tokens have expired",
+                    f"({duration_text(conf.get('RETENTION'))}): its last tokens have expired",
                     key=key,
                 )
             )

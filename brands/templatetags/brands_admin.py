@@ -2,7 +2,7 @@
 
 from django import template
 
-from config.admin_site import duration_text
+from config.appconf import duration_text
 
 register = template.Library()
 register.filter("duration", duration_text)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from config.admin_site import duration_text
+from config.appconf import duration_text
 from tests import factories
 
 

@@ -13,6 +13,7 @@ from django.test import Client
 from brands import conf, keycache, services
 from brands.models import SigningKey
 from brands.platforms import vendor_settings_example
+from config.appconf import duration_text
 
 pytestmark = pytest.mark.django_db
 State = SigningKey.State
@@ -53,9 +54,12 @@ def test_full_rotation_by_policy(brand):
         clock.move_to(T0 + period - timedelta(seconds=1))
         assert _rotate() == "Nothing to do.\n"
 
-        # the period is over: the next key (published for months) becomes active
+        # the period is over: the next key (published for months) becomes active, and the
+        # command says why in words ("90 days", not Python's "90 days, 0:00:00")
         clock.move_to(T0 + period)
-        _rotate()
+        out = _rotate()
+        assert f"longer than the rotation period ({duration_text(period)})" in out
+        assert "0:00" not in out
         assert _states(brand)[first.kid] == State.RETIRED
         assert _states(brand)[next_key.kid] == State.ACTIVE
         third = SigningKey.objects.get(brand=brand, state=State.PENDING)
@@ -72,6 +76,8 @@ def test_full_rotation_by_policy(brand):
         clock.move_to(T0 + period + retention)
         out = _rotate()
         assert "purge" in out
+        assert f"longer ago than the retention ({duration_text(retention)})" in out
+        assert "0:00" not in out
         assert _states(brand)[first.kid] == State.REVOKED
         assert _published(brand) == {next_key.kid, third.kid}
         first.refresh_from_db()
