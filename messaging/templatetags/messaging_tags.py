@@ -28,6 +28,7 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.selectors import user_has_passkey
 from config.security import csp_allow
 from messaging import profiles, selectors
 from messaging.profiles.base import UnknownProfile
@@ -121,6 +122,8 @@ def chat_launcher_context(request, customer) -> dict:
         "authCodeUrl": reverse("messaging:auth-code"),
         "logoutUrl": reverse("accounts:logout"),
         "messengers": entries,
+        # what the step-up prompt offers when the agent asks (no "Use my passkey" without one)
+        "stepUp": {"hasPasskey": bool(customer) and user_has_passkey(customer.user)},
     }
     if settings.SANDBOX_ENABLED:
         config["sandboxChatUrl"] = SANDBOX_CHAT_URL

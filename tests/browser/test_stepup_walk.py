@@ -133,9 +133,10 @@ def test_agent_step_up_on_genesys_with_a_code_hands_over_a_fresh_auth_code(
     assert "one-time code" in agent_page.inner_text("#assurance-summary")
     agent_page.click("#request-stepup")
     agent_page.wait_for_selector("#stepup-status:has-text('waiting')")
-    # the customer has no passkey: the dialog takes a code
+    # the customer has no passkey: the dialog takes a code, and offers no passkey
     frame.locator("#stepup-start").click()
     page.wait_for_selector("#stepup-dialog[open]")
+    assert page.locator("#stepup-passkey").count() == 0
     page.fill("#stepup-code", _totp(totp_device))
     page.click("#stepup-dialog button:has-text('Verify code')")
     frame.locator("#stepup-text:has-text('verified again')").wait_for()

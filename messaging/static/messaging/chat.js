@@ -195,6 +195,7 @@ function boot() {
   const inWindow = () => status.parentElement === windowBody;
   configureStepUp({
     host: document.getElementById("chat-window-body"),
+    hasPasskey: !(config.stepUp && config.stepUp.hasPasskey === false),
     reveal: () => {
       openWindow();
       windowSub.dataset.before = windowSub.textContent;

@@ -40,10 +40,13 @@ function el(tag, attrs = {}, ...children) {
 // it reads as part of the messenger; reveal() opens that window first. Without a host (a page
 // without the chat window) it is a card on the page.
 // settle() runs when the prompt goes.
-const place = { host: null, reveal: () => {}, settle: () => {} };
+// hasPasskey: whether the customer has a passkey (the page says so in its chat config), for a
+// prompt the agent asked for; a refused token's answer says so itself (info.has_passkey).
+const place = { host: null, reveal: () => {}, settle: () => {}, hasPasskey: true };
 
-export function configureStepUp({ host, reveal, settle }) {
+export function configureStepUp({ host, reveal, settle, hasPasskey = true }) {
   place.host = host || null;
+  place.hasPasskey = hasPasskey;
   place.reveal = reveal || (() => {});
   place.settle = settle || (() => {});
 }
@@ -54,7 +57,7 @@ export function configureStepUp({ host, reveal, settle }) {
 export function stepUp({ detail = "", info = null } = {}) {
   const urls = { ...DEFAULTS, ...(info || {}) };
   const methods = (info && info.methods) || ["passkey", "otp"];
-  const hasPasskey = !info || info.has_passkey !== false;
+  const hasPasskey = info ? info.has_passkey !== false : place.hasPasskey;
   const needsEnrolment = methods.includes("passkey") && !hasPasskey && !methods.includes("otp");
   return new Promise((resolve, reject) => {
     document.getElementById("stepup-dialog")?.remove(); // one prompt at a time
