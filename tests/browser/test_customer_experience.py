@@ -205,6 +205,35 @@ def test_the_chat_window_opened_on_its_own_says_where_to_start(page_in_portal):
     assert page.locator(".spinner").is_hidden()
 
 
+def test_after_a_reload_the_window_is_as_the_customer_left_it_and_closed_on_a_phone(
+    customer_page, messenger
+):
+    page = customer_page
+    page.goto("/")
+    frame = _chat(page)
+    _say(frame, "Before the reload")
+    # on a computer: closed before the reload, it stays closed; the launcher brings it back
+    page.click("#chat-close")
+    page.reload()
+    page.wait_for_selector("#chat-launcher:visible")
+    page.wait_for_timeout(500)  # the resumed chat has connected by now
+    assert page.locator("#chat-window").is_hidden()
+    page.click("#chat-launcher")
+    page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
+    assert _frame(page).locator("#messages li", has_text="Before the reload").count() == 1
+    # on a phone the window fills the screen: after a reload the page comes first, and its
+    # Log out button is not covered
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_selector("#chat-launcher:visible")
+    page.wait_for_timeout(500)
+    assert page.locator("#chat-window").is_hidden()
+    page.locator("button:has-text('Log out')").click(trial=True)  # clickable: nothing on top
+    page.click("#chat-launcher")
+    page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
+    assert _frame(page).locator("#messages li", has_text="Before the reload").count() == 1
+
+
 @pytest.fixture
 def page_in_portal(browser, portal):
     context = browser.new_context(base_url=portal.url)

@@ -86,6 +86,26 @@ function writeMark(slug) {
 // The sandbox chat open in this tab (sessionStorage: per tab, survives a reload, ends with
 // the tab), so a reload shows the same conversation again.
 const TAB_MARK = "portalChat.sandbox";
+// Whether its window was open: a reload restores it as it was, except on a phone, where the
+// window fills the screen: there the page comes first and the launcher brings the chat back.
+const WINDOW_MARK = "portalChat.window";
+const PHONE = "(max-width: 480px)"; // widget.css: the window is full screen below this
+
+function readWindowMark() {
+  try {
+    return window.sessionStorage.getItem(WINDOW_MARK);
+  } catch (err) {
+    return null;
+  }
+}
+
+function writeWindowMark(state) {
+  try {
+    window.sessionStorage.setItem(WINDOW_MARK, state);
+  } catch (err) {
+    // storage disabled: a reload leaves the window closed
+  }
+}
 
 function readTabMark() {
   try {
@@ -141,13 +161,18 @@ function boot() {
 
   // --- the floating window and its launcher bubble ---
   const windowOpen = () => !chatWindow.hidden;
+  // Restoring a chat after a reload: its "connecting" does not open the window by itself.
+  let restoring = false;
   const openWindow = () => {
+    restoring = false;
+    writeWindowMark("open");
     chatWindow.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     document.getElementById("chat-launcher-label").textContent = "Close the chat window";
   };
   // Closing hides the window; the conversation goes on and the launcher brings it back.
   const closeWindow = ({ focusLauncher = true } = {}) => {
+    writeWindowMark("closed");
     chatWindow.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     document.getElementById("chat-launcher-label").textContent = "Chat with support";
@@ -222,7 +247,7 @@ function boot() {
         : state === "error"
           ? "Not connected"
           : "Connecting…";
-    if (inWindow() && (state === "error" || state === "connecting")) openWindow();
+    if (inWindow() && (state === "error" || (state === "connecting" && !restoring))) openWindow();
     if (state === "error") {
       status.setAttribute("role", "alert");
       status.setAttribute("aria-live", "assertive");
@@ -425,6 +450,9 @@ function boot() {
     if (picker) picker.value = askedFor.slug;
     start({ slug: askedFor.slug });
   } else if (tabMarked) {
+    const reopen = readWindowMark() !== "closed" && !window.matchMedia(PHONE).matches;
+    restoring = !reopen;
+    if (reopen) openWindow();
     start({ slug: tabMark, resumed: true });
   }
   if (marked && marked.adapter !== "sandbox") {
