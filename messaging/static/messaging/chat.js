@@ -103,7 +103,7 @@ function writeWindowMark(state) {
   try {
     window.sessionStorage.setItem(WINDOW_MARK, state);
   } catch (err) {
-    // storage disabled: a reload leaves the window closed
+    // storage disabled: a reload restores no chat at all (its tab mark is lost too)
   }
 }
 
