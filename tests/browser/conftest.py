@@ -14,7 +14,10 @@ from django.urls import get_resolver
 
 from tests.conftest import login_verified
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium, as the team's standard says and CI runs. ``CHROMIUM=`` may name another
+# build of it for a faster local loop: Debian's ``chromium-headless-shell`` (the "old
+# headless" Playwright itself prefers) takes half the CPU (docs/decisions/test-suite-speed.md).
+CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 
 # The live server writes a response's status line, headers and body in separate small
 # writes; with Nagle's algorithm on, a write waits for the browser's delayed ACK (40 ms on

@@ -11,9 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sandbox.models import Conversation, Message, Rejection
+from tests.browser.conftest import CHROMIUM
 from tests.sandbox.helpers import claims, mint
-
-CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
