@@ -45,7 +45,6 @@ import { configureStepUp, withStepUp } from "./stepup.js";
 export { SandboxAdapter, TokenError, describe, message, waitText };
 
 const LOGOUT_TIMEOUT_MS = 3000;
-const OPEN_MARK = "portalChat.open";
 // A platform package's adapter (platforms/<name>/static/adapter.js, served under
 // adapters/<name>/): the server names it from the platform registry; "unsupported" (no profile)
 // and anything that is not a plain package name load nothing.
@@ -66,61 +65,34 @@ const NO_RETRY = new Set(["passkey_needed", "not_a_member", "unknown_messenger",
 
 // --- the page ------------------------------------------------------------------------------
 
-function readMark() {
-  try {
-    return window.localStorage.getItem(OPEN_MARK);
-  } catch (err) {
-    return null;
-  }
-}
-
-function writeMark(slug) {
-  try {
-    if (slug) window.localStorage.setItem(OPEN_MARK, slug);
-    else window.localStorage.removeItem(OPEN_MARK);
-  } catch (err) {
-    // storage disabled: the widget is simply not restored after a reload
-  }
-}
-
+// Marks the page keeps between loads: [storage area, key]. Storage may be disabled (private
+// modes, policies): then reading gives null, writing does nothing, and a reload restores no
+// chat at all.
+// A vendor widget open on this site (localStorage: it restores itself at the next page load).
+const OPEN = ["localStorage", "portalChat.open"];
 // The sandbox chat open in this tab (sessionStorage: per tab, survives a reload, ends with
 // the tab), so a reload shows the same conversation again.
-const TAB_MARK = "portalChat.sandbox";
+const TAB = ["sessionStorage", "portalChat.sandbox"];
 // Whether its window was open: a reload restores it as it was, except on a phone, where the
 // window fills the screen: there the page comes first and the launcher brings the chat back.
-const WINDOW_MARK = "portalChat.window";
+const WINDOW = ["sessionStorage", "portalChat.window"];
 const PHONE = "(max-width: 480px)"; // widget.css: the window is full screen below this
 
-function readWindowMark() {
+function readMark([area, key]) {
   try {
-    return window.sessionStorage.getItem(WINDOW_MARK);
+    return window[area].getItem(key);
   } catch (err) {
     return null;
   }
 }
 
-function writeWindowMark(state) {
+// ``value`` null (or empty) removes the mark.
+function writeMark([area, key], value) {
   try {
-    window.sessionStorage.setItem(WINDOW_MARK, state);
+    if (value) window[area].setItem(key, value);
+    else window[area].removeItem(key);
   } catch (err) {
-    // storage disabled: a reload restores no chat at all (its tab mark is lost too)
-  }
-}
-
-function readTabMark() {
-  try {
-    return window.sessionStorage.getItem(TAB_MARK);
-  } catch (err) {
-    return null;
-  }
-}
-
-function writeTabMark(slug) {
-  try {
-    if (slug) window.sessionStorage.setItem(TAB_MARK, slug);
-    else window.sessionStorage.removeItem(TAB_MARK);
-  } catch (err) {
-    // storage disabled: a reload does not reopen the chat
+    // storage disabled: nothing is restored after a reload
   }
 }
 
@@ -165,14 +137,14 @@ function boot() {
   let restoring = false;
   const openWindow = () => {
     restoring = false;
-    writeWindowMark("open");
+    writeMark(WINDOW, "open");
     chatWindow.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     document.getElementById("chat-launcher-label").textContent = "Close the chat window";
   };
   // Closing hides the window; the conversation goes on and the launcher brings it back.
   const closeWindow = ({ focusLauncher = true } = {}) => {
-    writeWindowMark("closed");
+    writeMark(WINDOW, "closed");
     chatWindow.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     document.getElementById("chat-launcher-label").textContent = "Chat with support";
@@ -220,7 +192,7 @@ function boot() {
   const inWindow = () => status.parentElement === windowBody;
   configureStepUp({
     host: document.getElementById("chat-window-body"),
-    hasPasskey: !(config.stepUp && config.stepUp.hasPasskey === false),
+    hasPasskey: config.stepUp?.hasPasskey !== false,
     reveal: () => {
       openWindow();
       windowSub.dataset.before = windowSub.textContent;
@@ -361,7 +333,7 @@ function boot() {
         onStatus("error", describe("unsupported"));
         return;
       }
-      writeTabMark(chosen);
+      writeMark(TAB, chosen);
       if (session && session.kind === "sandbox" && session.slug === chosen && !session.closed) {
         // the same chat again: the same window and conversation, with a fresh proof that
         // the customer is still logged in (an ended session shows the log-in link)
@@ -383,7 +355,7 @@ function boot() {
       });
       return;
     }
-    writeTabMark(null); // a vendor widget restores itself (the localStorage mark below)
+    writeMark(TAB, null); // a vendor widget restores itself (the localStorage mark below)
     onStatus("connecting", "Opening the chat…");
     let adapter;
     try {
@@ -395,11 +367,11 @@ function boot() {
     if (session && session !== adapter && session.close) session.close();
     session = adapter;
     container.hidden = true; // vendor widgets draw their own window
-    writeMark(chosen);
+    writeMark(OPEN, chosen);
     try {
       await adapter.open({ resumed });
     } catch (err) {
-      writeMark(null); // a widget that could not open is not restored at the next page load
+      writeMark(OPEN, null); // a widget that could not open is not restored at the next page load
       onStatus("error", message(err.code || "widget_unavailable", err), err.code);
     }
   };
@@ -410,8 +382,8 @@ function boot() {
   );
   for (const logoutForm of logoutForms) {
     logoutForm.addEventListener("submit", async (event) => {
-      writeMark(null);
-      writeTabMark(null);
+      writeMark(OPEN, null);
+      writeMark(TAB, null);
       if (vendorSessions.size === 0) return; // nothing to log out of: the form posts as usual
       event.preventDefault();
       const logouts = [...vendorSessions.values()].map((a) =>
@@ -429,7 +401,7 @@ function boot() {
   button.disabled = false; // the template renders it disabled until the glue listens
 
   // A vendor chat that was open before this page load is restored: its widget asks for a token.
-  const mark = readMark();
+  const mark = readMark(OPEN);
   const marked = mark && config.messengers.find((m) => m.slug === mark);
   // The log-in link of an ended session comes back with ?chat=<slug>: the customer asked to
   // chat, so the chat opens (and the address loses the parameter).
@@ -443,14 +415,14 @@ function boot() {
   }
   // The sandbox chat that was open in this tab before a reload comes back with its
   // conversation (the window resumes it with a fresh token).
-  const tabMark = readTabMark();
+  const tabMark = readMark(TAB);
   const tabMarked = tabMark && config.messengers.find((m) => m.slug === tabMark && m.adapter === "sandbox");
   if (askedFor) {
     const picker = document.getElementById("chat-messenger");
     if (picker) picker.value = askedFor.slug;
     start({ slug: askedFor.slug });
   } else if (tabMarked) {
-    const reopen = readWindowMark() !== "closed" && !window.matchMedia(PHONE).matches;
+    const reopen = readMark(WINDOW) !== "closed" && !window.matchMedia(PHONE).matches;
     restoring = !reopen;
     if (reopen) openWindow();
     start({ slug: tabMark, resumed: true });
@@ -458,7 +430,7 @@ function boot() {
   if (marked && marked.adapter !== "sandbox") {
     if (!askedFor) start({ slug: mark, resumed: true });
   } else if (mark) {
-    writeMark(null);
+    writeMark(OPEN, null);
   }
   // Vendors that want the identity at every page load (identifyOnLoad) get it now, without
   // opening their window; a failure here shows when the customer clicks Chat.
