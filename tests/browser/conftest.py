@@ -1,6 +1,7 @@
 """Playwright driving Debian's Chromium against the live test server (loopback only)."""
 
 import os
+import re
 import shutil
 import socketserver
 import threading
@@ -50,6 +51,50 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# Chromium's new headless mode gives every browser window (one per Playwright context) the
+# address bar's popup as two WebUI pages in renderers of their own, though no test has an
+# address bar to type in: about half of all the CPU a context costs. It also keeps a spare
+# renderer process started ahead of the next navigation, which a test never waits for long
+# enough to gain from (docs/decisions/test-suite-speed.md). Neither changes what a page does.
+UNUSED_FEATURES = (
+    "WebUIOmniboxPopup",
+    "WebUIOmniboxAimPopup",
+    "WebUIOmniboxFullPopup",
+    "SpareRendererForSitePerProcess",
+)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+_disabled_features: list[str] = []  # Playwright's own list and ours, read once per process
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium as the tests run it: Playwright's switches, without the features a
+    test never uses (``UNUSED_FEATURES``).
+
+    Chromium obeys only the last ``--disable-features`` it is given, and Playwright passes its
+    own list (features that would make tests flaky, such as storage partitioning and paint
+    holding), so ours must carry Playwright's too: the first launch in a process reads them off
+    the browser's command line."""
+    if not _disabled_features:
+        probe = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            _disabled_features.extend(_switch_values(probe, "--disable-features"))
+        finally:
+            probe.close()
+        _disabled_features.extend(UNUSED_FEATURES)
+    features = "--disable-features=" + ",".join(_disabled_features)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, features])
+
+
+def _switch_values(browser, switch: str) -> list[str]:
+    """The comma-separated values of the last ``switch`` on ``browser``'s command line."""
+    info = browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")
+    pid = next(p["id"] for p in info["processInfo"] if p["type"] == "browser")
+    # Chromium rewrites its process title: the arguments may be joined by spaces or NULs
+    argv = re.split(r"[\0 ]", Path(f"/proc/{pid}/cmdline").read_text())
+    values = [a.split("=", 1)[1] for a in argv if a.startswith(switch + "=")]
+    return [v for v in values[-1].split(",") if v] if values else []
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -60,10 +105,7 @@ def browser():
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
     if previous is None:

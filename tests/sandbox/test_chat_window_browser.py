@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sandbox.models import Conversation, Message, Rejection
-from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM, launch_chromium
 from tests.sandbox.helpers import claims, mint
 
 pytestmark = [
@@ -60,9 +60,7 @@ def in_browser(base_url, steps):
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = launch_chromium(playwright)
             try:
                 page = browser.new_context(base_url=base_url).new_page()
                 page.goto("/healthz")
