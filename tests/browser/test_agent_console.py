@@ -15,15 +15,20 @@ from tests.sandbox.console_world import platform_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LIVE = 15000  # ms: the console polls every 5 s
+LIVE = 15000  # ms: the console polls every 5 s (the queue) or 3 s (a conversation)
+QUEUE_POLL, CONVERSATION_POLL = "00:05", "00:03"
 
 
 @pytest.fixture
 def agent_page(browser, portal, staff_user):
+    """The console's page, its timers on Playwright's clock: time flows as usual, and a test
+    that waits for the next poll moves the clock to it (``page.clock.run_for``) instead of
+    sleeping."""
     context = session_context(
         browser, portal, staff_user, factories.TOTPDeviceFactory(user=staff_user)
     )
     page = context.new_page()
+    page.clock.install()
     yield page
     context.close()
 
@@ -66,6 +71,7 @@ def test_the_queue_updates_and_filters_without_a_reload(agent_page):
     # a customer writes: the preview and the unread count appear by themselves
     Conversation.objects.filter(pk=first.pk).update(agent_read_at=first.created_at)
     post_message(first, sender="customer", body="Where is my refund?")
+    page.clock.run_for(QUEUE_POLL)
     expect(row.locator(".q-preview")).to_have_text("Where is my refund?", timeout=LIVE)
     expect(row.locator(".q-unread")).to_have_text("1 unread")
     # a conversation of another brand and a rejected token arrive
@@ -73,6 +79,7 @@ def test_the_queue_updates_and_filters_without_a_reload(agent_page):
         first="Grace", last="Hopper", brand="harbor", messenger="harbor-web", minutes_ago=0
     )
     Rejection.objects.create(reason="expired", detail="token expired", brand="acme")
+    page.clock.run_for(QUEUE_POLL)
     expect(page.locator(".q-row")).to_have_count(3, timeout=LIVE)
     expect(page.locator("#queue-status")).to_contain_text("3 in the queue, 2 unread")
     expect(page).to_have_title(re.compile(r"^\(2\) Queue · Sandbox contact center"))
@@ -129,6 +136,7 @@ def test_an_open_conversation_shows_new_messages_and_stays_read(agent_page):
     page.goto(f"/sandbox/console/conversations/{conversation.pk}/")
     with page.expect_response(lambda r: r.url.endswith("/read")) as marked:
         post_message(conversation, sender="customer", body="Are you still there?")
+        page.clock.run_for(CONVERSATION_POLL)
         expect(page.locator("#messages li", has_text="Are you still there?")).to_be_visible(
             timeout=LIVE
         )
@@ -143,6 +151,7 @@ def test_an_ended_session_stops_the_queue_with_a_login_link(agent_page, staff_us
     page = agent_page
     page.goto("/sandbox/console/")
     page.context.clear_cookies()
+    page.clock.run_for(QUEUE_POLL)
     link = page.locator("#queue-status a", has_text="Log in again")
     expect(link).to_be_visible(timeout=LIVE)
     assert link.get_attribute("href") == "/login/?next=%2Fsandbox%2Fconsole%2F"
@@ -200,4 +209,5 @@ def test_typing_is_shown_both_ways_between_console_and_chat_window(agent_page):
     assert typing_now(conversation)["agent"] is True
     # the customer types: the console says so without a reload
     typing_mark(conversation, sender="customer")
+    page.clock.run_for(CONVERSATION_POLL)
     expect(page.locator("#customer-typing")).to_have_text("Alan is typing…", timeout=LIVE)
