@@ -122,6 +122,7 @@ def test_screenshots_of_home_chat_and_logout(
     browser, portal, branded, customer, totp_device, messenger, shots
 ):
     context = session_context(browser, portal, customer.user, totp_device)
+    context.clock.install()  # the chat window polls every 2 s: the test moves the clock
     page = context.new_page()
     page.goto("/")
     page.wait_for_selector("#chat-button:not([disabled])")
@@ -142,8 +143,10 @@ def test_screenshots_of_home_chat_and_logout(
         body="Hi Ada, I can see you are verified. Let me look at that payment.",
         agent_name="Sam",
     )
+    page.clock.run_for("00:02")
     frame.locator("#messages li.agent").wait_for(timeout=10000)
     typing_mark(conversation, sender="agent")
+    page.clock.run_for("00:02")
     frame.locator("#typing-inner:not([hidden])").wait_for(timeout=10000)
     shots(page, "chat", frame=lambda: _chat_frame(page), before=_scroll_to_chat)
 

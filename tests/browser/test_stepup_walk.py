@@ -17,6 +17,11 @@ from tests.browser.test_passkeys import _totp, password_step, virtual_authentica
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# The chat window asks for a step-up request every 2.5 s, the console for its answer every
+# 3 s. Both pages' timers run on Playwright's clock (time flows as usual): a test moves the
+# clock to the next poll instead of sleeping for it.
+NEXT_POLL = "00:03"
+
 
 @pytest.fixture
 def passkey_portal(portal, settings):
@@ -33,6 +38,7 @@ def agent_page(browser, portal, staff_user):
     context = session_context(browser, portal, staff_user, device)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.clock.install()
     yield page
     context.close()
 
@@ -41,6 +47,7 @@ def agent_page(browser, portal, staff_user):
 def customer_context(browser, passkey_portal):
     context = browser.new_context(base_url=passkey_portal)
     context.set_default_timeout(15_000)
+    context.clock.install()
     yield context
     context.close()
 
@@ -80,12 +87,14 @@ def test_passkey_chat_agent_step_up_and_fresh_assurance(
     # the agent requests step-up
     agent_page.click("#request-stepup")
     agent_page.wait_for_selector("#stepup-status:has-text('waiting')")
+    page.clock.run_for(NEXT_POLL)
 
     # the customer's chat window prompts; they re-verify with the passkey, in place
     frame.locator("#stepup-start").click()
     page.wait_for_selector("#stepup-dialog[open]")
     page.click("#stepup-passkey")
     frame.locator("#stepup-text:has-text('verified again')").wait_for()
+    agent_page.clock.run_for(NEXT_POLL)
     assert page.locator("#chat-container iframe").count() == 1  # the chat was not lost
 
     # the console shows the fresh assurance, from the new token
@@ -124,6 +133,7 @@ def test_agent_step_up_on_genesys_with_a_code_hands_over_a_fresh_auth_code(
 ):
     page = customer_page
     page.set_default_timeout(15_000)
+    page.clock.install()
     page.goto("/")
     page.click("#chat-button")
     page.wait_for_selector("#chat-status[data-state=verified]", timeout=20_000)
@@ -133,6 +143,7 @@ def test_agent_step_up_on_genesys_with_a_code_hands_over_a_fresh_auth_code(
     assert "one-time code" in agent_page.inner_text("#assurance-summary")
     agent_page.click("#request-stepup")
     agent_page.wait_for_selector("#stepup-status:has-text('waiting')")
+    page.clock.run_for(NEXT_POLL)
     # the customer has no passkey: the dialog takes a code, and offers no passkey
     frame.locator("#stepup-start").click()
     page.wait_for_selector("#stepup-dialog[open]")
@@ -140,5 +151,6 @@ def test_agent_step_up_on_genesys_with_a_code_hands_over_a_fresh_auth_code(
     page.fill("#stepup-code", _totp(totp_device))
     page.click("#stepup-dialog button:has-text('Verify code')")
     frame.locator("#stepup-text:has-text('verified again')").wait_for()
+    agent_page.clock.run_for(NEXT_POLL)
     agent_page.wait_for_selector("#stepup-status[data-state=fresh]")
     assert "Verified again with a one-time code" in agent_page.inner_text("#stepup-status")
