@@ -29,7 +29,7 @@ install: $(VENV)/.installed
 demo: install .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py generate_events --count 20000 --days 30 --no-progress
+	$(BIN)/python manage.py generate_events --count 20000 --days 30 --top-up --no-progress
 	$(BIN)/python manage.py demo_conversations
 	$(BIN)/python manage.py runserver $(HOST)
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.utils import timezone
 
 from messaging.models import AuthEvent
@@ -122,3 +123,23 @@ def test_generate_exits_2_without_messengers(db):
     with pytest.raises(CommandError) as caught:
         call_command("generate_events", "--count", "10")
     assert caught.value.returncode == 2
+
+
+def test_generate_top_up_adds_only_the_uncovered_time_so_demo_runs_do_not_double_events(
+    customer, messenger
+):
+    args = ("generate_events", "--count", "3000", "--days", "30", "--top-up", "--no-progress")
+    call_command(*args, stdout=io.StringIO())
+    assert AuthEvent.objects.count() == 3000  # an empty database gets the whole period
+    call_command(*args, stdout=io.StringIO())  # again at once: the last hour at most
+    assert 3000 <= AuthEvent.objects.count() <= 3000 + 3000 / 30 / 24
+    # a week later: the week since the newest event is filled at the same rate
+    AuthEvent.objects.update(occurred_at=F("occurred_at") - timedelta(days=7))
+    newest = AuthEvent.objects.latest("occurred_at").occurred_at
+    last_pk = AuthEvent.objects.latest("pk").pk
+    call_command(*args, stdout=io.StringIO())
+    added = AuthEvent.objects.filter(pk__gt=last_pk)
+    assert 600 < added.count() < 800  # 7/30 of 3000 is 700
+    assert not added.filter(occurred_at__lt=newest).exists()  # none in the covered days
+    per_day = Counter(added.values_list("occurred_at__date", flat=True))
+    assert len(per_day) >= 7

@@ -9,6 +9,10 @@ rejection by a weighted reason followed by a retry, now and then a refresh, an a
 lookup (a few for non-members), a throttle, a refusal for step-up or an abandoned click.
 Deterministic for a given ``--seed``.
 
+``--top-up`` (what ``make demo`` runs): only the part of the period no event covers yet, from
+the newest event to now, at the same rate; run again soon after, it adds a handful of events
+or none, so the demo's figures do not double with every ``make demo``.
+
 PostgreSQL: rows go in with ``COPY`` (about 10x ``bulk_create``); elsewhere ``bulk_create``.
 Summaries derived from the period (the reports' daily rollups) are dropped when it is done
 (``events_rewritten``). A progress bar on stderr. Exit 2 without messengers (run
@@ -25,10 +29,12 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Customer
 from brands.models import Messenger
+from config.appconf import duration_text
 from messaging.events import events_rewritten
 from messaging.management.progress import ProgressBar
 from messaging.models import AuthEvent
@@ -45,6 +51,7 @@ REASONS = [
     ("malformed", 3),
     ("jwks_unavailable", 2),
 ]
+TAIL_MS = 1_200_000  # the last 20 minutes of a period: a chat's later events (a refresh)
 COLUMNS = (
     "kind",
     "occurred_at",
@@ -117,6 +124,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=20000, help="Rows per insert batch")
         parser.add_argument("--seed", type=int, default=11)
         parser.add_argument("--no-progress", action="store_true", help="No progress bar")
+        parser.add_argument(
+            "--top-up",
+            action="store_true",
+            help="Only from the newest event to now, at the same rate (the demo's re-runs)",
+        )
 
     def handle(self, *args, **o):
         if o["count"] < 1 or o["days"] < 1 or o["batch"] < 1:
@@ -141,27 +153,42 @@ class Command(BaseCommand):
         now = timezone.now()
         span_ms = o["days"] * 86400 * 1000
         start = now - timedelta(milliseconds=span_ms)
+        count = o["count"]
+        if o["top_up"]:
+            newest = AuthEvent.objects.filter(occurred_at__gte=start).aggregate(
+                at=Max("occurred_at")
+            )["at"]
+            if newest is not None:
+                uncovered_ms = (now - newest).total_seconds() * 1000
+                count = round(o["count"] * (uncovered_ms - TAIL_MS) / span_ms)  # as it is laid out
+                if uncovered_ms <= TAIL_MS or count < 1:
+                    self.stdout.write(
+                        f"Events already reach {newest:%Y-%m-%d %H:%M} UTC: none added."
+                    )
+                    return
+                start, span_ms = newest, int(uncovered_ms)
         addresses = [f"10.{i // 250}.{i % 250}.{rng.randrange(1, 250)}" for i in range(5000)]
         copy = connection.vendor == "postgresql"
         written = 0
         stream = io.StringIO() if o["no_progress"] else None  # None: the process's stderr
-        with ProgressBar(o["count"], "generating", stream=stream) as bar:
-            while written < o["count"]:
+        with ProgressBar(count, "generating", stream=stream) as bar:
+            while written < count:
                 batch: list[tuple] = []
-                while len(batch) < o["batch"] and written + len(batch) < o["count"]:
+                while len(batch) < o["batch"] and written + len(batch) < count:
                     # Time follows the share of events written, so the period fills evenly
                     # whatever the mix (the last 20 minutes stay free for the chats' tails).
-                    share = (written + len(batch)) / o["count"]
-                    at = start + timedelta(milliseconds=share * (span_ms - 1_200_000))
+                    share = (written + len(batch)) / count
+                    at = start + timedelta(milliseconds=share * (span_ms - TAIL_MS))
                     messenger = rng.choice(messengers)
                     customer_id = rng.choice(customers[messenger.pk])
                     batch.extend(_chat(rng, at, messenger, customer_id, rng.choice(addresses)))
-                batch = batch[: o["count"] - written]
+                batch = batch[: count - written]
                 self._write(batch, copy)
                 written += len(batch)
                 bar.advance(len(batch))
         events_rewritten.send(sender=AuthEvent, since=start, until=None)
-        self.stdout.write(f"Generated {written} events over {o['days']} days.")
+        period = duration_text(timedelta(minutes=round(span_ms / 60_000)))
+        self.stdout.write(f"Generated {written} events over the last {period}.")
 
     @staticmethod
     def _write(rows: list[tuple], copy: bool) -> None:
