@@ -12,6 +12,38 @@ const label = (table) => {
 };
 document.querySelectorAll("#result_list, table.stack-on-phone").forEach(label);
 
+// A change list is sorted from its header, which a phone does not show: its sortable columns
+// are offered again as a "Sort by" row above the cards (static/staff/admin.css shows it on
+// phones only). Each link is the header's own, so the ordering and its URL stay Django's.
+const sortBar = (table) => {
+  const links = [...table.querySelectorAll("thead th.sortable")].flatMap((th) => {
+    const header = th.querySelector(".text a");
+    if (!header) return [];
+    const name = header.textContent.trim();
+    const link = document.createElement("a");
+    link.href = header.getAttribute("href");
+    link.textContent = name;
+    // the column the list is sorted by first (Django keeps earlier choices as later keys)
+    const priority = th.querySelector(".sortpriority")?.textContent.trim() || "1";
+    if (th.classList.contains("sorted") && priority === "1") {
+      const direction = th.classList.contains("descending") ? "descending" : "ascending";
+      link.textContent += direction === "descending" ? " ↓" : " ↑";
+      link.setAttribute("aria-current", "true");
+      link.setAttribute("aria-label", `${name}, sorted ${direction}`);
+    }
+    return [link];
+  });
+  if (!links.length) return;
+  const bar = document.createElement("nav");
+  bar.className = "phone-sort";
+  bar.setAttribute("aria-label", "Sort the list");
+  const title = document.createElement("span");
+  title.textContent = "Sort by";
+  bar.append(title, ...links);
+  table.before(bar);
+};
+document.querySelectorAll("#result_list").forEach(sortBar);
+
 // A tabular inline (a brand's messengers) labels its inputs only by the column header, which
 // screen readers do not connect to them: each field is named after its column.
 const nameInlineFields = (table) => {
