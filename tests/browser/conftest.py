@@ -17,7 +17,8 @@ from tests.conftest import login_verified
 
 # Debian's Chromium, as the team's standard says and CI runs. ``CHROMIUM=`` may name another
 # build of it for a faster local loop: Debian's ``chromium-headless-shell`` (the "old
-# headless" Playwright itself prefers) takes half the CPU (docs/decisions/test-suite-speed.md).
+# headless" Playwright itself prefers, without site isolation) takes a fifth less CPU
+# (docs/decisions/test-suite-speed.md).
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 
 # The live server writes a response's status line, headers and body in separate small

@@ -216,7 +216,8 @@ def test_after_a_reload_the_window_is_as_the_customer_left_it_and_closed_on_a_ph
     page.click("#chat-close")
     page.reload()
     page.wait_for_selector("#chat-launcher:visible")
-    page.wait_for_timeout(500)  # the resumed chat has connected by now
+    # the resumed chat connects behind the closed window
+    page.wait_for_selector("#chat-status[data-state=verified]", state="attached", timeout=20000)
     assert page.locator("#chat-window").is_hidden()
     page.click("#chat-launcher")
     page.wait_for_selector("#chat-status[data-state=verified]", timeout=20000)
@@ -226,7 +227,7 @@ def test_after_a_reload_the_window_is_as_the_customer_left_it_and_closed_on_a_ph
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     page.wait_for_selector("#chat-launcher:visible")
-    page.wait_for_timeout(500)
+    page.wait_for_selector("#chat-status[data-state=verified]", state="attached", timeout=20000)
     assert page.locator("#chat-window").is_hidden()
     page.locator("button:has-text('Log out')").click(trial=True)  # clickable: nothing on top
     page.click("#chat-launcher")

@@ -161,7 +161,7 @@ class Command(BaseCommand):
             if newest is not None:
                 uncovered_ms = (now - newest).total_seconds() * 1000
                 count = round(o["count"] * (uncovered_ms - TAIL_MS) / span_ms)  # as it is laid out
-                if uncovered_ms <= TAIL_MS or count < 1:
+                if count < 1:  # also when no more than the tail is uncovered
                     self.stdout.write(
                         f"Events already reach {newest:%Y-%m-%d %H:%M} UTC: none added."
                     )
